@@ -1,0 +1,88 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .roles import JURISDICTION_BOUND_ROLES, Role
+
+
+class Jurisdiction(models.Model):
+    """An assessment unit: a district, county, county-level city or management committee."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("市辖区")
+        COUNTY = "county", _("县")
+        COUNTY_CITY = "county_city", _("县级市")
+        COMMITTEE = "committee", _("管委会")
+
+    code = models.CharField(_("代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    short_name = models.CharField(_("简称"), max_length=32, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("县区")
+        verbose_name_plural = _("县区")
+
+    def __str__(self):
+        return self.name
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("所属县区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                name="user_bound_role_has_jurisdiction",
+                condition=~Q(role__in=[r.value for r in JURISDICTION_BOUND_ROLES]) | Q(jurisdiction__isnull=False),
+                violation_error_message=_("县区角色必须绑定一个县区。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_jurisdiction_bound(self) -> bool:
+        return self.role in JURISDICTION_BOUND_ROLES
+
+
+class AuditLog(models.Model):
+    """A business event: who did what to which object, when, with what data."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    action = models.CharField(_("事项"), max_length=64, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+        verbose_name = _("操作日志")
+        verbose_name_plural = _("操作日志")

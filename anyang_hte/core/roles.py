@@ -1,0 +1,58 @@
+"""The role set and each role's rights: the one place that defines who may do what.
+
+Every permission check in the project asks :func:`has_right`; every row-level scope asks
+:func:`anyang_hte.core.scope.scope_queryset`. A role or right that is not listed here grants nothing.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COUNTY_OFFICIAL = "county_official", _("县区科技部门")
+    TECH_REVIEWER = "tech_reviewer", _("市科技局审核员")
+    CITY_FINANCE = "city_finance", _("市财政局")
+    COUNTY_FINANCE = "county_finance", _("县区财政局")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Right(models.TextChoices):
+    LEDGER_VIEW = "ledger.view", _("查看培育台账")
+    LEDGER_EDIT = "ledger.edit", _("编辑培育台账")
+    LEDGER_IMPORT = "ledger.import", _("导入培育台账")
+    LEDGER_EXPORT = "ledger.export", _("导出培育台账")
+    QUALIFICATION_EDIT = "qualification.edit", _("登记与撤销资质")
+    HISTORY_VIEW = "history.view", _("查看变更记录")
+
+
+RIGHTS: dict[str, frozenset[str]] = {
+    Role.COUNTY_OFFICIAL: frozenset(
+        {
+            Right.LEDGER_VIEW,
+            Right.LEDGER_EDIT,
+            Right.LEDGER_IMPORT,
+            Right.LEDGER_EXPORT,
+            Right.QUALIFICATION_EDIT,
+            Right.HISTORY_VIEW,
+        }
+    ),
+    Role.TECH_REVIEWER: frozenset(
+        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.QUALIFICATION_EDIT, Right.HISTORY_VIEW}
+    ),
+    Role.CITY_FINANCE: frozenset({Right.LEDGER_VIEW, Right.LEDGER_EXPORT}),
+    Role.COUNTY_FINANCE: frozenset({Right.LEDGER_VIEW, Right.LEDGER_EXPORT}),
+    Role.ADMIN: frozenset(Right.values),
+}
+
+# Roles bound to one jurisdiction: they see that jurisdiction's rows and nothing else.
+JURISDICTION_BOUND_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE})
+# Roles that see every jurisdiction.
+CITY_WIDE_ROLES = frozenset({Role.TECH_REVIEWER, Role.CITY_FINANCE, Role.ADMIN})
+
+
+def has_right(user, right: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.role in JURISDICTION_BOUND_ROLES and not user.jurisdiction_id:
+        return False
+    return right in RIGHTS.get(user.role, frozenset())

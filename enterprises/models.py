@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from anyang_hte.core.models import Jurisdiction
+
+from .querysets import (
+    AnnualFiguresQuerySet,
+    EnterpriseQuerySet,
+    MilestoneQuerySet,
+    QualificationQuerySet,
+    VisitQuerySet,
+)
+
+MONEY = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
+
+
+class TechField(models.TextChoices):
+    """The 8 fields of 《国家重点支持的高新技术领域》."""
+
+    ELECTRONIC_INFO = "electronic_info", _("电子信息")
+    BIO_MEDICINE = "bio_medicine", _("生物与新医药")
+    AEROSPACE = "aerospace", _("航空航天")
+    NEW_MATERIALS = "new_materials", _("新材料")
+    HIGH_TECH_SERVICE = "high_tech_service", _("高技术服务")
+    NEW_ENERGY = "new_energy", _("新能源与节能")
+    RESOURCES_ENV = "resources_env", _("资源与环境")
+    ADVANCED_MANUFACTURING = "advanced_manufacturing", _("先进制造与自动化")
+
+
+class QualificationKind(models.TextChoices):
+    TECH_SME = "tech_sme", _("科技型中小企业")
+    LG_RESERVE = "lg_reserve", _("市科技小巨人备案")
+    HTE_CANDIDATE = "hte_candidate", _("高新技术企业后备")
+    HTE = "hte", _("高新技术企业")
+    LG_CULTIVATION = "lg_cultivation", _("河南省科技小巨人培育企业")
+    LITTLE_GIANT = "little_giant", _("河南省科技小巨人")
+    LEADING = "leading", _("河南省创新龙头企业")
+
+
+class Stage(models.TextChoices):
+    """The pipeline stage, derived from valid qualifications; ordered from first to last."""
+
+    NONE = "none", _("未入库")
+    TECH_SME = "tech_sme", _("科技型中小企业")
+    LG_RESERVE = "lg_reserve", _("市科技小巨人备案")
+    HTE_CANDIDATE = "hte_candidate", _("高企后备")
+    HTE = "hte", _("高新技术企业")
+    LG_CULTIVATION = "lg_cultivation", _("省小巨人培育")
+    LITTLE_GIANT = "little_giant", _("河南省科技小巨人")
+    LEADING = "leading", _("河南省创新龙头")
+
+
+STAGE_ORDER = list(Stage.values)
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("企业名称"), max_length=200)
+    name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("所属县区"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    tech_field = models.CharField(_("技术领域"), max_length=32, choices=TechField.choices, blank=True)
+    registered_on = models.DateField(_("成立日期"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=64, blank=True)
+    planned_year = models.PositiveSmallIntegerField(_("计划申报年度"), null=True, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+
+    helper_name = models.CharField(_("挂钩帮扶责任人"), max_length=64, blank=True)
+    helper_phone = models.CharField(_("责任人电话"), max_length=32, blank=True)
+    helper_unit = models.CharField(_("责任人单位"), max_length=128, blank=True)
+
+    # Derived, kept in step by the services (and nightly by a Celery beat task) so lists can filter
+    # a million rows on an index instead of recomputing per row.
+    stage = models.CharField(_("培育阶段"), max_length=32, choices=Stage.choices, default=Stage.NONE)
+    declared_stage = models.CharField(
+        _("台账填报阶段"), max_length=32, choices=Stage.choices, blank=True,
+        help_text=_("县区台账中填报的阶段；与资质推算的阶段不一致时在列表中提示。"),
+    )
+    hte_ready = models.BooleanField(_("符合高企认定条件"), null=True, blank=True)
+    tsme_score = models.PositiveSmallIntegerField(_("科技型中小企业评分"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_initials"])
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["jurisdiction__sort_order", "name", "id"]
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        indexes = [
+            models.Index(fields=["jurisdiction", "name"], name="ent_juris_name"),
+            models.Index(fields=["jurisdiction", "stage"], name="ent_juris_stage"),
+            models.Index(fields=["stage"], name="ent_stage"),
+            models.Index(fields=["tech_field"], name="ent_field"),
+            models.Index(fields=["planned_year"], name="ent_planned_year"),
+            models.Index(fields=["helper_name"], name="ent_helper"),
+            models.Index(fields=["hte_ready"], name="ent_ready"),
+            models.Index(fields=["name"], name="ent_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Qualification(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("手工登记")
+        IMPORT = "import", _("台账导入")
+        OFFICIAL_LIST = "official_list", _("公示名单")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="qualifications"
+    )
+    kind = models.CharField(_("资质类型"), max_length=32, choices=QualificationKind.choices)
+    number = models.CharField(_("证书/登记编号"), max_length=64, blank=True)
+    granted_on = models.DateField(_("认定/登记日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=32, choices=Source.choices, default=Source.MANUAL)
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = QualificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_on", "-id"]
+        verbose_name = _("资质")
+        verbose_name_plural = _("资质")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "granted_on"], name="qual_unique_grant"),
+            models.CheckConstraint(
+                name="qual_expiry_after_grant",
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("granted_on")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "expires_on"], name="qual_kind_expiry"),
+            models.Index(fields=["enterprise", "kind"], name="qual_ent_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}".strip()
+
+
+class LedgerMilestone(models.Model):
+    """One step of the linked helper's timetable (挂钩帮扶时间表)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(_("事项"), max_length=200)
+    due_on = models.DateField(_("计划完成日期"))
+    done_on = models.DateField(_("实际完成日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("帮扶节点")
+        verbose_name_plural = _("帮扶节点")
+        indexes = [
+            models.Index(
+                fields=["enterprise", "due_on"], name="milestone_open_due", condition=Q(done_on__isnull=True)
+            ),
+            models.Index(fields=["due_on"], name="milestone_open_due_only", condition=Q(done_on__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ServiceVisit(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="visits"
+    )
+    visited_on = models.DateField(_("走访日期"))
+    visitors = models.CharField(_("走访人员"), max_length=200)
+    problems = models.TextField(_("企业反映问题"), blank=True)
+    actions = models.TextField(_("商定措施"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("服务走访")
+        verbose_name_plural = _("服务走访")
+        indexes = [models.Index(fields=["enterprise", "-visited_on"], name="visit_ent_date")]
+
+
+class AnnualFigures(models.Model):
+    """One row per enterprise per fiscal year. Money in exact yuan."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="figures"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    sales_revenue = models.DecimalField(_("营业收入（元）"), **MONEY)
+    rd_expense = models.DecimalField(_("研发费用（元）"), **MONEY)
+    rd_expense_domestic = models.DecimalField(_("其中境内研发费用（元）"), **MONEY)
+    total_costs = models.DecimalField(_("成本费用总额（元）"), **MONEY)
+    staff_count = models.PositiveIntegerField(_("职工总数"), null=True, blank=True)
+    st_staff_count = models.PositiveIntegerField(_("科技人员数"), null=True, blank=True)
+    hightech_revenue = models.DecimalField(_("高新技术产品（服务）收入（元）"), **MONEY)
+    total_assets = models.DecimalField(_("资产总额（元）"), **MONEY)
+    net_assets = models.DecimalField(_("净资产（元）"), **MONEY)
+    ip_class1_count = models.PositiveIntegerField(_("I类知识产权数"), null=True, blank=True)
+    ip_class2_count = models.PositiveIntegerField(_("II类知识产权数"), null=True, blank=True)
+    industrial_value_added = models.DecimalField(_("工业增加值（元）"), **MONEY)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AnnualFiguresQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enterprise", "-year"]
+        verbose_name = _("年度数据")
+        verbose_name_plural = _("年度数据")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="figures_unique_year"),
+            models.CheckConstraint(
+                name="figures_st_staff_le_staff",
+                condition=Q(st_staff_count__isnull=True)
+                | Q(staff_count__isnull=True)
+                | Q(st_staff_count__lte=models.F("staff_count")),
+                violation_error_message=_("科技人员数不能大于职工总数。"),
+            ),
+            models.CheckConstraint(
+                name="figures_domestic_rd_le_rd",
+                condition=Q(rd_expense_domestic__isnull=True)
+                | Q(rd_expense__isnull=True)
+                | Q(rd_expense_domestic__lte=models.F("rd_expense")),
+                violation_error_message=_("境内研发费用不能大于研发费用总额。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["year"], name="figures_year")]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.year}"

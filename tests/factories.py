@@ -1,0 +1,102 @@
+import datetime
+from decimal import Decimal
+
+import factory
+
+from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.roles import Role
+from enterprises.identifiers import credit_code_with_check_digit
+from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, ServiceVisit, TechField
+from enterprises.pinyin import name_initials
+
+# Characters allowed in the organisation-code part of a credit code.
+_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def make_credit_code(n: int, region: str = "410502") -> str:
+    """A valid credit code whose organisation part encodes ``n``."""
+    digits = []
+    for _ in range(9):
+        n, r = divmod(n, 31)
+        digits.append(_BODY[r])
+    return credit_code_with_check_digit("91" + region + "".join(reversed(digits)))
+
+
+def jurisdiction(code: str = "410502") -> Jurisdiction:
+    return Jurisdiction.objects.get(code=code)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.LazyAttribute(lambda o: o.username)
+    role = Role.COUNTY_OFFICIAL
+    jurisdiction = factory.LazyAttribute(
+        lambda o: jurisdiction() if o.role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE) else None
+    )
+    password = factory.PostGenerationMethodCall("set_password", "pass-1234-word")
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enterprise
+
+    name = factory.Sequence(lambda n: f"安阳测试科技有限公司{n}")
+    name_initials = factory.LazyAttribute(lambda o: name_initials(o.name))
+    credit_code = factory.Sequence(lambda n: make_credit_code(n + 1000))
+    jurisdiction = factory.LazyFunction(jurisdiction)
+    tech_field = TechField.ELECTRONIC_INFO
+    registered_on = datetime.date(2015, 3, 5)
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    kind = "hte"
+    granted_on = datetime.date(2024, 11, 30)
+    number = factory.Sequence(lambda n: f"GR2024410{n:05d}")
+
+
+class FiguresFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnualFigures
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    year = 2025
+    sales_revenue = Decimal("30000000.00")
+    rd_expense = Decimal("1800000.00")
+    rd_expense_domestic = Decimal("1800000.00")
+    total_costs = Decimal("25000000.00")
+    staff_count = 100
+    st_staff_count = 20
+    hightech_revenue = Decimal("24000000.00")
+    total_assets = Decimal("50000000.00")
+    net_assets = Decimal("30000000.00")
+    ip_class1_count = 1
+    ip_class2_count = 5
+    industrial_value_added = Decimal("8000000.00")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LedgerMilestone
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    title = factory.Sequence(lambda n: f"完成研发费用辅助账{n}")
+    due_on = datetime.date(2026, 6, 30)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceVisit
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    visited_on = datetime.date(2026, 3, 1)
+    visitors = "张三"
+    problems = "研发费用归集不规范"
+    actions = "安排政策辅导员上门"
