@@ -6,4 +6,23 @@ app_name = "enterprises"
 
 urlpatterns = [
     path("", views.enterprise_list, name="list"),
+    path("export/<str:fmt>/", views.enterprise_export, name="export"),
+    path("new/", views.enterprise_create, name="create"),
+    path("import/", views.import_upload, name="import"),
+    path("import/template/", views.import_template, name="import_template"),
+    path("import/<str:token>/", views.import_preview, name="import_preview"),
+    path("import/<str:token>/cancel/", views.import_cancel, name="import_cancel"),
+    path("<int:pk>/", views.enterprise_detail, name="detail"),
+    path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
+    path("<int:pk>/figures/new/", views.figures_edit, name="figures_add"),
+    path("<int:pk>/figures/<int:year>/", views.figures_edit, name="figures_edit"),
+    path("<int:pk>/milestones/new/", views.milestone_add, name="milestone_add"),
+    path("<int:pk>/milestones/<int:milestone_pk>/", views.milestone_edit, name="milestone_edit"),
+    path("<int:pk>/visits/new/", views.visit_add, name="visit_add"),
+    path("<int:pk>/qualifications/new/", views.qualification_add, name="qualification_add"),
+    path(
+        "<int:pk>/qualifications/<int:qualification_pk>/revoke/",
+        views.qualification_revoke,
+        name="qualification_revoke",
+    ),
 ]

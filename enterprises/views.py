@@ -1,5 +1,397 @@
-from django.shortcuts import render
+"""Thin views: parse input, call one service or selector, render."""
+
+import os
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.exporters import export_response
+from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.permissions import require_right
+
+from . import selectors, services
+from .exporters import LedgerExporter
+from .filters import EnterpriseFilter
+from .forms import (
+    EnterpriseForm,
+    FiguresForm,
+    LedgerImportForm,
+    MilestoneForm,
+    QualificationForm,
+    RevokeForm,
+    VisitForm,
+)
+from .importers import apply_ledger_import, build_template_workbook, plan_ledger_import
+from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
+from .tables import EnterpriseTable
+
+PAGE_SIZES = (25, 50, 100, 200)
 
 
+def _apply_errors(form, exc) -> None:
+    """Attach a service's refusal to the form field it concerns, keeping what the user typed."""
+    if isinstance(exc, DomainError):
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, exc.message)
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _filtered(request):
+    today = timezone.localdate()
+    qs = selectors.enterprise_list_queryset(request.user, today=today)
+    return EnterpriseFilter(request.GET or None, queryset=qs, user=request.user, request=request)
+
+
+@require_right(Right.LEDGER_VIEW)
 def enterprise_list(request):
-    return render(request, "enterprises/enterprise_list.html", {})
+    flt = _filtered(request)
+    table = EnterpriseTable(flt.qs)
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(table)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enterprises/enterprise_list.html",
+        {
+            "filter": flt,
+            "table": table,
+            "page_sizes": PAGE_SIZES,
+            "per_page": per_page,
+            "querystring": query.urlencode(),
+            "can_edit": has_right(request.user, Right.LEDGER_EDIT),
+            "can_import": has_right(request.user, Right.LEDGER_IMPORT),
+            "can_export": has_right(request.user, Right.LEDGER_EXPORT),
+        },
+    )
+
+
+@require_right(Right.LEDGER_EXPORT)
+def enterprise_export(request, fmt: str):
+    flt = _filtered(request)
+    year = request.GET.get("year")
+    exporter = LedgerExporter(flt.qs, year=int(year) if year and year.isdigit() else None)
+    return export_response(exporter, fmt)
+
+
+@require_right(Right.LEDGER_EDIT)
+def enterprise_create(request):
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_create(
+                credit_code=form.cleaned_data["credit_code"], by=request.user, **form.service_fields()
+            )
+        except services.DuplicateEnterprise as exc:
+            visible = Enterprise.objects.for_user(request.user).filter(pk=exc.existing.pk).exists()
+            existing = exc.existing if visible else None
+            if visible:
+                form.add_error("credit_code", exc.message)
+            else:
+                form.add_error(
+                    "credit_code",
+                    _("该统一社会信用代码已由其他县区登记，请联系市科技局核实企业归属。"),
+                )
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记企业“%(name)s”。") % {"name": enterprise.name})
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "existing": existing})
+
+
+@require_right(Right.LEDGER_VIEW)
+def enterprise_detail(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    from .readiness import assess_enterprise
+
+    today = timezone.localdate()
+    page = selectors.enterprise_page(enterprise, today=today)
+    return render(
+        request,
+        "enterprises/enterprise_detail.html",
+        {
+            "page": page,
+            "enterprise": enterprise,
+            "assessment": assess_enterprise(enterprise, on=today),
+            "history": selectors.enterprise_history(enterprise)
+            if has_right(request.user, Right.HISTORY_VIEW)
+            else None,
+            "can_edit": has_right(request.user, Right.LEDGER_EDIT),
+            "can_qualify": has_right(request.user, Right.QUALIFICATION_EDIT),
+            "milestone_form": MilestoneForm(),
+            "visit_form": VisitForm(initial={"visited_on": today}),
+            "qualification_form": QualificationForm(),
+            "today": today,
+        },
+    )
+
+
+@require_right(Right.LEDGER_EDIT)
+def enterprise_edit(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    form = EnterpriseForm(request.POST or None, instance=Enterprise.objects.get(pk=pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_update(enterprise=enterprise, by=request.user, **form.service_fields())
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise})
+
+
+@require_right(Right.LEDGER_EDIT)
+def figures_edit(request, pk: int, year: int | None = None):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    instance = None
+    if year is not None:
+        instance = get_object_or_404(AnnualFigures, enterprise=enterprise, year=year)
+    initial = {"year": timezone.localdate().year - 1} if instance is None else None
+    form = FiguresForm(request.POST or None, instance=instance, enterprise=enterprise, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.figures_save(
+                    enterprise=enterprise,
+                    year=instance.year if instance else form.cleaned_data["year"],
+                    by=request.user,
+                    **form.figure_values(),
+                )
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("年度数据已保存，达标情况已重新计算。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#figures")
+    return render(
+        request, "enterprises/figures_form.html", {"form": form, "enterprise": enterprise, "instance": instance}
+    )
+
+
+@require_right(Right.LEDGER_EDIT)
+def milestone_add(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            milestone = services.milestone_create(
+                enterprise=enterprise,
+                title=form.cleaned_data["title"],
+                due_on=form.cleaned_data["due_on"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+            if form.cleaned_data.get("done_on"):
+                services.milestone_update(milestone=milestone, done_on=form.cleaned_data["done_on"], by=request.user)
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已添加帮扶节点。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#helper")
+    return render(
+        request,
+        "enterprises/simple_form.html",
+        {"form": form, "enterprise": enterprise, "title": _("添加帮扶节点")},
+    )
+
+
+@require_right(Right.LEDGER_EDIT)
+def milestone_edit(request, pk: int, milestone_pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    milestone = get_object_or_404(LedgerMilestone, enterprise=enterprise, pk=milestone_pk)
+    form = MilestoneForm(request.POST or None, instance=LedgerMilestone.objects.get(pk=milestone.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_update(
+                milestone=milestone,
+                by=request.user,
+                **{k: form.cleaned_data[k] for k in ("title", "due_on", "done_on", "note")},
+            )
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("帮扶节点已更新。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#helper")
+    return render(
+        request,
+        "enterprises/simple_form.html",
+        {"form": form, "enterprise": enterprise, "title": _("修改帮扶节点")},
+    )
+
+
+@require_right(Right.LEDGER_EDIT)
+def visit_add(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_create(enterprise=enterprise, by=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已记录服务走访。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#visits")
+    return render(
+        request,
+        "enterprises/simple_form.html",
+        {"form": form, "enterprise": enterprise, "title": _("记录服务走访")},
+    )
+
+
+@require_right(Right.QUALIFICATION_EDIT)
+def qualification_add(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    form = QualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_record(enterprise=enterprise, by=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已登记资质，培育阶段已更新。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#qualifications")
+    return render(
+        request,
+        "enterprises/simple_form.html",
+        {"form": form, "enterprise": enterprise, "title": _("登记资质")},
+    )
+
+
+@require_right(Right.QUALIFICATION_EDIT)
+def qualification_revoke(request, pk: int, qualification_pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    qualification = get_object_or_404(Qualification, enterprise=enterprise, pk=qualification_pk)
+    form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_revoke(qualification=qualification, by=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("资质已撤销，培育阶段已更新。"))
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#qualifications")
+    return render(
+        request,
+        "enterprises/simple_form.html",
+        {"form": form, "enterprise": enterprise, "title": _("撤销资质：%(q)s") % {"q": qualification}},
+    )
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "ledger_imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@require_right(Right.LEDGER_IMPORT)
+def import_template(request):
+    response = HttpResponse(
+        build_template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, _("培育台账导入模板.xlsx"))
+    return response
+
+
+@require_right(Right.LEDGER_IMPORT)
+def import_upload(request):
+    form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
+        token = uuid.uuid4().hex
+        with open(_upload_dir() / f"{token}{suffix}", "wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        request.session[f"ledger_import_{token}"] = {
+            "name": upload.name,
+            "suffix": suffix,
+            "jurisdiction": form.cleaned_data["jurisdiction"].pk,
+        }
+        return redirect("enterprises:import_preview", token=token)
+    return render(request, "enterprises/import_upload.html", {"form": form})
+
+
+def _stored_import(request, token: str):
+    meta = request.session.get(f"ledger_import_{token}")
+    if not meta or not token.isalnum():
+        raise Http404(_("导入文件已失效，请重新上传。"))
+    path = _upload_dir() / f"{token}{meta['suffix']}"
+    if not path.exists():
+        raise Http404(_("导入文件已失效，请重新上传。"))
+    from anyang_hte.core.models import Jurisdiction
+
+    jurisdiction = get_object_or_404(Jurisdiction, pk=meta["jurisdiction"])
+    with open(path, "rb") as fh:
+        plan = plan_ledger_import(fh, meta["name"], jurisdiction=jurisdiction, user=request.user)
+    return meta, path, jurisdiction, plan
+
+
+@require_right(Right.LEDGER_IMPORT)
+def import_preview(request, token: str):
+    try:
+        meta, path, jurisdiction, plan = _stored_import(request, token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("enterprises:import")
+    if request.method == "POST":
+        if plan.errors:
+            messages.error(request, _("文件仍有错误，未写入任何数据。"))
+        else:
+            try:
+                result = apply_ledger_import(plan, by=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                os.remove(path)
+                request.session.pop(f"ledger_import_{token}", None)
+                messages.success(
+                    request,
+                    _("导入完成：新增 %(c)d 家，更新 %(u)d 家，未变化 %(n)d 家。")
+                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
+                )
+                return redirect("enterprises:list")
+    return render(
+        request,
+        "enterprises/import_preview.html",
+        {"plan": plan, "meta": meta, "jurisdiction": jurisdiction, "token": token},
+    )
+
+
+@require_POST
+@require_right(Right.LEDGER_IMPORT)
+def import_cancel(request, token: str):
+    meta = request.session.pop(f"ledger_import_{token}", None)
+    if meta and token.isalnum():
+        (_upload_dir() / f"{token}{meta['suffix']}").unlink(missing_ok=True)
+    messages.info(request, _("已取消导入，未写入任何数据。"))
+    return redirect("enterprises:import")
+

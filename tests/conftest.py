@@ -1,8 +1,22 @@
 import pytest
 
+from anyang_hte.core.reference import ensure_jurisdictions
 from anyang_hte.core.roles import Role
 
 from .factories import UserFactory, jurisdiction
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The 11 jurisdictions come from a data migration; transactional tests flush them, so restore."""
+    names = set(request.fixturenames)
+    if names & {"live_server", "transactional_db"}:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+    else:
+        return
+    ensure_jurisdictions()
 
 
 @pytest.fixture

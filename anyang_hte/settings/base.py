@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
+    "django_bootstrap5",
     "import_export",
     "simple_history",
     "axes",

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditLog, Jurisdiction, User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("角色与县区"), {"fields": ("role", "jurisdiction", "display_name", "phone")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("角色与县区"), {"fields": ("role", "jurisdiction", "display_name")}),
+    )
+    list_display = ("username", "display_name", "role", "jurisdiction", "is_active")
+    list_filter = ("role", "jurisdiction", "is_active")
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "short_name", "kind", "sort_order")
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "action", "user", "content_type", "object_id")
+    list_filter = ("action",)
+    readonly_fields = ("created_at", "action", "user", "content_type", "object_id", "data")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,25 @@
+"""Pagination that never counts a whole large table.
+
+A list counts at most ``LIST_COUNT_CAP`` + 1 matching rows (an index-only scan under a LIMIT); above
+that it says "more than N" and asks for a narrower filter instead of paying for an exact COUNT(*).
+"""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.cap = cap or settings.LIST_COUNT_CAP
+
+    @cached_property
+    def count(self):
+        n = self.object_list[: self.cap + 1].count()
+        self._capped = n > self.cap
+        return min(n, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= self.cap and self._capped

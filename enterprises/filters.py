@@ -1,0 +1,71 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anyang_hte.core.models import Jurisdiction
+
+from .models import Enterprise, Stage, TechField
+
+READINESS_CHOICES = [("ready", _("符合")), ("not_ready", _("不符合")), ("unknown", _("缺数据"))]
+EXPIRY_CHOICES = [("3", _("3个月内")), ("6", _("6个月内")), ("12", _("12个月内")), ("24", _("24个月内"))]
+
+
+class EnterpriseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(attrs={"placeholder": _("名称、信用代码或拼音首字母")}),
+    )
+    jurisdiction = django_filters.ModelChoiceFilter(
+        label=_("县区"), queryset=Jurisdiction.objects.all(), empty_label=_("全部县区")
+    )
+    stage = django_filters.ChoiceFilter(label=_("培育阶段"), choices=Stage.choices, empty_label=_("全部阶段"))
+    tech_field = django_filters.ChoiceFilter(
+        label=_("技术领域"), choices=TechField.choices, empty_label=_("全部领域")
+    )
+    helper = django_filters.CharFilter(label=_("帮扶责任人"), field_name="helper_name", lookup_expr="startswith")
+    planned_year = django_filters.NumberFilter(label=_("计划申报年度"))
+    readiness = django_filters.ChoiceFilter(
+        label=_("高企条件"), choices=READINESS_CHOICES, method="filter_readiness", empty_label=_("不限")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("有逾期节点"),
+        method="filter_overdue",
+        widget=forms.Select(choices=[("", _("不限")), ("true", _("是"))]),
+    )
+    expiring = django_filters.ChoiceFilter(
+        label=_("证书到期"), choices=EXPIRY_CHOICES, method="filter_expiring", empty_label=_("不限")
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["q", "jurisdiction", "stage", "tech_field", "helper", "planned_year"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_jurisdiction_bound:
+            # A county sees one jurisdiction; offering others would only invite empty results.
+            del self.filters["jurisdiction"]
+
+    def filter_search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        cond = Q(name__icontains=value) | Q(credit_code__startswith=value.upper())
+        if value.isascii() and value.isalpha():
+            cond |= Q(name_initials__startswith=value.lower()) | Q(name_initials__contains=value.lower())
+        return queryset.filter(cond)
+
+    def filter_readiness(self, queryset, name, value):
+        mapping = {"ready": True, "not_ready": False}
+        if value == "unknown":
+            return queryset.filter(hte_ready__isnull=True)
+        return queryset.filter(hte_ready=mapping[value]) if value in mapping else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.with_overdue_milestones(timezone.localdate()) if value else queryset
+
+    def filter_expiring(self, queryset, name, value):
+        return queryset.expiring_within(timezone.localdate(), int(value)) if value else queryset

@@ -1,0 +1,221 @@
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from anyang_hte.core.models import Jurisdiction
+
+from .identifiers import validate_credit_code
+from .models import AnnualFigures, Enterprise, LedgerMilestone, QualificationKind, ServiceVisit, Stage
+from .services import ENTERPRISE_FIELDS
+
+WAN = Decimal("10000")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def yuan_to_wan(value: Decimal | None) -> str:
+    """Exact 万元 text of a yuan amount: 1234567.89 -> '123.456789'; never rounds."""
+    if value is None:
+        return ""
+    wan = (Decimal(value) / WAN).normalize()
+    text = format(wan, "f")
+    if "." not in text:
+        return text + ".00"
+    whole, frac = text.split(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+class WanYuanField(forms.DecimalField):
+    """Accepts 万元 (up to 6 decimals, i.e. exact to the fen) and cleans to exact yuan."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", 6)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.000001", "inputmode": "decimal"})
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("，", "").strip()
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise
+        except InvalidOperation:
+            raise ValidationError(_("请输入数字（单位：万元）。"), code="invalid") from None
+
+    def clean(self, value):
+        wan = super().clean(value)
+        if wan is None:
+            return None
+        return (wan * WAN).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+    def prepare_value(self, value):
+        # Bound data (what the user typed) is shown as typed; initial data arrives in yuan.
+        if isinstance(value, Decimal):
+            return yuan_to_wan(value)
+        return value
+
+
+class EnterpriseForm(forms.ModelForm):
+    credit_code = forms.CharField(
+        label=_lazy("统一社会信用代码"),
+        max_length=40,
+        help_text=_lazy("18位，可含小写或全角字符，系统自动规范化后校验。"),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["credit_code", *ENTERPRISE_FIELDS]
+        widgets = {
+            "registered_on": DATE_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        field = self.fields["jurisdiction"]
+        if user.jurisdiction_id and user.is_jurisdiction_bound:
+            field.queryset = Jurisdiction.objects.filter(pk=user.jurisdiction_id)
+            field.initial = user.jurisdiction_id
+            field.empty_label = None
+        self.fields["declared_stage"].choices = [("", "---------"), *Stage.choices]
+        if self.instance.pk:
+            self.fields["credit_code"].disabled = True
+            self.fields["credit_code"].help_text = _lazy("信用代码是企业的唯一标识，登记后不可修改。")
+
+    def clean_credit_code(self):
+        if self.instance.pk:
+            return self.instance.credit_code
+        return validate_credit_code(self.cleaned_data["credit_code"])
+
+    def clean_planned_year(self):
+        year = self.cleaned_data.get("planned_year")
+        if year is not None and not (2000 <= year <= 2100):
+            raise ValidationError(_("计划申报年度应在2000年至2100年之间。"))
+        return year
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ENTERPRISE_FIELDS}
+
+
+class FiguresForm(forms.ModelForm):
+    sales_revenue = WanYuanField(label=_lazy("营业收入（万元）"))
+    rd_expense = WanYuanField(label=_lazy("研发费用（万元）"))
+    rd_expense_domestic = WanYuanField(label=_lazy("其中境内研发费用（万元）"))
+    total_costs = WanYuanField(label=_lazy("成本费用总额（万元）"))
+    hightech_revenue = WanYuanField(label=_lazy("高新技术产品（服务）收入（万元）"))
+    total_assets = WanYuanField(label=_lazy("资产总额（万元）"))
+    net_assets = WanYuanField(label=_lazy("净资产（万元）"), min_value=None)
+    industrial_value_added = WanYuanField(label=_lazy("工业增加值（万元）"))
+
+    class Meta:
+        model = AnnualFigures
+        fields = [
+            "year",
+            "sales_revenue",
+            "rd_expense",
+            "rd_expense_domestic",
+            "total_costs",
+            "hightech_revenue",
+            "total_assets",
+            "net_assets",
+            "industrial_value_added",
+            "staff_count",
+            "st_staff_count",
+            "ip_class1_count",
+            "ip_class2_count",
+        ]
+
+    def __init__(self, *args, enterprise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise = enterprise
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        staff, st_staff = data.get("staff_count"), data.get("st_staff_count")
+        if staff is not None and st_staff is not None and st_staff > staff:
+            self.add_error("st_staff_count", _("科技人员数（%(a)d）不能大于职工总数（%(b)d）。") % {"a": st_staff, "b": staff})
+        rd, domestic = data.get("rd_expense"), data.get("rd_expense_domestic")
+        if rd is not None and domestic is not None and domestic > rd:
+            self.add_error("rd_expense_domestic", _("境内研发费用不能大于研发费用总额。"))
+        year = data.get("year")
+        if (
+            year
+            and not self.instance.pk
+            and AnnualFigures.objects.filter(enterprise=self.enterprise, year=year).exists()
+        ):
+            self.add_error("year", _("%(y)d年的数据已存在，请在年度数据表中点击该年度修改。") % {"y": year})
+        return data
+
+    def validate_unique(self):
+        # Uniqueness per enterprise and year is checked in clean(); the enterprise is not a form field.
+        pass
+
+    def figure_values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "year"}
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = LedgerMilestone
+        fields = ["title", "due_on", "done_on", "note"]
+        widgets = {"due_on": DATE_INPUT, "done_on": DATE_INPUT}
+
+
+class VisitForm(forms.ModelForm):
+    class Meta:
+        model = ServiceVisit
+        fields = ["visited_on", "visitors", "problems", "actions"]
+        widgets = {
+            "visited_on": DATE_INPUT,
+            "problems": forms.Textarea(attrs={"rows": 3}),
+            "actions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class QualificationForm(forms.Form):
+    kind = forms.ChoiceField(label=_lazy("资质类型"), choices=QualificationKind.choices)
+    number = forms.CharField(label=_lazy("证书/登记编号"), max_length=64, required=False)
+    granted_on = forms.DateField(label=_lazy("认定/登记日期"), widget=DATE_INPUT)
+
+
+class RevokeForm(forms.Form):
+    revoked_on = forms.DateField(label=_lazy("撤销日期"), widget=DATE_INPUT)
+    reason = forms.CharField(label=_lazy("撤销原因"), max_length=255)
+
+
+class LedgerImportForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("台账文件"),
+        help_text=_lazy("Excel（.xlsx）或 CSV 文件，请使用本页提供的模板。"),
+    )
+    jurisdiction = forms.ModelChoiceField(label=_lazy("导入到县区"), queryset=Jurisdiction.objects.all())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_jurisdiction_bound:
+            self.fields["jurisdiction"].queryset = Jurisdiction.objects.filter(pk=user.jurisdiction_id)
+            self.fields["jurisdiction"].initial = user.jurisdiction_id
+            self.fields["jurisdiction"].empty_label = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise ValidationError(_("只接受 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）。"))
+        from django.conf import settings
+
+        if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
+            raise ValidationError(
+                _("文件过大（%(size)s MB），上限为 %(max)s MB。")
+                % {"size": round(upload.size / 1048576, 1), "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576}
+            )
+        return upload

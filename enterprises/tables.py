@@ -1,0 +1,62 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Enterprise
+
+
+class EnterpriseTable(tables.Table):
+    name = tables.Column(linkify=("enterprises:detail", {"pk": tables.A("pk")}), verbose_name=_("企业名称"))
+    credit_code = tables.Column(verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace small"}})
+    jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction__sort_order", "name"))
+    stage = tables.Column(verbose_name=_("培育阶段"))
+    tech_field = tables.Column(verbose_name=_("技术领域"))
+    helper_name = tables.Column(verbose_name=_("帮扶责任人"))
+    planned_year = tables.Column(verbose_name=_("计划申报"))
+    hte_ready = tables.Column(verbose_name=_("高企条件"))
+    tsme_score = tables.Column(verbose_name=_("科小评分"), attrs={"td": {"class": "text-end"}})
+    overdue_count = tables.Column(verbose_name=_("逾期节点"), orderable=False, attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        model = Enterprise
+        fields = ()
+        sequence = (
+            "name",
+            "credit_code",
+            "jurisdiction",
+            "stage",
+            "tech_field",
+            "helper_name",
+            "planned_year",
+            "hte_ready",
+            "tsme_score",
+            "overdue_count",
+        )
+        attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
+        empty_text = _("没有符合条件的企业。")
+        order_by = ("jurisdiction", "name")
+
+    def render_jurisdiction(self, value):
+        return value.short_name or value.name
+
+    def render_stage(self, record):
+        if record.declared_stage and record.declared_stage != record.stage:
+            return format_html(
+                '{} <span class="badge text-bg-warning" title="{}">{}</span>',
+                record.get_stage_display(),
+                _("台账填报阶段与资质不一致"),
+                record.get_declared_stage_display(),
+            )
+        return record.get_stage_display()
+
+    def render_hte_ready(self, value):
+        if value is True:
+            return format_html('<span class="badge text-bg-success">{}</span>', _("符合"))
+        if value is False:
+            return format_html('<span class="badge text-bg-danger">{}</span>', _("不符合"))
+        return format_html('<span class="badge text-bg-secondary">{}</span>', _("缺数据"))
+
+    def render_overdue_count(self, value):
+        if value:
+            return format_html('<span class="badge text-bg-danger">{}</span>', value)
+        return "0"
