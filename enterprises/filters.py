@@ -25,7 +25,9 @@ class EnterpriseFilter(django_filters.FilterSet):
     tech_field = django_filters.ChoiceFilter(
         label=_("技术领域"), choices=TechField.choices, empty_label=_("全部领域")
     )
-    helper = django_filters.CharFilter(label=_("帮扶责任人"), field_name="helper_name", lookup_expr="startswith")
+    helper = django_filters.CharFilter(
+        label=_("帮扶责任人"), field_name="helper_name", lookup_expr="startswith"
+    )
     planned_year = django_filters.NumberFilter(label=_("计划申报年度"))
     readiness = django_filters.ChoiceFilter(
         label=_("高企条件"), choices=READINESS_CHOICES, method="filter_readiness", empty_label=_("不限")

@@ -94,6 +94,10 @@ class EnterpriseForm(forms.ModelForm):
             return self.instance.credit_code
         return validate_credit_code(self.cleaned_data["credit_code"])
 
+    def validate_unique(self):
+        # A duplicate credit code is the service's to refuse: it links to the enterprise already there.
+        pass
+
     def clean_planned_year(self):
         year = self.cleaned_data.get("planned_year")
         if year is not None and not (2000 <= year <= 2100):
@@ -142,7 +146,10 @@ class FiguresForm(forms.ModelForm):
         data = super().clean()
         staff, st_staff = data.get("staff_count"), data.get("st_staff_count")
         if staff is not None and st_staff is not None and st_staff > staff:
-            self.add_error("st_staff_count", _("科技人员数（%(a)d）不能大于职工总数（%(b)d）。") % {"a": st_staff, "b": staff})
+            self.add_error(
+                "st_staff_count",
+                _("科技人员数（%(a)d）不能大于职工总数（%(b)d）。") % {"a": st_staff, "b": staff},
+            )
         rd, domestic = data.get("rd_expense"), data.get("rd_expense_domestic")
         if rd is not None and domestic is not None and domestic > rd:
             self.add_error("rd_expense_domestic", _("境内研发费用不能大于研发费用总额。"))
@@ -216,6 +223,9 @@ class LedgerImportForm(forms.Form):
         if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
             raise ValidationError(
                 _("文件过大（%(size)s MB），上限为 %(max)s MB。")
-                % {"size": round(upload.size / 1048576, 1), "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576}
+                % {
+                    "size": round(upload.size / 1048576, 1),
+                    "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576,
+                }
             )
         return upload

@@ -82,7 +82,10 @@ class Enterprise(models.Model):
     # a million rows on an index instead of recomputing per row.
     stage = models.CharField(_("培育阶段"), max_length=32, choices=Stage.choices, default=Stage.NONE)
     declared_stage = models.CharField(
-        _("台账填报阶段"), max_length=32, choices=Stage.choices, blank=True,
+        _("台账填报阶段"),
+        max_length=32,
+        choices=Stage.choices,
+        blank=True,
         help_text=_("县区台账中填报的阶段；与资质推算的阶段不一致时在列表中提示。"),
     )
     hte_ready = models.BooleanField(_("符合高企认定条件"), null=True, blank=True)
@@ -180,7 +183,9 @@ class LedgerMilestone(models.Model):
             models.Index(
                 fields=["enterprise", "due_on"], name="milestone_open_due", condition=Q(done_on__isnull=True)
             ),
-            models.Index(fields=["due_on"], name="milestone_open_due_only", condition=Q(done_on__isnull=True)),
+            models.Index(
+                fields=["due_on"], name="milestone_open_due_only", condition=Q(done_on__isnull=True)
+            ),
         ]
 
     def __str__(self):
@@ -208,6 +213,9 @@ class ServiceVisit(models.Model):
         verbose_name = _("服务走访")
         verbose_name_plural = _("服务走访")
         indexes = [models.Index(fields=["enterprise", "-visited_on"], name="visit_ent_date")]
+
+    def __str__(self):
+        return f"{self.visited_on} {self.visitors}"
 
 
 class AnnualFigures(models.Model):

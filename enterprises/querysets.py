@@ -25,7 +25,11 @@ class EnterpriseQuerySet(models.QuerySet):
         end = _add_months(today, months)
         expiring = Qualification.objects.filter(
             enterprise=OuterRef("pk"),
-            kind__in=[QualificationKind.HTE, QualificationKind.LITTLE_GIANT, QualificationKind.LG_CULTIVATION],
+            kind__in=[
+                QualificationKind.HTE,
+                QualificationKind.LITTLE_GIANT,
+                QualificationKind.LG_CULTIVATION,
+            ],
             revoked_on__isnull=True,
             expires_on__gte=today,
             expires_on__lte=end,

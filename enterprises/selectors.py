@@ -82,7 +82,9 @@ def _entries_for(history_qs, what_of) -> list[HistoryEntry]:
             delta = rec.diff_against(previous)
             for change in delta.changes:
                 field = rec.instance_type._meta.get_field(change.field)
-                changes.append((str(field.verbose_name), _display(field, change.old), _display(field, change.new)))
+                changes.append(
+                    (str(field.verbose_name), _display(field, change.old), _display(field, change.new))
+                )
             if not changes:
                 by_object[rec.id] = rec
                 continue
@@ -114,13 +116,16 @@ def _display(field, value):
 
 def enterprise_history(enterprise: Enterprise, *, limit: int = 200) -> list[HistoryEntry]:
     """Every recorded change to the enterprise and its ledger rows, newest first."""
-    entries = _entries_for(Enterprise.history.filter(id=enterprise.pk), lambda r: str(Enterprise._meta.verbose_name))
+    entries = _entries_for(
+        Enterprise.history.filter(id=enterprise.pk), lambda r: str(Enterprise._meta.verbose_name)
+    )
     entries += _entries_for(
         AnnualFigures.history.filter(enterprise_id=enterprise.pk),
         lambda r: f"{r.year} {AnnualFigures._meta.verbose_name}",
     )
     entries += _entries_for(
-        Qualification.history.filter(enterprise_id=enterprise.pk), lambda r: f"{Qualification._meta.verbose_name} {r.get_kind_display()}"
+        Qualification.history.filter(enterprise_id=enterprise.pk),
+        lambda r: f"{Qualification._meta.verbose_name} {r.get_kind_display()}",
     )
     entries += _entries_for(
         LedgerMilestone.history.filter(enterprise_id=enterprise.pk),
@@ -132,4 +137,3 @@ def enterprise_history(enterprise: Enterprise, *, limit: int = 200) -> list[Hist
     )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
-

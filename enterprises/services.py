@@ -79,6 +79,14 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def _save(obj, by, **kwargs):
+    """Save with the acting user on the field-history record (the request middleware covers only views)."""
+    if getattr(by, "pk", None):
+        obj._history_user = by
+    obj.save(**kwargs)
+    return obj
+
+
 def _check_jurisdiction(user, jurisdiction) -> None:
     if not user_may_use_jurisdiction(user, jurisdiction.pk):
         raise DomainError(_("您只能登记本县区的企业。"), field="jurisdiction")
@@ -100,8 +108,7 @@ def enterprise_create(*, credit_code: str, by, **fields) -> Enterprise:
     enterprise = Enterprise(credit_code=code, created_by=by if getattr(by, "pk", None) else None, **fields)
     enterprise.name_initials = name_initials(enterprise.name)
     enterprise.full_clean(exclude=["created_by"])
-    enterprise._change_reason = _("新建")
-    enterprise.save()
+    _save(enterprise, by)
     audit_log(enterprise, "enterprises.enterprise.created", by=by, data={"credit_code": code})
     return enterprise
 
@@ -122,7 +129,7 @@ def enterprise_update(*, enterprise: Enterprise, by, **fields) -> Enterprise:
     if "name" in changed:
         enterprise.name_initials = name_initials(enterprise.name)
     enterprise.full_clean(exclude=["created_by"])
-    enterprise.save()
+    _save(enterprise, by)
     audit_log(enterprise, "enterprises.enterprise.updated", by=by, data={"fields": sorted(changed)})
     return enterprise
 
@@ -154,7 +161,9 @@ def derive_stage(valid_kinds: set[str]) -> str:
 
 def enterprise_refresh_stage(*, enterprise: Enterprise, on: datetime.date | None = None) -> str:
     on = on or today()
-    kinds = set(Qualification.objects.filter(enterprise=enterprise).valid_on(on).values_list("kind", flat=True))
+    kinds = set(
+        Qualification.objects.filter(enterprise=enterprise).valid_on(on).values_list("kind", flat=True)
+    )
     stage = derive_stage(kinds)
     if stage != enterprise.stage:
         Enterprise.objects.filter(pk=enterprise.pk).update(stage=stage)
@@ -178,26 +187,36 @@ def qualification_record(
         raise DomainError(_("认定日期不能晚于今天。"), field="granted_on")
     if Qualification.objects.filter(enterprise=enterprise, kind=kind, granted_on=granted_on).exists():
         raise DomainError(_("该企业在这一天已登记过同类资质。"), field="granted_on")
-    qualification = Qualification.objects.create(
-        enterprise=enterprise,
-        kind=kind,
-        granted_on=granted_on,
-        expires_on=qualification_expiry(kind, granted_on),
-        number=(number or "").strip(),
-        source=source,
+    qualification = _save(
+        Qualification(
+            enterprise=enterprise,
+            kind=kind,
+            granted_on=granted_on,
+            expires_on=qualification_expiry(kind, granted_on),
+            number=(number or "").strip(),
+            source=source,
+        ),
+        by,
     )
     enterprise_refresh_stage(enterprise=enterprise)
     audit_log(
         qualification,
         "enterprises.qualification.recorded",
         by=by,
-        data={"enterprise": enterprise.pk, "kind": kind, "granted_on": granted_on.isoformat(), "number": number},
+        data={
+            "enterprise": enterprise.pk,
+            "kind": kind,
+            "granted_on": granted_on.isoformat(),
+            "number": number,
+        },
     )
     return qualification
 
 
 @transaction.atomic
-def qualification_revoke(*, qualification: Qualification, revoked_on: datetime.date, reason: str, by) -> Qualification:
+def qualification_revoke(
+    *, qualification: Qualification, revoked_on: datetime.date, reason: str, by
+) -> Qualification:
     qualification = Qualification.objects.select_for_update().get(pk=qualification.pk)
     if qualification.revoked_on:
         raise DomainError(_("该资质已于 %(d)s 撤销。") % {"d": qualification.revoked_on})
@@ -206,7 +225,7 @@ def qualification_revoke(*, qualification: Qualification, revoked_on: datetime.d
     if not reason.strip():
         raise DomainError(_("请说明撤销原因。"), field="reason")
     qualification.revoked_on, qualification.revoke_reason = revoked_on, reason.strip()
-    qualification.save(update_fields=["revoked_on", "revoke_reason"])
+    _save(qualification, by, update_fields=["revoked_on", "revoke_reason"])
     enterprise_refresh_stage(enterprise=qualification.enterprise)
     audit_log(
         qualification,
@@ -218,7 +237,10 @@ def qualification_revoke(*, qualification: Qualification, revoked_on: datetime.d
 
 
 def refresh_all_stages(*, on: datetime.date | None = None, batch_size: int = 2000) -> int:
-    """Recompute the stored stage of every enterprise whose qualifications changed validity. Returns updates."""
+    """Recompute the stored stage of every enterprise whose qualifications changed validity.
+
+    Returns the number of enterprises updated.
+    """
     on = on or today()
     updated = 0
     last_pk = 0
@@ -230,8 +252,10 @@ def refresh_all_stages(*, on: datetime.date | None = None, batch_size: int = 200
             return updated
         last_pk = ids[-1]
         valid: dict[int, set[str]] = {}
-        for ent_id, kind in Qualification.objects.filter(enterprise_id__in=ids).valid_on(on).values_list(
-            "enterprise_id", "kind"
+        for ent_id, kind in (
+            Qualification.objects.filter(enterprise_id__in=ids)
+            .valid_on(on)
+            .values_list("enterprise_id", "kind")
         ):
             valid.setdefault(ent_id, set()).add(kind)
         current = dict(Enterprise.objects.filter(pk__in=ids).values_list("pk", "stage"))
@@ -259,7 +283,9 @@ def enterprise_refresh_readiness(*, enterprise: Enterprise) -> ReadinessFlags:
     result = assess_enterprise(enterprise, on=today())
     flags = ReadinessFlags(hte_ready=result.hte_ready, tsme_score=result.tech_sme.total)
     if (enterprise.hte_ready, enterprise.tsme_score) != (flags.hte_ready, flags.tsme_score):
-        Enterprise.objects.filter(pk=enterprise.pk).update(hte_ready=flags.hte_ready, tsme_score=flags.tsme_score)
+        Enterprise.objects.filter(pk=enterprise.pk).update(
+            hte_ready=flags.hte_ready, tsme_score=flags.tsme_score
+        )
         enterprise.hte_ready, enterprise.tsme_score = flags.hte_ready, flags.tsme_score
     return flags
 
@@ -287,7 +313,7 @@ def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFi
     for key in changed:
         setattr(figures, key, values[key])
     figures.full_clean(exclude=["enterprise"])
-    figures.save()
+    _save(figures, by)
     audit_log(
         figures,
         "enterprises.figures.created" if created else "enterprises.figures.updated",
@@ -307,7 +333,9 @@ def milestone_create(
 ) -> LedgerMilestone:
     if not title.strip():
         raise DomainError(_("请填写节点事项。"), field="title")
-    milestone = LedgerMilestone.objects.create(enterprise=enterprise, title=title.strip(), due_on=due_on, note=note)
+    milestone = _save(
+        LedgerMilestone(enterprise=enterprise, title=title.strip(), due_on=due_on, note=note), by
+    )
     audit_log(milestone, "enterprises.milestone.created", by=by, data={"enterprise": enterprise.pk})
     return milestone
 
@@ -323,7 +351,7 @@ def milestone_update(*, milestone: LedgerMilestone, by, **fields) -> LedgerMiles
         raise DomainError(_("完成日期不能晚于今天。"), field="done_on")
     for key, value in fields.items():
         setattr(milestone, key, value)
-    milestone.save()
+    _save(milestone, by)
     audit_log(milestone, "enterprises.milestone.updated", by=by, data={"fields": sorted(fields)})
     return milestone
 
@@ -342,13 +370,16 @@ def visit_create(
         raise DomainError(_("走访日期不能晚于今天。"), field="visited_on")
     if not visitors.strip():
         raise DomainError(_("请填写走访人员。"), field="visitors")
-    visit = ServiceVisit.objects.create(
-        enterprise=enterprise,
-        visited_on=visited_on,
-        visitors=visitors.strip(),
-        problems=problems,
-        actions=actions,
-        created_by=by if getattr(by, "pk", None) else None,
+    visit = _save(
+        ServiceVisit(
+            enterprise=enterprise,
+            visited_on=visited_on,
+            visitors=visitors.strip(),
+            problems=problems,
+            actions=actions,
+            created_by=by if getattr(by, "pk", None) else None,
+        ),
+        by,
     )
     audit_log(visit, "enterprises.visit.created", by=by, data={"enterprise": enterprise.pk})
     return visit

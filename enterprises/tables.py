@@ -7,7 +7,9 @@ from .models import Enterprise
 
 class EnterpriseTable(tables.Table):
     name = tables.Column(linkify=("enterprises:detail", {"pk": tables.A("pk")}), verbose_name=_("企业名称"))
-    credit_code = tables.Column(verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace small"}})
+    credit_code = tables.Column(
+        verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace small"}}
+    )
     jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction__sort_order", "name"))
     stage = tables.Column(verbose_name=_("培育阶段"))
     tech_field = tables.Column(verbose_name=_("技术领域"))
@@ -15,7 +17,9 @@ class EnterpriseTable(tables.Table):
     planned_year = tables.Column(verbose_name=_("计划申报"))
     hte_ready = tables.Column(verbose_name=_("高企条件"))
     tsme_score = tables.Column(verbose_name=_("科小评分"), attrs={"td": {"class": "text-end"}})
-    overdue_count = tables.Column(verbose_name=_("逾期节点"), orderable=False, attrs={"td": {"class": "text-end"}})
+    overdue_count = tables.Column(
+        verbose_name=_("逾期节点"), orderable=False, attrs={"td": {"class": "text-end"}}
+    )
 
     class Meta:
         model = Enterprise

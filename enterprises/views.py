@@ -19,8 +19,8 @@ from django_tables2 import RequestConfig
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.pagination import CappedPaginator
-from anyang_hte.core.roles import Right, has_right
 from anyang_hte.core.permissions import require_right
+from anyang_hte.core.roles import Right, has_right
 
 from . import selectors, services
 from .exporters import LedgerExporter
@@ -68,7 +68,9 @@ def enterprise_list(request):
     except ValueError:
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
-    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(
+        table
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -187,7 +189,9 @@ def figures_edit(request, pk: int, year: int | None = None):
             messages.success(request, _("年度数据已保存，达标情况已重新计算。"))
             return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#figures")
     return render(
-        request, "enterprises/figures_form.html", {"form": form, "enterprise": enterprise, "instance": instance}
+        request,
+        "enterprises/figures_form.html",
+        {"form": form, "enterprise": enterprise, "instance": instance},
     )
 
 
@@ -205,7 +209,9 @@ def milestone_add(request, pk: int):
                 by=request.user,
             )
             if form.cleaned_data.get("done_on"):
-                services.milestone_update(milestone=milestone, done_on=form.cleaned_data["done_on"], by=request.user)
+                services.milestone_update(
+                    milestone=milestone, done_on=form.cleaned_data["done_on"], by=request.user
+                )
         except (DomainError, ValidationError) as exc:
             _apply_errors(form, exc)
         else:
@@ -394,4 +400,3 @@ def import_cancel(request, token: str):
         (_upload_dir() / f"{token}{meta['suffix']}").unlink(missing_ok=True)
     messages.info(request, _("已取消导入，未写入任何数据。"))
     return redirect("enterprises:import")
-

@@ -6,7 +6,14 @@ import factory
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.roles import Role
 from enterprises.identifiers import credit_code_with_check_digit
-from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, ServiceVisit, TechField
+from enterprises.models import (
+    AnnualFigures,
+    Enterprise,
+    LedgerMilestone,
+    Qualification,
+    ServiceVisit,
+    TechField,
+)
 from enterprises.pinyin import name_initials
 
 # Characters allowed in the organisation-code part of a credit code.
@@ -37,7 +44,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     jurisdiction = factory.LazyAttribute(
         lambda o: jurisdiction() if o.role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE) else None
     )
-    password = factory.PostGenerationMethodCall("set_password", "pass-1234-word")
+    password = factory.django.Password("pass-1234-word")
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):

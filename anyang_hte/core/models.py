@@ -58,7 +58,8 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_bound_role_has_jurisdiction",
-                condition=~Q(role__in=[r.value for r in JURISDICTION_BOUND_ROLES]) | Q(jurisdiction__isnull=False),
+                condition=~Q(role__in=[r.value for r in JURISDICTION_BOUND_ROLES])
+                | Q(jurisdiction__isnull=False),
                 violation_error_message=_("县区角色必须绑定一个县区。"),
             )
         ]
@@ -86,3 +87,6 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
         verbose_name = _("操作日志")
         verbose_name_plural = _("操作日志")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -16,7 +16,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        n = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        # django-tables2 hands over its BoundRows; count on the queryset underneath.
+        queryset = getattr(getattr(rows, "data", None), "data", rows)
+        n = queryset[: self.cap + 1].count()
         self._capped = n > self.cap
         return min(n, self.cap)
 

@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -8,3 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# Tasks run in-process even when REDIS_URL is set (CI sets it), so tests never need a running worker.
+# CELERY_EAGER=0 keeps the broker for a test run against a real worker.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") != "0"

@@ -38,7 +38,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="zh-CN", accept_downloads=True, viewport={"width": 1440, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", accept_downloads=True, viewport={"width": 1440, "height": 900}
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.base_url = live_server.url

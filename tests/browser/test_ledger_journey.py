@@ -1,10 +1,10 @@
 """The county official's day with the ledger, in a real browser."""
 
-import datetime
 import io
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from anyang_hte.core.roles import Role
 from enterprises.models import Enterprise
@@ -21,13 +21,54 @@ def _ledger_file(code: str) -> bytes:
     ws.append(["文峰区高新技术企业培育台账（2026年）"])
     ws.append([])
     ws.append(
-        ["序号", "企业名称", "统一社会信用代码", "所属县区", "技术领域", "成立日期", "培育阶段", "挂钩帮扶责任人",
-         "责任人电话", "计划申报年度", "年度", "营业收入（万元）", "研发费用（万元）", "职工总数", "科技人员数",
-         "高新技术产品（服务）收入（万元）", "I类知识产权数", "II类知识产权数", "备注"]
+        [
+            "序号",
+            "企业名称",
+            "统一社会信用代码",
+            "所属县区",
+            "技术领域",
+            "成立日期",
+            "培育阶段",
+            "挂钩帮扶责任人",
+            "责任人电话",
+            "计划申报年度",
+            "年度",
+            "营业收入（万元）",
+            "研发费用（万元）",
+            "职工总数",
+            "科技人员数",
+            "高新技术产品（服务）收入（万元）",
+            "I类知识产权数",
+            "II类知识产权数",
+            "备注",
+        ]
     )
-    ws.append([1, "安阳导入测试新材料有限公司", code.lower(), "文峰区", "新材料", "2018年3月5日", "高企后备",
-               "赵六", "13800000000", 2027, 2025, 2000, 120, 60, 12, 1500, 1, 3, "来自县区台账"])
-    ws.append(["合计", None, None, None, None, None, None, None, None, None, None, 2000, 120, 60, 12, 1500, 1, 3])
+    ws.append(
+        [
+            1,
+            "安阳导入测试新材料有限公司",
+            code.lower(),
+            "文峰区",
+            "新材料",
+            "2018年3月5日",
+            "高企后备",
+            "赵六",
+            "13800000000",
+            2027,
+            2025,
+            2000,
+            120,
+            60,
+            12,
+            1500,
+            1,
+            3,
+            "来自县区台账",
+        ]
+    )
+    ws.append(
+        ["合计", None, None, None, None, None, None, None, None, None, None, 2000, 120, 60, 12, 1500, 1, 3]
+    )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -76,7 +117,7 @@ def test_county_official_keeps_the_ledger(page, tmp_path):
     assert page.locator("h1").inner_text() == "安阳瑞达智能装备有限公司"
 
     # Record three years of figures (in 万元) and see readiness.
-    last = datetime.date.today().year - 1
+    last = timezone.localdate().year - 1
     for offset, sales in ((2, "3000"), (1, "3500"), (0, "4000")):
         page.click("text=录入年度数据")
         page.fill("input[name=year]", str(last - offset))

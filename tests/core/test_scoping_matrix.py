@@ -110,12 +110,17 @@ def test_list_and_export_hold_only_own_jurisdiction(client, world):
     client.force_login(official)
     from enterprises.models import Enterprise
 
-    own, other = Enterprise.objects.get(pk=world["own"]["pk"]), Enterprise.objects.get(pk=world["other"]["pk"])
+    own, other = (
+        Enterprise.objects.get(pk=world["own"]["pk"]),
+        Enterprise.objects.get(pk=world["other"]["pk"]),
+    )
     page = client.get(reverse("enterprises:list")).content.decode()
     assert own.name in page and other.name not in page
     search = client.get(reverse("enterprises:list"), {"q": other.credit_code}).content.decode()
     assert other.name not in search
-    csv_body = b"".join(client.get(reverse("enterprises:export", args=["csv"])).streaming_content).decode("utf-8-sig")
+    csv_body = b"".join(client.get(reverse("enterprises:export", args=["csv"])).streaming_content).decode(
+        "utf-8-sig"
+    )
     assert own.credit_code in csv_body and other.credit_code not in csv_body
 
 

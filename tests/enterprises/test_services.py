@@ -37,18 +37,26 @@ class TestCreditCode:
 class TestEnterpriseCreate:
     def test_creates_with_initials_and_audit(self, county_official):
         ent = services.enterprise_create(
-            credit_code=VALID.lower(), name="安阳市鑫源科技有限公司", jurisdiction=jurisdiction(), by=county_official
+            credit_code=VALID.lower(),
+            name="安阳市鑫源科技有限公司",
+            jurisdiction=jurisdiction(),
+            by=county_official,
         )
         assert ent.credit_code == VALID
         assert ent.name_initials == "aysxykjyxgs"
-        assert AuditLog.objects.filter(action="enterprises.enterprise.created", object_id=str(ent.pk)).exists()
+        assert AuditLog.objects.filter(
+            action="enterprises.enterprise.created", object_id=str(ent.pk)
+        ).exists()
         assert ent.history.count() == 1
 
     def test_duplicate_points_at_existing(self, county_official):
         existing = EnterpriseFactory(credit_code=VALID)
         with pytest.raises(services.DuplicateEnterprise) as exc:
             services.enterprise_create(
-                credit_code=" " + VALID.lower(), name="另一个名字", jurisdiction=jurisdiction(), by=county_official
+                credit_code=" " + VALID.lower(),
+                name="另一个名字",
+                jurisdiction=jurisdiction(),
+                by=county_official,
             )
         assert exc.value.existing == existing
 
@@ -89,21 +97,32 @@ class TestQualifications:
         ent = EnterpriseFactory()
         today = services.today()
         services.qualification_record(
-            enterprise=ent, kind=QualificationKind.TECH_SME, granted_on=today.replace(month=1, day=1), by=county_official
+            enterprise=ent,
+            kind=QualificationKind.TECH_SME,
+            granted_on=today.replace(month=1, day=1),
+            by=county_official,
         )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.TECH_SME
         hte = services.qualification_record(
-            enterprise=ent, kind=QualificationKind.HTE, granted_on=today - datetime.timedelta(days=30), by=county_official
+            enterprise=ent,
+            kind=QualificationKind.HTE,
+            granted_on=today - datetime.timedelta(days=30),
+            by=county_official,
         )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.HTE
-        services.qualification_revoke(qualification=hte, revoked_on=today, reason="弄虚作假", by=county_official)
+        services.qualification_revoke(
+            qualification=hte, revoked_on=today, reason="弄虚作假", by=county_official
+        )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.TECH_SME
         assert ent.qualifications.count() == 2  # history stays
 
-    def test_expired_certificate_drops_the_stage_nightly(self):
+    def test_expired_certificate_drops_the_stage_nightly(self, db):
         ent = EnterpriseFactory(stage=Stage.HTE)
         QualificationFactory(
-            enterprise=ent, kind="hte", granted_on=datetime.date(2020, 1, 1), expires_on=datetime.date(2022, 12, 31)
+            enterprise=ent,
+            kind="hte",
+            granted_on=datetime.date(2020, 1, 1),
+            expires_on=datetime.date(2022, 12, 31),
         )
         assert services.refresh_all_stages(on=datetime.date(2026, 1, 1)) == 1
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.NONE
@@ -113,21 +132,34 @@ class TestQualifications:
         ent = EnterpriseFactory()
         with pytest.raises(DomainError):
             services.qualification_record(
-                enterprise=ent, kind="hte", granted_on=services.today() + datetime.timedelta(days=1), by=county_official
+                enterprise=ent,
+                kind="hte",
+                granted_on=services.today() + datetime.timedelta(days=1),
+                by=county_official,
             )
-        services.qualification_record(enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None)
+        services.qualification_record(
+            enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None
+        )
         with pytest.raises(DomainError):
-            services.qualification_record(enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None)
+            services.qualification_record(
+                enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None
+            )
 
 
 class TestFigures:
     def test_save_creates_then_updates_exact_decimals(self, county_official):
         ent = EnterpriseFactory()
         f = services.figures_save(
-            enterprise=ent, year=2024, by=county_official, sales_revenue=Decimal("12345678.91"), staff_count=50
+            enterprise=ent,
+            year=2024,
+            by=county_official,
+            sales_revenue=Decimal("12345678.91"),
+            staff_count=50,
         )
         assert f.sales_revenue == Decimal("12345678.91")
-        services.figures_save(enterprise=ent, year=2024, by=county_official, sales_revenue=Decimal("12345678.92"))
+        services.figures_save(
+            enterprise=ent, year=2024, by=county_official, sales_revenue=Decimal("12345678.92")
+        )
         f.refresh_from_db()
         assert f.sales_revenue == Decimal("12345678.92") and f.staff_count == 50
         assert f.history.count() == 2
@@ -145,19 +177,28 @@ class TestFigures:
 class TestTimetableAndVisits:
     def test_milestone_and_visit(self, county_official):
         ent = EnterpriseFactory()
-        m = services.milestone_create(enterprise=ent, title="建立研发辅助账", due_on=datetime.date(2020, 1, 1), by=county_official)
+        m = services.milestone_create(
+            enterprise=ent, title="建立研发辅助账", due_on=datetime.date(2020, 1, 1), by=county_official
+        )
         from enterprises.models import LedgerMilestone
 
         assert LedgerMilestone.objects.overdue(services.today()).filter(pk=m.pk).exists()
         services.milestone_update(milestone=m, done_on=services.today(), by=county_official)
         assert not LedgerMilestone.objects.overdue(services.today()).exists()
         v = services.visit_create(
-            enterprise=ent, visited_on=services.today(), visitors="王敏", problems="缺少知识产权", by=county_official
+            enterprise=ent,
+            visited_on=services.today(),
+            visitors="王敏",
+            problems="缺少知识产权",
+            by=county_official,
         )
         assert v.created_by == county_official
         with pytest.raises(DomainError):
             services.visit_create(
-                enterprise=ent, visited_on=services.today() + datetime.timedelta(days=2), visitors="王敏", by=None
+                enterprise=ent,
+                visited_on=services.today() + datetime.timedelta(days=2),
+                visitors="王敏",
+                by=None,
             )
 
 

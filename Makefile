@@ -1,0 +1,67 @@
+# 安阳市高新技术企业培育管理平台 — developer and CI entry points.
+#   make install   venv + Python packages (pinned by constraints.txt) + npm packages + static/vendor
+#   make run       migrate, load demo data, serve on http://127.0.0.1:8000
+#   make test      the pytest suite (PYTEST_ARGS="-k ledger -x"); DATABASE_URL/REDIS_URL from the environment
+#   make lint      ruff
+#   make bench     time `import_ledger` on BENCH_ROWS generated rows (default 10000)
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Python 3.11 only (pyproject.toml: requires-python >=3.11,<3.12).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.package-lock.json
+PYTEST_ARGS ?=
+
+.PHONY: help install assets run test lint bench clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+install: $(PIP_STAMP) $(NPM_STAMP)
+	@$(MAKE) --no-print-directory assets
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else \
+		"$(PYTHON) is Python %d.%d; this project needs 3.11 (set PYTHON=/path/to/python3.11)" % sys.version_info[:2])'
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalled only when pyproject.toml or constraints.txt is newer than the stamp.
+$(PIP_STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install -c constraints.txt -e ".[dev]"
+	touch $@
+
+# npm ci rewrites node_modules/ (and this file) whole; touch in case it kept the old mtime.
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: $(NPM_STAMP)
+	$(PYTHON) scripts/vendor_assets.py
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	bash scripts/ensure_chromium.sh
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	-$(VENV)/bin/ruff format --check .
+
+bench: install
+	$(PY) scripts/bench_import.py
+
+clean:
+	rm -rf static/vendor staticfiles .pytest_cache .ruff_cache test-artifacts build *.egg-info
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) node_modules
