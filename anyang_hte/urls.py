@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("ledger/", include("enterprises.urls")),
+    path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
+    path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("admin/", admin.site.urls),
 ]
 

@@ -32,10 +32,8 @@ class EnterpriseFilter(django_filters.FilterSet):
     readiness = django_filters.ChoiceFilter(
         label=_("高企条件"), choices=READINESS_CHOICES, method="filter_readiness", empty_label=_("不限")
     )
-    overdue = django_filters.BooleanFilter(
-        label=_("有逾期节点"),
-        method="filter_overdue",
-        widget=forms.Select(choices=[("", _("不限")), ("true", _("是"))]),
+    overdue = django_filters.ChoiceFilter(
+        label=_("有逾期节点"), choices=[("yes", _("是"))], method="filter_overdue", empty_label=_("不限")
     )
     expiring = django_filters.ChoiceFilter(
         label=_("证书到期"), choices=EXPIRY_CHOICES, method="filter_expiring", empty_label=_("不限")
@@ -67,7 +65,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         return queryset.filter(hte_ready=mapping[value]) if value in mapping else queryset
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.with_overdue_milestones(timezone.localdate()) if value else queryset
+        return queryset.with_overdue_milestones(timezone.localdate()) if value == "yes" else queryset
 
     def filter_expiring(self, queryset, name, value):
         return queryset.expiring_within(timezone.localdate(), int(value)) if value else queryset

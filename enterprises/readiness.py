@@ -118,7 +118,8 @@ class Assessment:
     years: list[int]
 
 
-def assess_enterprise(enterprise, *, on: datetime.date) -> Assessment:
+def assess_enterprise(enterprise, *, on: datetime.date, has_valid_hte: bool | None = None) -> Assessment:
+    """Check the enterprise against the criteria. ``has_valid_hte`` may be given by a bulk caller."""
     rows = {row.year: row for row in enterprise.figures.all()}
     years = _select_years(rows, enterprise.registered_on, on)
     last = years[-1]
@@ -135,9 +136,13 @@ def assess_enterprise(enterprise, *, on: datetime.date) -> Assessment:
     ]
     deciding = [c.status for c in criteria if not c.informational]
     hte_ready = False if FAIL in deciding else None if MISSING in deciding else True
-    has_hte = (
-        Qualification.objects.filter(enterprise=enterprise, kind=QualificationKind.HTE).valid_on(on).exists()
-    )
+    has_hte = has_valid_hte
+    if has_hte is None:
+        has_hte = (
+            Qualification.objects.filter(enterprise=enterprise, kind=QualificationKind.HTE)
+            .valid_on(on)
+            .exists()
+        )
     return Assessment(
         hte_ready=hte_ready, criteria=criteria, tech_sme=_tech_sme(rows, last, has_hte), years=years
     )

@@ -290,6 +290,36 @@ def enterprise_refresh_readiness(*, enterprise: Enterprise) -> ReadinessFlags:
     return flags
 
 
+def readiness_refresh_many(*, enterprise_ids, chunk_size: int = 1000) -> int:
+    """Recompute ``hte_ready``/``tsme_score`` for many enterprises: a few queries per chunk, not per row.
+
+    Returns how many enterprises changed.
+    """
+    from .readiness import assess_enterprise
+
+    on = today()
+    ids = sorted(set(enterprise_ids))
+    changed = 0
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        with_hte = set(
+            Qualification.objects.filter(enterprise_id__in=chunk, kind=QualificationKind.HTE)
+            .valid_on(on)
+            .values_list("enterprise_id", flat=True)
+        )
+        dirty = []
+        for enterprise in Enterprise.objects.filter(pk__in=chunk).order_by().prefetch_related("figures"):
+            result = assess_enterprise(enterprise, on=on, has_valid_hte=enterprise.pk in with_hte)
+            flags = (result.hte_ready, result.tech_sme.total)
+            if (enterprise.hte_ready, enterprise.tsme_score) != flags:
+                enterprise.hte_ready, enterprise.tsme_score = flags
+                dirty.append(enterprise)
+        # Derived flags, not ledger data: no field-history rows for them.
+        Enterprise.objects.bulk_update(dirty, ["hte_ready", "tsme_score"], batch_size=500)
+        changed += len(dirty)
+    return changed
+
+
 @transaction.atomic
 def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFigures:
     """Create or update one year's figures. Money arrives in exact yuan (``Decimal``)."""

@@ -7,3 +7,9 @@ from . import services
 def refresh_stages() -> int:
     """Nightly: certificates expire without anyone saving anything; bring stored stages up to date."""
     return services.refresh_all_stages()
+
+
+@shared_task(acks_late=True)
+def refresh_readiness(enterprise_ids: list[int]) -> int:
+    """After an import: recompute the readiness flags of the enterprises it touched."""
+    return services.readiness_refresh_many(enterprise_ids=enterprise_ids)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.pagination import CappedPaginator
@@ -23,7 +24,7 @@ from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 
 from . import selectors, services
-from .exporters import LedgerExporter
+from .exporters import build_ledger_exporter
 from .filters import EnterpriseFilter
 from .forms import (
     EnterpriseForm,
@@ -91,10 +92,24 @@ def enterprise_list(request):
 
 @require_right(Right.LEDGER_EXPORT)
 def enterprise_export(request, fmt: str):
-    flt = _filtered(request)
-    year = request.GET.get("year")
-    exporter = LedgerExporter(flt.qs, year=int(year) if year and year.isdigit() else None)
-    return export_response(exporter, fmt)
+    """Small exports stream at once; large ones become a background job with a progress bar."""
+    if fmt not in ("xlsx", "csv"):
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    exporter = build_ledger_exporter(request.user, request.GET)
+    if request.method == "POST":
+        job = core_services.export_job_create(
+            user=request.user, kind="enterprises.ledger", fmt=fmt, params=request.GET
+        )
+        return redirect("export_job", job_id=job.pk)
+    limit = settings.EXPORT_INLINE_ROWS
+    rows = exporter.count(cap=limit)
+    if rows <= limit:
+        return export_response(exporter, fmt)
+    return render(
+        request,
+        "export_confirm.html",
+        {"title": exporter.title, "limit": limit, "fmt": fmt, "back": reverse("enterprises:list")},
+    )
 
 
 @require_right(Right.LEDGER_EDIT)

@@ -9,6 +9,7 @@ formula (CSV/formula injection).
 storage with the same code the synchronous views use.
 """
 
+import abc
 import csv
 import datetime
 import re
@@ -20,6 +21,7 @@ from typing import IO
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -39,7 +41,7 @@ CSV_ROWS_PER_WRITE = 500
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-class ListExporter:
+class ListExporter(abc.ABC):
     """One table: ``headers`` and a generator of rows of the same length.
 
     Subclasses set ``filename`` (without extension or date), ``title`` (the first line of the XLSX) and
@@ -51,8 +53,9 @@ class ListExporter:
     title: str = ""
     headers: list[str] = []
 
+    @abc.abstractmethod
     def iter_rows(self) -> Iterator[list[CellValue]]:
-        raise NotImplementedError
+        """Yield one list of cell values per data row."""
 
     def column_widths(self) -> list[float]:
         """Widths in Excel character units; XLSX is streamed, so they cannot be measured from the data."""
@@ -214,5 +217,5 @@ def export_response(exporter: ListExporter, fmt: str):
     try:
         respond = FORMATS[fmt]
     except KeyError:
-        raise Http404(f"Unknown export format: {fmt!r}") from None
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt}) from None
     return respond(exporter)

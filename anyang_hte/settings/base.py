@@ -43,7 +43,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "anyang_hte.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -142,6 +142,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "purge-old-exports-nightly": {
+        "task": "anyang_hte.core.tasks.purge_exports",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "refresh-enterprise-stages-nightly": {
         "task": "enterprises.tasks.refresh_stages",
         "schedule": crontab(hour=1, minute=10),
@@ -150,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@hte.anyang.gov.cn")
+
+# Exports up to this many rows stream straight to the browser; larger ones run as a Celery job.
+EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
+EXPORT_BUILDERS = {"enterprises.ledger": "enterprises.exporters.build_ledger_exporter"}
 
 # Lists: above this many matching rows the page says "more than N" instead of counting them all.
 LIST_COUNT_CAP = 10_000
@@ -162,3 +170,7 @@ LOGGING = {
 }
 
 PORTAL_ENVIRONMENT = "development"
+
+# Development and tests serve static files straight from the finders; production from STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG

@@ -14,3 +14,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Tasks run in-process even when REDIS_URL is set (CI sets it), so tests never need a running worker.
 # CELERY_EAGER=0 keeps the broker for a test run against a real worker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") != "0"
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -163,7 +163,8 @@ def test_county_official_keeps_the_ledger(page, tmp_path):
     # Export the list to xlsx.
     with page.expect_download() as info:
         page.get_by_test_id("export-xlsx").click()
-    wb = openpyxl.load_workbook(info.value.path())
+    assert info.value.suggested_filename.endswith(".xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(info.value.path().read_bytes()))
     text = "\n".join(str(c.value) for row in wb.active.iter_rows() for c in row if c.value)
     assert "安阳瑞达智能装备有限公司" in text and "林州重型机械有限公司" not in text
 

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from anyang_hte.core.models import ExportJob
 from anyang_hte.core.roles import Role
 from tests.factories import (
     EnterpriseFactory,
@@ -40,6 +41,8 @@ ALL_URLS = sorted({name for name, _p in _walk(get_resolver().url_patterns)})
 def world(db):
     own = EnterpriseFactory(jurisdiction=jurisdiction("410502"))
     other = EnterpriseFactory(jurisdiction=jurisdiction("410581"))
+    owner = UserFactory(username="job_owner", role=Role.TECH_REVIEWER, jurisdiction=None)
+    job = ExportJob.objects.create(user=owner, kind="enterprises.ledger", fmt="xlsx", title="t")
     data = {}
     for label, ent in (("own", own), ("other", other)):
         data[label] = {
@@ -49,6 +52,7 @@ def world(db):
             "qualification_pk": QualificationFactory(enterprise=ent, granted_on=datetime.date(2024, 1, 5)).pk,
             "fmt": "xlsx",
             "token": "0" * 32,
+            "job_id": job.pk,
         }
     return data
 

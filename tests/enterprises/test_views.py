@@ -71,7 +71,7 @@ def test_list_filters(official_client, county_official):
     assert names({"q": a.credit_code.lower()}) == {a.name}
     assert names({"planned_year": 2027}) == {a.name}
     assert names({"helper": "王"}) == {b.name}
-    assert names({"overdue": "true"}) == {b.name}
+    assert names({"overdue": "yes"}) == {b.name}
     assert names({"readiness": "unknown"}) == {a.name, b.name}
 
 

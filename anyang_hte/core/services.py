@@ -1,0 +1,107 @@
+"""Writes of the portal's own records (export jobs)."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+from .exporters import export_filename, iter_csv, write_xlsx
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 1000
+
+
+def export_builder(kind: str):
+    """The function that builds an exporter for ``kind`` from (user, params); see settings.EXPORT_BUILDERS."""
+    try:
+        return import_string(settings.EXPORT_BUILDERS[kind])
+    except KeyError:
+        raise DomainError(_("未知的导出类型。")) from None
+
+
+def export_job_create(*, user, kind: str, fmt: str, params: QueryDict) -> ExportJob:
+    if fmt not in ("xlsx", "csv"):
+        raise DomainError(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    exporter = export_builder(kind)(user, params)
+    job = ExportJob.objects.create(
+        user=user, kind=kind, fmt=fmt, params={k: params.getlist(k) for k in params}, title=exporter.title
+    )
+    from .tasks import run_export
+
+    transaction.on_commit(lambda: run_export.delay(str(job.pk)))
+    return job
+
+
+class _Progress:
+    """Wraps an exporter so that every PROGRESS_EVERY rows the job's progress is saved."""
+
+    def __init__(self, exporter, job):
+        self._exporter, self._job = exporter, job
+
+    def __getattr__(self, name):
+        return getattr(self._exporter, name)
+
+    def iter_rows(self):
+        done = 0
+        for row in self._exporter.iter_rows():
+            yield row
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                ExportJob.objects.filter(pk=self._job.pk).update(rows_done=done)
+        ExportJob.objects.filter(pk=self._job.pk).update(rows_done=done)
+
+
+def export_job_run(*, job_id) -> ExportJob:
+    """Write the job's file. Safe to run again (a retried task starts over and replaces the file)."""
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return job
+    params = QueryDict(mutable=True)
+    for key, values in job.params.items():
+        params.setlist(key, values)
+    exporter = export_builder(job.kind)(job.user, params)
+    total = exporter.count() if hasattr(exporter, "count") else None
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, rows_total=total, rows_done=0)
+    filename = export_filename(exporter, job.fmt)
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile() as handle:
+            if job.fmt == "xlsx":
+                write_xlsx(_Progress(exporter, job), handle)
+            else:
+                wrapped = _Progress(exporter, job)
+                for chunk in iter_csv(wrapped):
+                    handle.write(chunk)
+            handle.seek(0)
+            job.file.save(filename, File(handle), save=False)
+    except Exception as exc:
+        logger.exception("export %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE, file=job.file.name, filename=filename, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def export_jobs_purge(*, older_than: datetime.timedelta = datetime.timedelta(days=7)) -> int:
+    """Delete finished export files after a week; the spreadsheet holds personal and bank data."""
+    cutoff = timezone.now() - older_than
+    jobs = list(ExportJob.objects.filter(created_at__lt=cutoff))
+    for job in jobs:
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+    return len(jobs)

@@ -1,0 +1,14 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def run_export(job_id: str) -> str:
+    return services.export_job_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True)
+def purge_exports() -> int:
+    return services.export_jobs_purge()

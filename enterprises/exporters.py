@@ -1,0 +1,178 @@
+"""The ledger (培育台账) as a spreadsheet.
+
+The first columns are exactly the ledger import template's, in the template's order, so an exported
+file can be edited and imported again; the export-only columns (当前阶段, 符合高企条件, 科小评分) come
+after 备注. 培育阶段 is the stage the county declared (``declared_stage``), which is what the import
+reads; 当前阶段 is the stage derived from valid qualifications.
+
+Rows are read in keyset-paginated chunks by primary key: two queries per chunk (the enterprises with
+their jurisdiction, and that chunk's figures for the year), so a million enterprises export in flat
+memory and a bounded number of queries. The export is therefore in 入库 (primary key) order.
+"""
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.exporters import CellValue, ListExporter
+
+from .filters import EnterpriseFilter
+from .models import AnnualFigures, Stage, TechField
+from .selectors import enterprise_list_queryset
+
+CENT = Decimal("0.01")
+
+ENTERPRISE_FIELDS = (
+    "pk",
+    "name",
+    "credit_code",
+    "jurisdiction__name",
+    "tech_field",
+    "registered_on",
+    "declared_stage",
+    "helper_name",
+    "helper_phone",
+    "planned_year",
+    "notes",
+    "stage",
+    "hte_ready",
+    "tsme_score",
+)
+FIGURE_FIELDS = (
+    "enterprise_id",
+    "sales_revenue",
+    "rd_expense",
+    "staff_count",
+    "st_staff_count",
+    "hightech_revenue",
+    "ip_class1_count",
+    "ip_class2_count",
+)
+
+
+def yuan_to_wan(value: Decimal | None) -> Decimal | None:
+    """Exact yuan → 万元 (at most 6 decimals from 2-decimal yuan), shown with at least 2 decimals."""
+    if value is None:
+        return None
+    wan = value.scaleb(-4)
+    cents = wan.quantize(CENT)
+    return cents if cents == wan else wan.normalize()
+
+
+class LedgerExporter(ListExporter):
+    chunk_size = 2000
+
+    def __init__(self, queryset, *, year: int | None = None, chunk_size: int | None = None):
+        """``queryset`` is an already scoped (``for_user``) and filtered enterprise queryset.
+
+        ``year`` selects the annual figures; by default the last completed fiscal year.
+        """
+        self.queryset = queryset
+        self.year = year if year is not None else timezone.localdate().year - 1
+        if chunk_size is not None:
+            self.chunk_size = chunk_size
+        self.filename = _("培育台账")
+        self.title = _("安阳市高新技术企业培育台账（%(year)s年度数据）") % {"year": self.year}
+        columns = self._columns()
+        self.headers = [header for header, _width in columns]
+        self._widths = [width for _header, width in columns]
+        self._stage_labels = {value: str(label) for value, label in Stage.choices}
+        self._field_labels = {value: str(label) for value, label in TechField.choices}
+        self._ready_labels = {True: _("是"), False: _("否"), None: _("缺数据")}
+
+    @staticmethod
+    def _columns() -> list[tuple[str, float]]:
+        return [
+            # The import template's columns, same names and order.
+            (_("序号"), 7),
+            (_("企业名称"), 34),
+            (_("统一社会信用代码"), 22),
+            (_("所属县区"), 12),
+            (_("技术领域"), 16),
+            (_("成立日期"), 12),
+            (_("培育阶段"), 16),
+            (_("挂钩帮扶责任人"), 14),
+            (_("责任人电话"), 15),
+            (_("计划申报年度"), 12),
+            (_("年度"), 8),
+            (_("营业收入(万元)"), 14),
+            (_("研发费用(万元)"), 14),
+            (_("职工总数"), 10),
+            (_("科技人员数"), 10),
+            (_("高新技术产品(服务)收入(万元)"), 18),
+            (_("I类知识产权数"), 10),
+            (_("II类知识产权数"), 10),
+            (_("备注"), 30),
+            # Export only; an import ignores them.
+            (_("当前阶段"), 16),
+            (_("符合高企条件"), 12),
+            (_("科小评分"), 10),
+        ]
+
+    def column_widths(self) -> list[float]:
+        return self._widths
+
+    def count(self, cap: int | None = None) -> int:
+        """Rows this export will hold; with ``cap``, stop counting past it."""
+        qs = self.queryset.order_by()
+        return qs[: cap + 1].count() if cap is not None else qs.count()
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        enterprises = self.queryset.order_by("pk").values(*ENTERPRISE_FIELDS)
+        number, last_pk = 0, None
+        while True:
+            page = enterprises if last_pk is None else enterprises.filter(pk__gt=last_pk)
+            chunk = list(page[: self.chunk_size])
+            if not chunk:
+                return
+            figures = {
+                row["enterprise_id"]: row
+                for row in AnnualFigures.objects.filter(
+                    enterprise_id__in=[e["pk"] for e in chunk], year=self.year
+                )
+                .order_by()
+                .values(*FIGURE_FIELDS)
+            }
+            for enterprise in chunk:
+                number += 1
+                yield self._row(number, enterprise, figures.get(enterprise["pk"]))
+            if len(chunk) < self.chunk_size:
+                return
+            last_pk = chunk[-1]["pk"]
+
+    def _row(self, number: int, e: dict, f: dict | None) -> list[CellValue]:
+        f = f or {}
+        return [
+            number,
+            e["name"],
+            e["credit_code"],
+            e["jurisdiction__name"],
+            self._field_labels.get(e["tech_field"], e["tech_field"]) or None,
+            e["registered_on"],
+            self._stage_labels.get(e["declared_stage"], e["declared_stage"]) or None,
+            e["helper_name"] or None,
+            e["helper_phone"] or None,
+            e["planned_year"],
+            self.year if f else None,
+            yuan_to_wan(f.get("sales_revenue")),
+            yuan_to_wan(f.get("rd_expense")),
+            f.get("staff_count"),
+            f.get("st_staff_count"),
+            yuan_to_wan(f.get("hightech_revenue")),
+            f.get("ip_class1_count"),
+            f.get("ip_class2_count"),
+            e["notes"] or None,
+            self._stage_labels.get(e["stage"], e["stage"]),
+            self._ready_labels[e["hte_ready"]],
+            e["tsme_score"],
+        ]
+
+
+def build_ledger_exporter(user, params) -> LedgerExporter:
+    """The ledger list's export for ``user`` with the list's filters ``params`` (a QueryDict)."""
+    queryset = enterprise_list_queryset(user, today=timezone.localdate())
+    flt = EnterpriseFilter(params or None, queryset=queryset, user=user)
+    year = params.get("year") if params else None
+    return LedgerExporter(flt.qs, year=int(year) if year and str(year).isdigit() else None)

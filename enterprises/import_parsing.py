@@ -1,0 +1,613 @@
+"""The ledger spreadsheet format: its columns, the blank template, reading a file (.xlsx or .csv),
+finding its header row, and turning each cell into a model value.
+
+Only :class:`Lookups` and the template read the database (the jurisdictions). The importer
+(:mod:`enterprises.importers`) checks the rows against each other and the database, and writes them.
+"""
+
+import csv
+import datetime
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from anyang_hte.core.models import Jurisdiction
+
+from .identifiers import validate_credit_code
+from .models import Enterprise, QualificationKind, Stage, TechField
+
+HEADER_SCAN_ROWS = 15
+TEMPLATE_TITLE = "安阳市高新技术企业培育台账"
+TEMPLATE_SHEET = "培育台账"
+HELP_SHEET = "填写说明"
+FILE_COLUMN = "(文件)"  # RowError.column for problems with the file as a whole
+YUAN_PER_WAN = Decimal(10000)
+CENT = Decimal("0.01")
+MAX_YUAN = Decimal(10) ** 16  # MONEY fields: 18 digits, 2 decimal places
+MAX_COUNT = 2_147_483_647
+PLANNED_YEARS = (2000, 2100)
+MAX_ROWS = 200_000
+FIGURES_FIRST_YEAR = 1990  # as enterprises.services.figures_save
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # model field name; "seq" is read and ignored
+    header: str  # the template's header text
+    kind: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def help(self) -> str:
+        return str(HELP[self.key])
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("seq", "序号", "ignore"),
+    Column("name", "企业名称", "text"),
+    Column("credit_code", "统一社会信用代码", "credit_code", ("社会信用代码", "信用代码")),
+    Column("jurisdiction", "所属县区", "jurisdiction", ("县区", "所属县(市、区)", "所属县(市、区、管委会)")),
+    Column("tech_field", "技术领域", "tech_field"),
+    Column("registered_on", "成立日期", "date"),
+    Column("declared_stage", "培育阶段", "stage"),
+    Column("helper_name", "挂钩帮扶责任人", "text", ("帮扶责任人",)),
+    Column("helper_phone", "责任人电话", "text", ("帮扶责任人电话",)),
+    Column("planned_year", "计划申报年度", "planned_year", ("计划申报年份", "拟申报年度")),
+    Column("year", "年度", "year", ("数据年度", "统计年度")),
+    Column("sales_revenue", "营业收入(万元)", "money"),
+    Column("rd_expense", "研发费用(万元)", "money"),
+    Column("staff_count", "职工总数", "count"),
+    Column("st_staff_count", "科技人员数", "count"),
+    Column("hightech_revenue", "高新技术产品(服务)收入(万元)", "money", ("高新技术产品收入(万元)",)),
+    Column("ip_class1_count", "I类知识产权数", "count", ("I类知识产权",)),
+    Column("ip_class2_count", "II类知识产权数", "count", ("II类知识产权",)),
+    Column("notes", "备注", "text"),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.kind in ("money", "count"))
+
+_MONEY_HELP = gettext_lazy("单位万元，最多6位小数（精确到0.01元）。")
+HELP = {
+    "seq": gettext_lazy("可不填，导入时忽略。"),
+    "name": gettext_lazy("新企业必填，与营业执照一致。"),
+    "credit_code": gettext_lazy("必填，18位；按此代码识别企业：已登记的更新，未登记的新建。"),
+    "jurisdiction": gettext_lazy("可填名称、简称或代码；只能是本次导入的县区，空白即本县区。"),
+    "tech_field": gettext_lazy("《国家重点支持的高新技术领域》8个领域之一。"),
+    "registered_on": gettext_lazy("如 2018-03-05、2018/3/5、2018年3月5日。"),
+    "declared_stage": gettext_lazy("县区台账填报的阶段，可空白。"),
+    "helper_name": gettext_lazy("挂钩帮扶的责任人姓名。"),
+    "helper_phone": gettext_lazy("责任人联系电话。"),
+    "planned_year": gettext_lazy("计划申报高新技术企业的年度，如 2026。"),
+    "year": gettext_lazy("本行经营数据所属的年度；同一企业多个年度请分行填写。"),
+    "sales_revenue": _MONEY_HELP,
+    "rd_expense": _MONEY_HELP,
+    "staff_count": gettext_lazy("非负整数。"),
+    "st_staff_count": gettext_lazy("非负整数，不大于职工总数。"),
+    "hightech_revenue": _MONEY_HELP,
+    "ip_class1_count": gettext_lazy("发明专利等，非负整数。"),
+    "ip_class2_count": gettext_lazy("实用新型、外观设计、软件著作权等，非负整数。"),
+    "notes": gettext_lazy("其他说明。"),
+}
+
+STAGE_SYNONYMS = {
+    "高企后备": Stage.HTE_CANDIDATE,
+    "高新技术企业后备": Stage.HTE_CANDIDATE,
+    "培育库": Stage.HTE_CANDIDATE,
+    "高企": Stage.HTE,
+    "高新技术企业": Stage.HTE,
+    "科技型中小企业": Stage.TECH_SME,
+    "科小": Stage.TECH_SME,
+    "小巨人培育": Stage.LG_CULTIVATION,
+    "科技小巨人": Stage.LITTLE_GIANT,
+    "创新龙头": Stage.LEADING,
+    "小巨人备案": Stage.LG_RESERVE,
+}
+
+_SPACES = re.compile(r"\s+")
+_BLANK_MARKS = {"-", "--", "—", "——", "/", "\\"}
+_TOTALS = re.compile(r"^(合计|总计|小计)")
+_FOOTNOTE = re.compile(r"^(注|说明|备注|填表说明)[:：]")
+_DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=[\"']([A-Z]+[0-9]+:[A-Z]+[0-9]+)[\"']")
+_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read."""
+
+
+class CellError(Exception):
+    """One cell cannot be parsed; the message says why."""
+
+
+# --- text helpers ------------------------------------------------------------------------------
+
+
+def fold(text) -> str:
+    """NFKC (full-width → half-width, （）→ ()), with every space removed: for headers and look-ups."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(text)))
+
+
+def normalise_header(value) -> str:
+    if value is None:
+        return ""
+    return fold(value).strip("*")
+
+
+def is_blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip().replace("\u3000", "")
+        return not text or text in _BLANK_MARKS
+    return False
+
+
+def _show(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A sheet, positioned after its header row. ``rows`` yields (Excel row number, cell values)."""
+
+    header_row: int
+    headers: list[str]
+    rows: Iterator[tuple[int, list]]
+    source: Iterator | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the workbook (the rows are read lazily from it)."""
+        if self.source is not None:
+            self.source.close()
+
+
+def _is_header(values) -> bool:
+    names = {normalise_header(v) for v in values}
+    return "企业名称" in names and bool(names & {"统一社会信用代码", "社会信用代码", "信用代码"})
+
+
+def _find_header(numbered_rows: Iterator[tuple[int, list]]):
+    """Scan the first rows for the header; of a two-line header (merged cells filled down) take the later."""
+    peeked = []
+    for number, values in numbered_rows:
+        peeked.append((number, values))
+        if len(peeked) >= HEADER_SCAN_ROWS:
+            break
+    header_index = None
+    for i, (_number, values) in enumerate(peeked):
+        if _is_header(values):
+            header_index = i
+        elif header_index is not None:
+            break
+    if header_index is None:
+        return None
+    number, values = peeked[header_index]
+    rest = iter(peeked[header_index + 1 :])
+
+    def chained():
+        yield from rest
+        yield from numbered_rows
+
+    return number, ["" if v is None else str(v).strip() for v in values], chained()
+
+
+def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges of a read-only sheet (openpyxl does not expose them in read-only mode).
+
+    The ``<mergeCell ref="A1:S1"/>`` elements follow the cell data; a byte scan finds them much faster
+    than parsing the whole sheet's XML a second time.
+    """
+    ranges = []
+    try:
+        source = ws._get_source()
+    except (AttributeError, KeyError):
+        return ranges
+    with source:
+        tail = b""
+        while chunk := source.read(1 << 20):
+            buffer, end = tail + chunk, 0
+            for match in _MERGE_CELL.finditer(buffer):
+                min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode("ascii"))
+                ranges.append((min_row, max_row, min_col, max_col))
+                end = match.end()
+            tail = buffer[max(end, len(buffer) - 512) :]  # an element cut at the chunk boundary
+    return ranges
+
+
+def _fill_merged(numbered_rows, ranges):
+    """Give every cell of a merged range the value of its top-left cell."""
+    if not ranges:
+        yield from numbered_rows
+        return
+    starting: dict[int, list] = {}
+    for rng in ranges:
+        if rng[1] > rng[0] or rng[3] > rng[2]:
+            starting.setdefault(rng[0], []).append(rng)
+    active = []
+    for number, values in numbered_rows:
+        for _min_row, max_row, min_col, max_col in starting.get(number, ()):
+            value = values[min_col - 1] if min_col <= len(values) else None
+            active.append((max_row, min_col, max_col, value))
+        if active:
+            active = [a for a in active if a[0] >= number]
+            for _max_row, min_col, max_col, value in active:
+                if len(values) < max_col:
+                    values.extend([None] * (max_col - len(values)))
+                for c in range(min_col - 1, max_col):
+                    values[c] = value
+        yield number, values
+
+
+def _xlsx_tables(data: bytes) -> Iterator[Table]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
+        raise FileProblem(
+            _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")
+        ) from exc
+    try:
+        for ws in wb.worksheets:
+            if not hasattr(ws, "iter_rows"):
+                continue
+            ws.reset_dimensions()  # some writers record a wrong size; read every row instead
+            numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
+            found = _find_header(_fill_merged(numbered, _merged_ranges(ws)))
+            if found:
+                yield Table(*found)
+                return
+    finally:
+        wb.close()
+
+
+def _csv_table(data: bytes) -> Iterator[Table]:
+    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 with or without BOM, else GB18030 (GBK)
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileProblem(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GB18030（GBK）编码。"))
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    found = _find_header((n, row) for n, row in enumerate(reader, start=1))
+    if found:
+        yield Table(*found)
+
+
+def open_table(data: bytes, filename: str) -> Table:
+    """The first sheet with a ledger header, positioned after it. Raises ``FileProblem``."""
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        tables = _xlsx_tables(data)
+    elif name.endswith(".csv"):
+        tables = _csv_table(data)
+    elif name.endswith(".xls"):
+        raise FileProblem(_("不支持旧的 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入。"))
+    else:
+        raise FileProblem(_("只能导入 .xlsx 或 .csv 文件。"))
+    table = next(tables, None)
+    if table is None:
+        raise FileProblem(
+            _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。")
+            % {"n": HEADER_SCAN_ROWS}
+        )
+    table.source = tables
+    return table
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
+    """Column index → Column, the ignored headers, and file-level problems (duplicates, wrong units)."""
+    known = {}
+    for column in COLUMNS:
+        for text in (column.header, *column.aliases):
+            known[normalise_header(text)] = column
+    mapping: dict[int, Column] = {}
+    seen: dict[str, str] = {}
+    ignored, problems = [], []
+    for index, raw in enumerate(headers):
+        key = normalise_header(raw)
+        if not key:
+            continue
+        column = known.get(key)
+        if column is None:
+            base = next(
+                (c for c in COLUMNS if c.kind == "money" and key.startswith(c.header.split("(")[0])), None
+            )
+            if base is not None and key.endswith("(元)"):
+                problems.append(_("列“%(h)s”的单位应为万元，请改为“%(t)s”。") % {"h": raw, "t": base.header})
+            else:
+                ignored.append(raw)
+            continue
+        if column.key in seen:
+            problems.append(_("“%(h)s”列出现了两次。") % {"h": column.header})
+            continue
+        seen[column.key] = raw
+        mapping[index] = column
+    return mapping, ignored, problems
+
+
+def row_is_skippable(values: list) -> bool:
+    """Blank rows, totals rows (合计/总计/小计), footnotes (注：…) and rows that only carry a 序号."""
+    filled = [v for v in values if not is_blank(v)]
+    if not filled:
+        return True
+    for value in filled[:2]:
+        if isinstance(value, str) and (_TOTALS.match(fold(value)) or _FOOTNOTE.match(fold(value))):
+            return True
+    return False
+
+
+# --- look-ups ----------------------------------------------------------------------------------
+
+
+class Lookups:
+    """Names the file may use for jurisdictions, technical fields and stages (folded text → value)."""
+
+    def __init__(self):
+        self.jurisdictions: dict[str, Jurisdiction] = {}
+        for j in Jurisdiction.objects.order_by("sort_order", "code"):
+            for text in filter(None, (j.code, j.name, j.short_name)):
+                self.jurisdictions.setdefault(fold(text), j)
+        self.tech_fields = {fold(t): v for v, label in TechField.choices for t in (v, label)}
+        stages = [
+            *QualificationKind.choices,
+            *Stage.choices,
+            *((v.value, t) for t, v in STAGE_SYNONYMS.items()),
+        ]
+        self.stages = {fold(t): v for v, label in stages for t in (v, label)}
+
+
+# --- cell values -------------------------------------------------------------------------------
+
+
+def parse_text(value, max_length: int | None) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # phone numbers typed as numbers
+    elif isinstance(value, datetime.datetime):
+        value = value.date()
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # our exports neutralise formulas this way (anyang_hte.core.exporters)
+    if max_length and len(text) > max_length:
+        raise CellError(_("内容过长：最多%(max)d个字，实际%(n)d个字。") % {"max": max_length, "n": len(text)})
+    return text
+
+
+def parse_decimal(value) -> Decimal:
+    """A number from a numeric cell or from text with thousands separators or full-width digits."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, float) and math.isfinite(value):
+        number = Decimal(repr(value))  # the shortest text that round-trips: what Excel showed
+    else:
+        text = fold(value).removesuffix("万元").removesuffix("万")
+        if not isinstance(value, str) or not _NUMBER.match(text):
+            raise CellError(_("“%(v)s”不是有效的数字。") % {"v": _show(value)})
+        number = Decimal(text.replace(",", ""))
+    if not number.is_finite():
+        raise CellError(_("“%(v)s”不是有效的数字。") % {"v": _show(value)})
+    return number
+
+
+def parse_money(value) -> Decimal:
+    """万元 in the file → exact yuan; more precision than 0.01 yuan is an error, not a rounding."""
+    wan = parse_decimal(value)
+    if wan < 0:
+        raise CellError(_("金额不能为负数：%(v)s。") % {"v": _show(value)})
+    yuan = wan * YUAN_PER_WAN
+    cents = yuan.quantize(CENT)
+    if cents != yuan:
+        raise CellError(
+            _("金额“%(v)s”万元精确到了0.01元以下，请最多保留6位小数（以万元为单位）。") % {"v": _show(value)}
+        )
+    if cents >= MAX_YUAN:
+        raise CellError(_("金额“%(v)s”万元过大，请核对单位是否为万元。") % {"v": _show(value)})
+    return cents
+
+
+def parse_count(value) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise CellError(_("“%(v)s”应为整数。") % {"v": _show(value)})
+    if number < 0:
+        raise CellError(_("人数和件数不能为负数：%(v)s。") % {"v": _show(value)})
+    if number > MAX_COUNT:
+        raise CellError(_("“%(v)s”过大。") % {"v": _show(value)})
+    return int(number)
+
+
+def parse_year(value, low: int, high: int) -> int:
+    text = fold(value).removesuffix("年度").removesuffix("年") if isinstance(value, str) else value
+    try:
+        year = parse_count(text)
+    except CellError:
+        year = None
+    if year is None or not low <= year <= high:
+        raise CellError(
+            _("年度“%(v)s”无法识别，请填写%(low)d到%(high)d之间的四位年份，如 2025。")
+            % {"v": _show(value), "low": low, "high": high}
+        )
+    return year
+
+
+def _date_error(value) -> CellError:
+    return CellError(_("日期无法识别：'%(v)s'，请用 2018-03-05 或 2018年3月5日 格式。") % {"v": _show(value)})
+
+
+def parse_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        day = value.date()
+    elif isinstance(value, datetime.date):
+        day = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not 2100 < value < 2958466:  # an Excel serial after 1905; 2018 alone is a year, not a date
+            raise _date_error(value)
+        day = from_excel(value).date()
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+        if not match:
+            raise _date_error(value)
+        try:
+            day = datetime.date(*(int(g) for g in match.groups()))
+        except ValueError as exc:
+            raise _date_error(value) from exc
+    if day.year < 1900:
+        raise _date_error(value)
+    if day > timezone.localdate():
+        raise CellError(_("日期%(d)s晚于今天。") % {"d": day.isoformat()})
+    return day
+
+
+def max_length_of(key: str) -> int | None:
+    return Enterprise._meta.get_field(key).max_length
+
+
+def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | None = None):
+    """The model value for one non-blank cell, or ``CellError``."""
+    kind = column.kind
+    if kind == "text":
+        return parse_text(value, max_length)
+    if kind == "credit_code":
+        try:
+            return validate_credit_code(value)
+        except ValidationError as exc:
+            raise CellError(exc.messages[0]) from exc
+    if kind == "jurisdiction":
+        found = lookups.jurisdictions.get(fold(parse_text(value, None)))
+        if found is None:
+            raise CellError(_("未知的县区“%(v)s”，请填写县区名称、简称或代码。") % {"v": _show(value)})
+        return found
+    if kind in ("tech_field", "stage"):
+        found = (lookups.tech_fields if kind == "tech_field" else lookups.stages).get(fold(value))
+        if found is None:
+            labels = TechField.labels if kind == "tech_field" else Stage.labels
+            raise CellError(
+                _("无法识别“%(v)s”，应为：%(all)s。")
+                % {"v": _show(value), "all": "、".join(map(str, labels))}
+            )
+        return found
+    if kind == "date":
+        return parse_date(value)
+    if kind == "year":
+        return parse_year(value, FIGURES_FIRST_YEAR, timezone.localdate().year)
+    if kind == "planned_year":
+        return parse_year(value, *PLANNED_YEARS)
+    if kind == "money":
+        return parse_money(value)
+    if kind == "count":
+        return parse_count(value)
+    raise ValueError(f"unknown column kind {kind}")
+
+
+# --- the blank template ------------------------------------------------------------------------
+
+_WIDTHS = {"seq": 6, "name": 32, "credit_code": 22, "notes": 30, "hightech_revenue": 18, "jurisdiction": 14}
+
+
+def build_template_workbook() -> bytes:
+    """The empty ledger template (.xlsx): title row, styled header, and a 填写说明 sheet."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TEMPLATE_SHEET
+    last = get_column_letter(len(COLUMNS))
+    ws["A1"] = TEMPLATE_TITLE
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"].font = Font(size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 32
+    thin = Side(style="thin", color="999999")
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=2, column=index, value=column.header)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(
+            column.key, max(12, len(column.header) * 2)
+        )
+    ws.row_dimensions[2].height = 36
+    ws.freeze_panes = "A3"
+
+    jurisdictions = list(Jurisdiction.objects.order_by("sort_order", "code"))
+    choices = {
+        "jurisdiction": [j.name for j in jurisdictions],
+        "tech_field": [str(label) for label in TechField.labels],
+        "declared_stage": [str(label) for label in Stage.labels],
+    }
+    for key, values in choices.items():
+        letter = get_column_letter(list(COLUMN_BY_KEY).index(key) + 1)
+        validation = DataValidation(
+            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
+        )
+        validation.add(f"{letter}3:{letter}5000")
+        ws.add_data_validation(validation)
+
+    _help_sheet(wb.create_sheet(HELP_SHEET), jurisdictions)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _help_sheet(ws, jurisdictions) -> None:
+    ws["A1"] = _("填写说明")
+    ws["A1"].font = Font(size=14, bold=True)
+    notes = [
+        _("1. 请勿修改“%(s)s”表的表头；表头上方的标题行、空行和合计行导入时会被跳过。")
+        % {"s": TEMPLATE_SHEET},
+        _("2. 一行是一家企业一个年度的数据；同一企业多个年度请分行填写，企业信息各行应一致。"),
+        _("3. 按统一社会信用代码识别企业：没有的新建，已有的更新；空白单元格不会清除系统中已有的数据。"),
+        _("4. 金额单位为万元（最多6位小数），日期如 2018-03-05 或 2018年3月5日。"),
+        _("5. 导入前会先预览；有任何错误时整个文件都不会写入。"),
+    ]
+    for offset, note in enumerate(notes, start=2):
+        ws.cell(row=offset, column=1, value=note)
+    top = len(notes) + 3
+    for index, title in enumerate((_("列名"), _("说明"), _("可填的值")), start=1):
+        cell = ws.cell(row=top, column=index, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    allowed = {
+        "jurisdiction": [
+            f"{j.code} {j.name}" + (f"（{j.short_name}）" if j.short_name != j.name else "")
+            for j in jurisdictions
+        ],
+        "tech_field": [str(label) for label in TechField.labels],
+        "declared_stage": [str(label) for label in Stage.labels]
+        + [_("同义词：") + "、".join(STAGE_SYNONYMS)],
+    }
+    for offset, column in enumerate(COLUMNS, start=top + 1):
+        ws.cell(row=offset, column=1, value=column.header)
+        ws.cell(row=offset, column=2, value=str(column.help))
+        if column.key in allowed:
+            cell = ws.cell(row=offset, column=3, value="\n".join(allowed[column.key]))
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 40

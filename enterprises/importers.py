@@ -1,0 +1,578 @@
+"""The county cultivation ledger (培育台账) importer: preview a spreadsheet, then write all of it or nothing.
+
+    plan = plan_ledger_import(fileobj, "台账.xlsx", jurisdiction=j, user=request.user)
+    if plan.is_valid:
+        result = apply_ledger_import(plan, by=request.user)
+
+One row is one enterprise (found by its credit code) plus one year of figures (the 年度 column).
+Blank cells never erase data. The import is bound to one jurisdiction. Parsing lives in
+:mod:`enterprises.import_parsing`.
+"""
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+from xml.etree import ElementTree
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from anyang_hte.core.audit import audit_log
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.scope import user_may_use_jurisdiction
+
+from .import_parsing import (
+    COLUMN_BY_KEY,
+    COLUMNS,
+    FIGURE_KEYS,
+    FILE_COLUMN,
+    MAX_ROWS,
+    CellError,
+    FileProblem,
+    Lookups,
+    Table,
+    build_template_workbook,
+    is_blank,
+    map_headers,
+    max_length_of,
+    open_table,
+    parse_cell,
+    row_is_skippable,
+)
+from .models import AnnualFigures, Enterprise, Stage, TechField
+from .pinyin import name_initials
+from .tasks import refresh_readiness
+
+CHUNK = 1000  # credit codes / ids per look-up query
+BATCH = 500  # rows per INSERT / UPDATE
+READINESS_TASK_SIZE = 5000  # enterprise ids per readiness-refresh task
+AUDIT_ACTION = "enterprises.ledger.imported"
+
+ENTERPRISE_KEYS = (
+    "name",
+    "tech_field",
+    "registered_on",
+    "declared_stage",
+    "helper_name",
+    "helper_phone",
+    "planned_year",
+    "notes",
+)
+
+CREATED, UPDATED, UNCHANGED, INVALID = "created", "updated", "unchanged", "invalid"
+
+__all__ = [
+    "LedgerImportPlan",
+    "LedgerImportResult",
+    "RowError",
+    "RowPlan",
+    "apply_ledger_import",
+    "build_template_workbook",
+    "plan_ledger_import",
+]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    row: int
+    credit_code: str
+    name: str
+    year: int | None
+    action: str  # created / updated / unchanged / invalid
+    changed_fields: tuple[str, ...] = ()  # template header texts
+
+
+@dataclass(frozen=True)
+class LedgerImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]  # field → model value, for the non-blank cells that could be read
+    valid: bool = True
+    bad: set[str] = field(default_factory=set)  # fields whose cell could not be read
+
+
+@dataclass
+class _EnterpriseDraft:
+    code: str
+    first_row: int
+    rows: list[int] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    source: dict[str, int] = field(default_factory=dict)  # field → the row that gave it
+
+
+@dataclass
+class _FiguresDraft:
+    code: str
+    year: int
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class LedgerImportPlan:
+    filename: str
+    jurisdiction: Jurisdiction
+    user: Any
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)  # field → header text in the file
+    enterprises: dict[str, _EnterpriseDraft] = field(default_factory=dict, repr=False)
+    figures: dict[tuple[str, int], _FiguresDraft] = field(default_factory=dict, repr=False)
+    row_keys: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False)
+
+    def _count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def header(self, key: str) -> str:
+        return self.headers.get(key) or COLUMN_BY_KEY[key].header
+
+    def error(self, row: int, key: str | None, message: str) -> None:
+        self.errors.append(RowError(row, self.header(key) if key else FILE_COLUMN, message))
+
+
+@dataclass
+class _Changes:
+    errors: list[RowError] = field(default_factory=list)
+    existing: dict[str, Enterprise] = field(default_factory=dict)
+    new_codes: list[str] = field(default_factory=list)
+    enterprise_changes: dict[str, list[str]] = field(default_factory=dict)
+    current_figures: dict[tuple[str, int], AnnualFigures] = field(default_factory=dict)
+    figure_changes: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+
+def _check_user(user, jurisdiction: Jurisdiction) -> None:
+    if not has_right(user, Right.LEDGER_IMPORT):
+        raise DomainError(_("您没有导入培育台账的权限。"))
+    if not user_may_use_jurisdiction(user, jurisdiction.pk):
+        raise DomainError(_("您不能向%(j)s导入企业台账。") % {"j": jurisdiction.name}, field="jurisdiction")
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _display(key: str, value) -> str:
+    if key == "tech_field":
+        return str(TechField(value).label)
+    if key == "declared_stage":
+        return str(Stage(value).label)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_rows(table: Table, plan: LedgerImportPlan) -> list[_Row]:
+    mapping, plan.ignored_columns, problems = map_headers(table.headers)
+    for message in problems:
+        plan.error(table.header_row, None, message)
+    plan.headers = {column.key: table.headers[index] for index, column in mapping.items()}
+    has_figures = any(COLUMN_BY_KEY[k].kind in ("money", "count") for k in plan.headers)
+    if has_figures and "year" not in plan.headers:
+        plan.error(table.header_row, None, _("表中有经营数据列，但缺少“年度”列。"))
+    lookups = Lookups()
+    lengths = {key: max_length_of(key) for key in ("name", "helper_name", "helper_phone")}
+    rows: list[_Row] = []
+    for number, values in table.rows:
+        if row_is_skippable(values):
+            continue
+        cells = {
+            column: values[index]
+            for index, column in mapping.items()
+            if index < len(values) and column.key != "seq" and not is_blank(values[index])
+        }
+        if not cells:
+            continue  # a pre-numbered template row with only its 序号
+        if len(rows) >= MAX_ROWS:
+            plan.error(number, None, _("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
+            break
+        row = _Row(number, {})
+        for column, raw in cells.items():
+            try:
+                row.values[column.key] = parse_cell(column, raw, lookups, max_length=lengths.get(column.key))
+            except CellError as exc:
+                plan.error(number, column.key, str(exc))
+                row.valid = False
+                row.bad.add(column.key)
+        _check_row(plan, row)
+        rows.append(row)
+    return rows
+
+
+def _check_row(plan: LedgerImportPlan, row: _Row) -> None:
+    values = row.values
+    if "credit_code" not in values and "credit_code" not in row.bad:
+        plan.error(row.number, "credit_code", _("请填写统一社会信用代码。"))
+        row.valid = False
+    place = values.pop("jurisdiction", None)
+    if place is not None and place.pk != plan.jurisdiction.pk:
+        plan.error(
+            row.number,
+            "jurisdiction",
+            _("本次导入只能写入%(j)s的企业，这一行填的是%(other)s。")
+            % {"j": plan.jurisdiction.name, "other": place.name},
+        )
+        row.valid = False
+    if "year" not in values and "year" not in row.bad and any(k in values for k in FIGURE_KEYS):
+        plan.error(row.number, "year", _("填写了经营数据，请同时填写数据所属的年度。"))
+        row.valid = False
+    staff, st_staff = values.get("staff_count"), values.get("st_staff_count")
+    if staff is not None and st_staff is not None and st_staff > staff:
+        plan.error(
+            row.number,
+            "st_staff_count",
+            _("科技人员数（%(st)d）不能大于职工总数（%(all)d）。") % {"st": st_staff, "all": staff},
+        )
+        row.valid = False
+
+
+# --- preview -----------------------------------------------------------------------------------
+
+
+def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, user) -> LedgerImportPlan:
+    """Read and check the whole file without writing; classify each row and collect every error.
+
+    ``user=None`` is for the management command only (the shell is trusted).
+    """
+    if user is not None:
+        _check_user(user, jurisdiction)
+    plan = LedgerImportPlan(filename=filename, jurisdiction=jurisdiction, user=user)
+    limit = settings.LEDGER_IMPORT_MAX_BYTES
+    data = fileobj.read(limit + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > limit:
+        plan.error(0, None, _("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
+        return plan
+    if not data:
+        plan.error(0, None, _("文件是空的。"))
+        return plan
+    try:
+        table = open_table(data, filename)
+    except FileProblem as exc:
+        plan.error(0, None, str(exc))
+        return plan
+    try:
+        rows = _read_rows(table, plan)
+    except (csv.Error, ElementTree.ParseError) as exc:
+        plan.error(0, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
+        return plan
+    finally:
+        table.close()
+    _consolidate(rows, plan)
+    changes = _diff(plan)
+    plan.errors.extend(changes.errors)
+    plan.rows = _row_plans(plan, rows, changes)
+    order = {plan.header(c.key): i for i, c in enumerate(COLUMNS)}
+    plan.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
+    return plan
+
+
+def _consolidate(rows: list[_Row], plan: LedgerImportPlan) -> None:
+    """Group rows by credit code: enterprise values must agree, a year may appear once per enterprise."""
+    year_rows: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if not row.valid:
+            continue
+        code = row.values["credit_code"]
+        draft = plan.enterprises.get(code) or _EnterpriseDraft(code, row.number)
+        for key in ENTERPRISE_KEYS:
+            if key in row.values and key in draft.values and draft.values[key] != row.values[key]:
+                plan.error(
+                    row.number,
+                    key,
+                    _("与第%(r)d行同一企业（%(code)s）的“%(col)s”不一致：“%(a)s”与“%(b)s”。")
+                    % {
+                        "r": draft.source[key],
+                        "code": code,
+                        "col": plan.header(key),
+                        "a": _display(key, draft.values[key]),
+                        "b": _display(key, row.values[key]),
+                    },
+                )
+                row.valid = False
+        year = row.values.get("year")
+        if year is not None and (code, year) in year_rows:
+            plan.error(
+                row.number,
+                "year",
+                _("同一企业（%(code)s）%(year)d年度的数据已在第%(r)d行填写。")
+                % {"code": code, "year": year, "r": year_rows[(code, year)]},
+            )
+            row.valid = False
+        if not row.valid:
+            continue
+        plan.enterprises[code] = draft
+        draft.rows.append(row.number)
+        for key in ENTERPRISE_KEYS:
+            if key in row.values and key not in draft.values:
+                draft.values[key] = row.values[key]
+                draft.source[key] = row.number
+        plan.row_keys[row.number] = (code, year)
+        if year is not None:
+            year_rows[(code, year)] = row.number
+            figures = {k: row.values[k] for k in FIGURE_KEYS if k in row.values}
+            if figures:
+                plan.figures[(code, year)] = _FiguresDraft(code, year, row.number, figures)
+
+
+def _diff(plan: LedgerImportPlan) -> _Changes:
+    """Compare the file with the database (read in chunks): what to create, what to update."""
+    changes = _Changes()
+
+    def error(row, key, message):
+        changes.errors.append(RowError(row, plan.header(key), message))
+
+    for chunk in _chunks(list(plan.enterprises)):
+        for enterprise in Enterprise.objects.filter(credit_code__in=chunk).order_by():
+            changes.existing[enterprise.credit_code] = enterprise
+    for code, draft in plan.enterprises.items():
+        enterprise = changes.existing.get(code)
+        if enterprise is None:
+            changes.new_codes.append(code)
+            if not draft.values.get("name"):
+                error(draft.first_row, "name", _("新企业（%(code)s）必须填写企业名称。") % {"code": code})
+        elif enterprise.jurisdiction_id != plan.jurisdiction.pk:
+            for row in draft.rows:
+                error(
+                    row,
+                    "credit_code",
+                    _("统一社会信用代码 %(code)s 已在其他县区登记，不能在%(j)s导入；如有疑问请联系市科技局。")
+                    % {"code": code, "j": plan.jurisdiction.name},
+                )
+        else:
+            changed = [k for k, v in draft.values.items() if getattr(enterprise, k) != v]
+            if changed:
+                changes.enterprise_changes[code] = changed
+
+    ids = {e.pk: code for code, e in changes.existing.items() if e.jurisdiction_id == plan.jurisdiction.pk}
+    years = sorted({year for _code, year in plan.figures})
+    if ids and years:
+        for chunk in _chunks(list(ids)):
+            for figures in AnnualFigures.objects.filter(enterprise_id__in=chunk, year__in=years).order_by():
+                changes.current_figures[(ids[figures.enterprise_id], figures.year)] = figures
+    for key, draft in plan.figures.items():
+        current = changes.current_figures.get(key)
+        merged = {
+            k: getattr(current, k, None) for k in ("staff_count", "st_staff_count", "rd_expense_domestic")
+        }
+        merged.update(draft.values)
+        staff, st_staff = merged["staff_count"], merged["st_staff_count"]
+        if staff is not None and st_staff is not None and st_staff > staff:
+            error(
+                draft.row,
+                "st_staff_count" if "st_staff_count" in draft.values else "staff_count",
+                _("科技人员数（%(st)d）不能大于职工总数（%(all)d），其中一项为系统中已登记的%(y)d年度数据。")
+                % {"st": st_staff, "all": staff, "y": draft.year},
+            )
+        domestic, rd = merged["rd_expense_domestic"], draft.values.get("rd_expense")
+        if domestic is not None and rd is not None and domestic > rd:
+            error(
+                draft.row,
+                "rd_expense",
+                _(
+                    "研发费用（%(rd)s元）低于系统中已登记的境内研发费用（%(d)s元）；请先在企业页面修改境内研发费用。"
+                )
+                % {"rd": rd, "d": domestic},
+            )
+        if current is None:
+            changes.figure_changes[key] = list(draft.values)
+        else:
+            changed = [k for k, v in draft.values.items() if getattr(current, k) != v]
+            if changed:
+                changes.figure_changes[key] = changed
+    return changes
+
+
+def _row_plans(plan: LedgerImportPlan, rows: list[_Row], changes: _Changes) -> list[RowPlan]:
+    error_rows = {e.row for e in plan.errors} | {e.row for e in changes.errors}
+    result = []
+    for row in rows:
+        code, year = plan.row_keys.get(
+            row.number, (row.values.get("credit_code", ""), row.values.get("year"))
+        )
+        name = row.values.get("name") or ""
+        current = changes.existing.get(code)
+        if not name and current is not None and current.jurisdiction_id == plan.jurisdiction.pk:
+            name = current.name  # never the name of another jurisdiction's enterprise
+        if row.number in error_rows or row.number not in plan.row_keys:
+            result.append(RowPlan(row.number, code, name, year, INVALID))
+            continue
+        draft = plan.enterprises[code]
+        mine = [k for k, r in draft.source.items() if r == row.number]
+        figures = plan.figures.get((code, year))
+        figure_keys = (
+            changes.figure_changes.get((code, year), []) if figures and figures.row == row.number else []
+        )
+        if code not in changes.existing:
+            action, keys = CREATED, mine + figure_keys
+        else:
+            keys = [k for k in changes.enterprise_changes.get(code, []) if k in mine] + figure_keys
+            action = UPDATED if keys else UNCHANGED
+        if figure_keys and (code, year) not in changes.current_figures:
+            keys = ["year", *keys]
+        ordered = tuple(c.header for c in COLUMNS if c.key in keys)
+        result.append(RowPlan(row.number, code, name, year, action, ordered))
+    return result
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
+    """Write the whole plan in one transaction, or nothing. Applying the same plan again changes nothing."""
+    if plan.errors:
+        raise DomainError(
+            _("导入文件中有%(n)d处错误，请修改后重新上传；没有写入任何数据。") % {"n": len(plan.errors)}
+        )
+    if by is not None:
+        _check_user(by, plan.jurisdiction)
+    try:
+        with transaction.atomic():
+            changes = _diff(plan)  # against the database as it is now: a second apply finds nothing to do
+            if changes.errors:
+                first = changes.errors[0]
+                raise DomainError(
+                    _("第%(r)d行“%(c)s”：%(m)s") % {"r": first.row, "c": first.column, "m": first.message}
+                )
+            rows = [_Row(number, {}) for number in sorted(plan.row_keys)]
+            row_plans = _row_plans(plan, rows, changes)
+            _write(plan, changes, by)
+            result = LedgerImportResult(
+                created=sum(r.action == CREATED for r in row_plans),
+                updated=sum(r.action == UPDATED for r in row_plans),
+                unchanged=sum(r.action == UNCHANGED for r in row_plans),
+            )
+            audit_log(
+                plan.jurisdiction,
+                AUDIT_ACTION,
+                by=by,
+                data={
+                    "filename": plan.filename,
+                    "rows": len(row_plans),
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "enterprises_created": len(changes.new_codes),
+                    "enterprises_updated": len(changes.enterprise_changes),
+                    "figures_written": len(changes.figure_changes),
+                },
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            _("写入时与其他操作冲突（可能有人同时导入了相同的企业），没有写入任何数据，请重新预览后再导入。")
+        ) from exc
+    return result
+
+
+def _write(plan: LedgerImportPlan, changes: _Changes, by) -> None:
+    user = by if getattr(by, "pk", None) else None
+    reason = (_("台账导入：%(f)s") % {"f": plan.filename})[:100]
+    history = {"batch_size": BATCH, "default_user": user, "default_change_reason": reason}
+    now = timezone.now()
+
+    new = []
+    for code in changes.new_codes:
+        values = plan.enterprises[code].values
+        enterprise = Enterprise(credit_code=code, jurisdiction=plan.jurisdiction, created_by=user, **values)
+        enterprise.name_initials = name_initials(enterprise.name)
+        new.append(enterprise)
+    if new:
+        new = bulk_create_with_history(new, Enterprise, **history)
+    by_code = {e.credit_code: e for e in new}
+
+    updated, fields = [], {"updated_at"}
+    for code, keys in changes.enterprise_changes.items():
+        enterprise = changes.existing[code]
+        for key in keys:
+            setattr(enterprise, key, plan.enterprises[code].values[key])
+        if "name" in keys:
+            enterprise.name_initials = name_initials(enterprise.name)
+            fields.add("name_initials")
+        enterprise.updated_at = now
+        fields.update(keys)
+        updated.append(enterprise)
+    if updated:
+        _bulk_update(updated, Enterprise, fields, history)
+
+    new_figures, updated_figures, figure_fields = [], [], {"updated_at"}
+    for key, keys in changes.figure_changes.items():
+        draft = plan.figures[key]
+        current = changes.current_figures.get(key)
+        if current is None:
+            enterprise = by_code.get(draft.code) or changes.existing[draft.code]
+            new_figures.append(AnnualFigures(enterprise=enterprise, year=draft.year, **draft.values))
+        else:
+            for name in keys:
+                setattr(current, name, draft.values[name])
+            current.updated_at = now
+            figure_fields.update(keys)
+            updated_figures.append(current)
+    if new_figures:
+        bulk_create_with_history(new_figures, AnnualFigures, **history)
+    if updated_figures:
+        _bulk_update(updated_figures, AnnualFigures, figure_fields, history)
+
+    touched = {e.pk for e in new} | {e.pk for e in updated}
+    touched.update((by_code.get(code) or changes.existing[code]).pk for code, _year in changes.figure_changes)
+    # The readiness flags are derived data: refresh them once the import is committed, so a large file
+    # does not hold the write transaction (and on SQLite the whole database) while they are computed.
+    ids = sorted(touched)
+    for start in range(0, len(ids), READINESS_TASK_SIZE):
+        transaction.on_commit(
+            partial(refresh_readiness.delay, ids[start : start + READINESS_TASK_SIZE]), robust=True
+        )
+
+
+def _bulk_update(objs: list, model, fields: set[str], history: dict) -> None:
+    """``bulk_update_with_history``; a field that every object sets to one value (``updated_at``, a
+    helper's name filled down a column) is a plain UPDATE per chunk instead of a CASE per row."""
+    varying = []
+    for name in sorted(fields):
+        values = {getattr(obj, name) for obj in objs}
+        if len(values) > 1:
+            varying.append(name)
+            continue
+        (value,) = values
+        for chunk in _chunks([obj.pk for obj in objs]):
+            model.objects.filter(pk__in=chunk).update(**{name: value})
+    bulk_update_with_history(objs, model, varying, **history)  # no fields: history records only

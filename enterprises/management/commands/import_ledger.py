@@ -1,0 +1,48 @@
+"""python manage.py import_ledger PATH --jurisdiction CODE [--dry-run]
+
+Prints ``created N, updated N, unchanged N, errors N`` and then one line per error
+(``row R, column C: reason``). Exits 1 when there is any error; then nothing is written.
+"""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import Jurisdiction
+from enterprises.importers import apply_ledger_import, plan_ledger_import
+
+
+class Command(BaseCommand):
+    help = "导入县区培育台账（.xlsx 或 .csv）：整个文件写入或全部不写入。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="台账文件路径（.xlsx 或 .csv）")
+        parser.add_argument("--jurisdiction", required=True, help="县区代码，如 410502")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入")
+
+    def handle(self, *args, path, jurisdiction, dry_run, **options):
+        try:
+            target = Jurisdiction.objects.get(code=jurisdiction.strip())
+        except Jurisdiction.DoesNotExist:
+            raise CommandError(f"unknown jurisdiction code: {jurisdiction}") from None
+        file_path = Path(path)
+        if not file_path.is_file():
+            raise CommandError(f"no such file: {path}")
+        with file_path.open("rb") as fileobj:
+            plan = plan_ledger_import(fileobj, file_path.name, jurisdiction=target, user=None)
+        counts = (plan.created, plan.updated, plan.unchanged)
+        errors = [(e.row, e.column, e.message) for e in plan.errors]
+        if not errors and not dry_run:
+            try:
+                result = apply_ledger_import(plan, by=None)
+            except DomainError as exc:
+                errors = [(0, "(文件)", exc.message)]
+            else:
+                counts = (result.created, result.updated, result.unchanged)
+        self.stdout.write("created {}, updated {}, unchanged {}, errors {}".format(*counts, len(errors)))
+        for row, column, message in errors:
+            self.stdout.write(f"row {row}, column {column}: {message}")
+        if errors:
+            sys.exit(1)
