@@ -615,8 +615,9 @@ def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None)
         bulk_create_with_history(rows, model, batch_size=500, default_change_reason=CHANGE_REASON)
 
     services.refresh_all_stages(on=today)
-    for enterprise in Enterprise.objects.filter(credit_code__in=demo_codes).prefetch_related("figures"):
-        services.enterprise_refresh_readiness(enterprise=enterprise)
+    services.readiness_refresh_many(
+        enterprise_ids=Enterprise.objects.filter(credit_code__in=demo_codes).values_list("pk", flat=True)
+    )
 
     return SeedResult(
         accounts=accounts, counts=_counts(demo_codes, new), created=len(new), skipped=len(existing)
