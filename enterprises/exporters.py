@@ -19,10 +19,29 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.exporters import CellValue, ListExporter
 
 from .filters import EnterpriseFilter
+from .import_parsing import COLUMNS
 from .models import AnnualFigures, Stage, TechField
 from .selectors import enterprise_list_queryset
 
 CENT = Decimal("0.01")
+TEMPLATE_WIDTHS = {
+    "seq": 7,
+    "name": 34,
+    "credit_code": 22,
+    "tech_field": 16,
+    "declared_stage": 16,
+    "helper_name": 14,
+    "helper_phone": 15,
+    "year": 8,
+    "sales_revenue": 14,
+    "rd_expense": 14,
+    "staff_count": 10,
+    "st_staff_count": 10,
+    "hightech_revenue": 18,
+    "ip_class1_count": 10,
+    "ip_class2_count": 10,
+    "notes": 30,
+}
 
 ENTERPRISE_FIELDS = (
     "pk",
@@ -84,27 +103,11 @@ class LedgerExporter(ListExporter):
 
     @staticmethod
     def _columns() -> list[tuple[str, float]]:
+        # The import template's columns come first, with the template's own header text (a data
+        # format, the same in every language), so an edited export can be imported again.
+        template = [(column.header, TEMPLATE_WIDTHS.get(column.key, 12)) for column in COLUMNS]
         return [
-            # The import template's columns, same names and order.
-            (_("序号"), 7),
-            (_("企业名称"), 34),
-            (_("统一社会信用代码"), 22),
-            (_("所属县区"), 12),
-            (_("技术领域"), 16),
-            (_("成立日期"), 12),
-            (_("培育阶段"), 16),
-            (_("挂钩帮扶责任人"), 14),
-            (_("责任人电话"), 15),
-            (_("计划申报年度"), 12),
-            (_("年度"), 8),
-            (_("营业收入(万元)"), 14),
-            (_("研发费用(万元)"), 14),
-            (_("职工总数"), 10),
-            (_("科技人员数"), 10),
-            (_("高新技术产品(服务)收入(万元)"), 18),
-            (_("I类知识产权数"), 10),
-            (_("II类知识产权数"), 10),
-            (_("备注"), 30),
+            *template,
             # Export only; an import ignores them.
             (_("当前阶段"), 16),
             (_("符合高企条件"), 12),

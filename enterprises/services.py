@@ -364,12 +364,23 @@ def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFi
 
 @transaction.atomic
 def milestone_create(
-    *, enterprise: Enterprise, title: str, due_on: datetime.date, by, note: str = ""
+    *,
+    enterprise: Enterprise,
+    title: str,
+    due_on: datetime.date,
+    by,
+    note: str = "",
+    done_on: datetime.date | None = None,
 ) -> LedgerMilestone:
     if not title.strip():
         raise DomainError(_("请填写节点事项。"), field="title")
+    if done_on and done_on > today():
+        raise DomainError(_("完成日期不能晚于今天。"), field="done_on")
     milestone = _save(
-        LedgerMilestone(enterprise=enterprise, title=title.strip(), due_on=due_on, note=note), by
+        LedgerMilestone(
+            enterprise=enterprise, title=title.strip(), due_on=due_on, done_on=done_on, note=note
+        ),
+        by,
     )
     audit_log(milestone, "enterprises.milestone.created", by=by, data={"enterprise": enterprise.pk})
     return milestone

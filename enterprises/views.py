@@ -210,32 +210,35 @@ def figures_edit(request, pk: int, year: int | None = None):
     )
 
 
-@require_right(Right.LEDGER_EDIT)
-def milestone_add(request, pk: int):
-    enterprise = selectors.enterprise_for_user(request.user, pk)
-    form = MilestoneForm(request.POST or None)
+def _form_page(request, form, *, enterprise, save, done: str, anchor: str, title: str):
+    """Show ``form``; on a valid POST run ``save`` (one service call) and go back to the enterprise.
+
+    A refusal from the service is shown on the form, which keeps what the user typed.
+    """
     if request.method == "POST" and form.is_valid():
         try:
-            milestone = services.milestone_create(
-                enterprise=enterprise,
-                title=form.cleaned_data["title"],
-                due_on=form.cleaned_data["due_on"],
-                note=form.cleaned_data["note"],
-                by=request.user,
-            )
-            if form.cleaned_data.get("done_on"):
-                services.milestone_update(
-                    milestone=milestone, done_on=form.cleaned_data["done_on"], by=request.user
-                )
+            save(form.cleaned_data)
         except (DomainError, ValidationError) as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("已添加帮扶节点。"))
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#helper")
+            messages.success(request, done)
+            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + anchor)
     return render(
+        request, "enterprises/simple_form.html", {"form": form, "enterprise": enterprise, "title": title}
+    )
+
+
+@require_right(Right.LEDGER_EDIT)
+def milestone_add(request, pk: int):
+    enterprise = selectors.enterprise_for_user(request.user, pk)
+    return _form_page(
         request,
-        "enterprises/simple_form.html",
-        {"form": form, "enterprise": enterprise, "title": _("添加帮扶节点")},
+        MilestoneForm(request.POST or None),
+        enterprise=enterprise,
+        save=lambda data: services.milestone_create(enterprise=enterprise, by=request.user, **data),
+        done=_("已添加帮扶节点。"),
+        anchor="#helper",
+        title=_("添加帮扶节点"),
     )
 
 
@@ -243,61 +246,44 @@ def milestone_add(request, pk: int):
 def milestone_edit(request, pk: int, milestone_pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
     milestone = get_object_or_404(LedgerMilestone, enterprise=enterprise, pk=milestone_pk)
+    # The form works on its own copy, so the service sees the stored values to compare against.
     form = MilestoneForm(request.POST or None, instance=LedgerMilestone.objects.get(pk=milestone.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.milestone_update(
-                milestone=milestone,
-                by=request.user,
-                **{k: form.cleaned_data[k] for k in ("title", "due_on", "done_on", "note")},
-            )
-        except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("帮扶节点已更新。"))
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#helper")
-    return render(
+    return _form_page(
         request,
-        "enterprises/simple_form.html",
-        {"form": form, "enterprise": enterprise, "title": _("修改帮扶节点")},
+        form,
+        enterprise=enterprise,
+        save=lambda data: services.milestone_update(milestone=milestone, by=request.user, **data),
+        done=_("帮扶节点已更新。"),
+        anchor="#helper",
+        title=_("修改帮扶节点"),
     )
 
 
 @require_right(Right.LEDGER_EDIT)
 def visit_add(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.visit_create(enterprise=enterprise, by=request.user, **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("已记录服务走访。"))
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#visits")
-    return render(
+    return _form_page(
         request,
-        "enterprises/simple_form.html",
-        {"form": form, "enterprise": enterprise, "title": _("记录服务走访")},
+        VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()}),
+        enterprise=enterprise,
+        save=lambda data: services.visit_create(enterprise=enterprise, by=request.user, **data),
+        done=_("已记录服务走访。"),
+        anchor="#visits",
+        title=_("记录服务走访"),
     )
 
 
 @require_right(Right.QUALIFICATION_EDIT)
 def qualification_add(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    form = QualificationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.qualification_record(enterprise=enterprise, by=request.user, **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("已登记资质，培育阶段已更新。"))
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#qualifications")
-    return render(
+    return _form_page(
         request,
-        "enterprises/simple_form.html",
-        {"form": form, "enterprise": enterprise, "title": _("登记资质")},
+        QualificationForm(request.POST or None),
+        enterprise=enterprise,
+        save=lambda data: services.qualification_record(enterprise=enterprise, by=request.user, **data),
+        done=_("已登记资质，培育阶段已更新。"),
+        anchor="#qualifications",
+        title=_("登记资质"),
     )
 
 
@@ -305,19 +291,14 @@ def qualification_add(request, pk: int):
 def qualification_revoke(request, pk: int, qualification_pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
     qualification = get_object_or_404(Qualification, enterprise=enterprise, pk=qualification_pk)
-    form = RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.qualification_revoke(qualification=qualification, by=request.user, **form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("资质已撤销，培育阶段已更新。"))
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#qualifications")
-    return render(
+    return _form_page(
         request,
-        "enterprises/simple_form.html",
-        {"form": form, "enterprise": enterprise, "title": _("撤销资质：%(q)s") % {"q": qualification}},
+        RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()}),
+        enterprise=enterprise,
+        save=lambda data: services.qualification_revoke(qualification=qualification, by=request.user, **data),
+        done=_("资质已撤销，培育阶段已更新。"),
+        anchor="#qualifications",
+        title=_("撤销资质：%(q)s") % {"q": qualification},
     )
 
 
