@@ -13,7 +13,8 @@ memory and a bounded number of queries. The export is therefore in 入库 (prima
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.exporters import CellValue, ListExporter
@@ -97,8 +98,11 @@ class LedgerExporter(ListExporter):
         columns = self._columns()
         self.headers = [header for header, _width in columns]
         self._widths = [width for _header, width in columns]
-        self._stage_labels = {value: str(label) for value, label in Stage.choices}
-        self._field_labels = {value: str(label) for value, label in TechField.choices}
+        # Cells under the import template's columns are data: in the portal's own language (Chinese)
+        # whatever the user's, so that an export imports again.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._stage_labels = {value: str(label) for value, label in Stage.choices}
+            self._field_labels = {value: str(label) for value, label in TechField.choices}
         self._ready_labels = {True: _("是"), False: _("否"), None: _("缺数据")}
 
     @staticmethod

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -374,13 +375,18 @@ class Lookups:
         for j in Jurisdiction.objects.order_by("sort_order", "code"):
             for text in filter(None, (j.code, j.name, j.short_name)):
                 self.jurisdictions.setdefault(fold(text), j)
-        self.tech_fields = {fold(t): v for v, label in TechField.choices for t in (v, label)}
-        stages = [
-            *QualificationKind.choices,
-            *Stage.choices,
-            *((v.value, t) for t, v in STAGE_SYNONYMS.items()),
-        ]
-        self.stages = {fold(t): v for v, label in stages for t in (v, label)}
+        # Labels in every language of the portal: a file exported in English imports in Chinese too.
+        self.tech_fields: dict[str, str] = {}
+        self.stages: dict[str, str] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                self.tech_fields.update({fold(t): v for v, label in TechField.choices for t in (v, label)})
+                stages = [
+                    *QualificationKind.choices,
+                    *Stage.choices,
+                    *((v.value, t) for t, v in STAGE_SYNONYMS.items()),
+                ]
+                self.stages.update({fold(t): v for v, label in stages for t in (v, label)})
 
 
 # --- cell values -------------------------------------------------------------------------------
@@ -532,7 +538,15 @@ _WIDTHS = {"seq": 6, "name": 32, "credit_code": 22, "notes": 30, "hightech_reven
 
 
 def build_template_workbook() -> bytes:
-    """The empty ledger template (.xlsx): title row, styled header, and a 填写说明 sheet."""
+    """The empty ledger template (.xlsx): title row, styled header, and a 填写说明 sheet.
+
+    The template is a data format: always in the portal's own language (Chinese), whatever the user's.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _build_template_workbook()
+
+
+def _build_template_workbook() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = TEMPLATE_SHEET

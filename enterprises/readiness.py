@@ -179,8 +179,8 @@ def _missing(rows: dict, years: list[int], fields: tuple[str, ...]) -> str:
     for year in years:
         absent = [str(FIELD_LABELS[f]) for f in fields if _value(rows, year, f) is None]
         if absent:
-            parts.append(_("%(year)s年%(fields)s") % {"year": year, "fields": "、".join(absent)})
-    return _("缺少%(items)s") % {"items": "；".join(parts)} if parts else ""
+            parts.append(_("%(year)s年%(fields)s") % {"year": year, "fields": _("、").join(absent)})
+    return _("缺少%(items)s") % {"items": _("；").join(parts)} if parts else ""
 
 
 def _sum(rows: dict, years: list[int], field: str) -> Decimal:
@@ -441,7 +441,7 @@ def _rd_part(rows: dict, last: int) -> tuple[int | None, str | None, str]:
         return None, None, _("研发投入：%(m)s") % {"m": _missing(rows, [last], tuple(unknown))}
     score, basis = best[0], best[1]
     message = _("研发投入：研发费用%(parts)s；取较高者，按%(chosen)s计得%(s)s分（满分50分）") % {
-        "parts": "，".join(part[2] for part in parts),
+        "parts": _("，").join(part[2] for part in parts),
         "chosen": FIELD_LABELS["sales_revenue" if basis == "sales" else "total_costs"],
         "s": score,
     }

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from anyang_hte.core.exporters import csv_response, xlsx_response
+from anyang_hte.core.exporters import csv_response, write_xlsx, xlsx_response
 from enterprises.exporters import LedgerExporter, yuan_to_wan
 from enterprises.models import Enterprise, Stage
 from tests.factories import EnterpriseFactory, FiguresFactory, jurisdiction
@@ -247,3 +247,28 @@ class TestImportRoundTrip:
             ("安阳鑫源科技有限公司", "unchanged", ()),
             ("安阳空白企业", "unchanged", ()),
         ]
+
+
+def test_english_export_imports_again_for_a_chinese_user(db, county_official):
+    """The template's columns are a data format: Chinese headers and values in every language."""
+    from django.utils import translation
+
+    from enterprises.importers import plan_ledger_import
+    from enterprises.models import Enterprise
+    from tests.factories import EnterpriseFactory, FiguresFactory
+
+    ent = EnterpriseFactory(jurisdiction=county_official.jurisdiction, declared_stage="hte_candidate")
+    FiguresFactory(enterprise=ent, year=2025)
+    with translation.override("en"):
+        exporter = LedgerExporter(Enterprise.objects.all(), year=2025)
+        rows = list(exporter.iter_rows())
+        assert "技术领域" in exporter.headers and "电子信息" in rows[0]
+        buffer = io.BytesIO()
+        write_xlsx(exporter, buffer)
+    plan = plan_ledger_import(
+        io.BytesIO(buffer.getvalue()),
+        "export.xlsx",
+        jurisdiction=county_official.jurisdiction,
+        user=county_official,
+    )
+    assert not plan.errors and plan.unchanged == 1
