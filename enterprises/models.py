@@ -74,7 +74,8 @@ class Enterprise(models.Model):
     planned_year = models.PositiveSmallIntegerField(_("计划申报年度"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
 
-    helper_name = models.CharField(_("挂钩帮扶责任人"), max_length=64, blank=True)
+    # db_index: on PostgreSQL Django adds the varchar_pattern_ops twin that "starts with" searches use.
+    helper_name = models.CharField(_("挂钩帮扶责任人"), max_length=64, blank=True, db_index=True)
     helper_phone = models.CharField(_("责任人电话"), max_length=32, blank=True)
     helper_unit = models.CharField(_("责任人单位"), max_length=128, blank=True)
 
@@ -101,17 +102,18 @@ class Enterprise(models.Model):
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["jurisdiction__sort_order", "name", "id"]
+        ordering = ["jurisdiction", "name", "id"]
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         indexes = [
-            models.Index(fields=["jurisdiction", "name"], name="ent_juris_name"),
+            # The list's default order (jurisdiction, then name) walks this index, filtered or not.
+            models.Index(fields=["jurisdiction", "name", "id"], name="ent_juris_name_id"),
             models.Index(fields=["jurisdiction", "stage"], name="ent_juris_stage"),
             models.Index(fields=["stage"], name="ent_stage"),
             models.Index(fields=["tech_field"], name="ent_field"),
             models.Index(fields=["planned_year"], name="ent_planned_year"),
-            models.Index(fields=["helper_name"], name="ent_helper"),
             models.Index(fields=["hte_ready"], name="ent_ready"),
+            models.Index(fields=["tsme_score"], name="ent_tsme_score"),
             models.Index(fields=["name"], name="ent_name"),
         ]
 

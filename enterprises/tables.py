@@ -10,7 +10,7 @@ class EnterpriseTable(tables.Table):
     credit_code = tables.Column(
         verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace small"}}
     )
-    jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction__sort_order", "name"))
+    jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction", "name", "id"))
     stage = tables.Column(verbose_name=_("培育阶段"))
     tech_field = tables.Column(verbose_name=_("技术领域"))
     helper_name = tables.Column(verbose_name=_("帮扶责任人"))

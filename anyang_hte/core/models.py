@@ -60,7 +60,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_bound_role_has_jurisdiction",
-                condition=~Q(role__in=[r.value for r in JURISDICTION_BOUND_ROLES])
+                condition=~Q(role__in=sorted(r.value for r in JURISDICTION_BOUND_ROLES))
                 | Q(jurisdiction__isnull=False),
                 violation_error_message=_("县区角色必须绑定一个县区。"),
             )

@@ -83,6 +83,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['county_official', 'county_finance']), _negated=True), ('jurisdiction__isnull', False), _connector='OR'), name='user_bound_role_has_jurisdiction', violation_error_message='县区角色必须绑定一个县区。'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['county_finance', 'county_official']), _negated=True), ('jurisdiction__isnull', False), _connector='OR'), name='user_bound_role_has_jurisdiction', violation_error_message='县区角色必须绑定一个县区。'),
         ),
     ]
