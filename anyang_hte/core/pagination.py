@@ -19,6 +19,9 @@ class CappedPaginator(Paginator):
         rows = self.object_list
         # django-tables2 hands over its BoundRows; count on the queryset underneath.
         queryset = getattr(getattr(rows, "data", None), "data", rows)
+        if hasattr(queryset, "values"):
+            # Count ids only: no ordering, no joins or annotations the page itself needs.
+            queryset = queryset.order_by().values("pk")
         n = queryset[: self.cap + 1].count()
         self._capped = n > self.cap
         return min(n, self.cap)

@@ -182,3 +182,12 @@ def test_finance_reads_but_cannot_edit(client, db):
     client.force_login(finance)
     assert client.get(reverse("enterprises:detail", args=[ent.pk])).status_code == 200
     assert client.get(reverse("enterprises:edit", args=[ent.pk])).status_code == 403
+
+
+def test_list_never_counts_past_the_cap(official_client, county_official, settings):
+    settings.LIST_COUNT_CAP = 3
+    EnterpriseFactory.create_batch(5, jurisdiction=county_official.jurisdiction)
+    body = official_client.get(reverse("enterprises:list")).content.decode()
+    assert "超过 3 家企业" in body
+    settings.LIST_COUNT_CAP = 10
+    assert "共 5 家企业" in official_client.get(reverse("enterprises:list")).content.decode()
