@@ -17,6 +17,10 @@ def _reference_data(request):
     else:
         return
     ensure_jurisdictions()
+    from incentives.models import RewardRule
+    from incentives.reference import ensure_rules
+
+    ensure_rules(RewardRule)
 
 
 @pytest.fixture

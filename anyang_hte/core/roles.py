@@ -23,6 +23,13 @@ class Right(models.TextChoices):
     LEDGER_EXPORT = "ledger.export", _("导出培育台账")
     QUALIFICATION_EDIT = "qualification.edit", _("登记与撤销资质")
     HISTORY_VIEW = "history.view", _("查看变更记录")
+    REWARD_VIEW = "reward.view", _("查看奖励")
+    REWARD_SUBMIT = "reward.submit", _("申报奖励")
+    REWARD_REVIEW = "reward.review", _("审核奖励")
+    PAYOUT_MANAGE = "payout.manage", _("编制拨付批次、登记拨付")
+    BUDGET_VIEW = "budget.view", _("查看奖励资金统计")
+    RULE_MANAGE = "rule.manage", _("维护奖励规则")
+    OFFICIAL_LIST_IMPORT = "official_list.import", _("导入认定公示名单")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -34,14 +41,31 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.LEDGER_EXPORT,
             Right.QUALIFICATION_EDIT,
             Right.HISTORY_VIEW,
+            Right.REWARD_VIEW,
+            Right.REWARD_SUBMIT,
         }
     ),
     Role.TECH_REVIEWER: frozenset(
-        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.QUALIFICATION_EDIT, Right.HISTORY_VIEW}
+        {
+            Right.LEDGER_VIEW,
+            Right.LEDGER_EXPORT,
+            Right.QUALIFICATION_EDIT,
+            Right.HISTORY_VIEW,
+            Right.REWARD_VIEW,
+            Right.REWARD_REVIEW,
+            Right.BUDGET_VIEW,
+            Right.OFFICIAL_LIST_IMPORT,
+        }
     ),
-    Role.CITY_FINANCE: frozenset({Right.LEDGER_VIEW, Right.LEDGER_EXPORT}),
-    Role.COUNTY_FINANCE: frozenset({Right.LEDGER_VIEW, Right.LEDGER_EXPORT}),
-    Role.ADMIN: frozenset(Right.values),
+    Role.CITY_FINANCE: frozenset(
+        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.REWARD_VIEW, Right.PAYOUT_MANAGE, Right.BUDGET_VIEW}
+    ),
+    Role.COUNTY_FINANCE: frozenset(
+        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.REWARD_VIEW, Right.PAYOUT_MANAGE, Right.BUDGET_VIEW}
+    ),
+    # Administrators keep users, jurisdictions and rules; deciding and paying money is not theirs:
+    # only counties submit, only reviewers approve, only finance batches and pays.
+    Role.ADMIN: frozenset(Right.values) - {Right.REWARD_SUBMIT, Right.REWARD_REVIEW, Right.PAYOUT_MANAGE},
 }
 
 # Roles bound to one jurisdiction: they see that jurisdiction's rows and nothing else.

@@ -1,0 +1,328 @@
+"""The incentives engine's tables: rules as data, rewards, their funding lines, batches and payments.
+
+Money is exact yuan in ``Decimal``. A reward is split into funding lines (city share, county share);
+each line is paid at most once (a one-to-one Payment) and a paid record is never edited, only
+reversed by a Recovery.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from anyang_hte.core.models import Jurisdiction
+from enterprises.models import Enterprise, Qualification, QualificationKind
+
+from .querysets import FundingLineQuerySet, PayoutBatchQuerySet, RewardQuerySet
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class FundingSource(models.TextChoices):
+    CITY = "city", _("市级财政")
+    COUNTY = "county", _("县区财政")
+
+
+class RewardRule(models.Model):
+    """A reward the policy promises. Closed, never edited, once it has produced rewards."""
+
+    code = models.CharField(_("规则代码"), max_length=32, unique=True)
+    name = models.CharField(_("奖励事项"), max_length=128)
+    trigger_kind = models.CharField(_("触发资质"), max_length=32, choices=QualificationKind.choices)
+    city_amount = models.DecimalField(_("市级财政承担（元）"), default=Decimal("0"), **MONEY)
+    county_amount = models.DecimalField(_("县区财政承担（元）"), default=Decimal("0"), **MONEY)
+    first_time_only = models.BooleanField(
+        _("仅限首次"), default=True, help_text=_("勾选后，资质过期后重新认定不再奖励。")
+    )
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("截止日期"), null=True, blank=True)
+    policy_document = models.CharField(_("政策依据"), max_length=128)
+    notes = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["trigger_kind", "effective_from", "code"]
+        verbose_name = _("奖励规则")
+        verbose_name_plural = _("奖励规则")
+        constraints = [
+            models.CheckConstraint(
+                name="rule_amounts_valid",
+                condition=Q(city_amount__gte=0, county_amount__gte=0)
+                & (Q(city_amount__gt=0) | Q(county_amount__gt=0)),
+            ),
+            models.CheckConstraint(
+                name="rule_period_valid",
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.policy_document}）"
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.city_amount + self.county_amount
+
+
+class Reward(models.Model):
+    class Status(models.TextChoices):
+        GENERATED = "generated", _("待申报")
+        SUBMITTED = "submitted", _("待审核")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("不予奖励")
+        PAID = "paid", _("已拨付")
+        CANCELLED = "cancelled", _("已取消")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("企业")
+    )
+    # The enterprise's jurisdiction when the reward arose: scope and the county's funding line follow it.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
+    )
+    rule = models.ForeignKey(
+        RewardRule, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("奖励规则")
+    )
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("触发资质")
+    )
+    amount = models.DecimalField(_("奖励金额（元）"), **MONEY)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.GENERATED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("申报时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = RewardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("奖励")
+        verbose_name_plural = _("奖励")
+        constraints = [
+            # One reward per enterprise per rule: running the engine again changes nothing.
+            models.UniqueConstraint(fields=["enterprise", "rule"], name="reward_once_per_rule"),
+            # Four eyes: nobody approves what they submitted.
+            models.CheckConstraint(
+                name="reward_four_eyes",
+                condition=Q(approved_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(approved_by=F("submitted_by")),
+                violation_error_message=_("不能批准本人提交的申报。"),
+            ),
+            models.CheckConstraint(name="reward_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "status"], name="reward_juris_status"),
+            models.Index(fields=["status", "-created_at"], name="reward_status_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} · {self.rule.name}"
+
+
+class RewardDecision(models.Model):
+    """A sign-off on a reward: who moved it where, when, and why (a row, not a boolean)."""
+
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="decisions")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=Reward.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Reward.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    role = models.CharField(_("角色"), max_length=32, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("审核记录")
+        verbose_name_plural = _("审核记录")
+
+    def __str__(self):
+        return f"{self.reward_id}: {self.from_status} → {self.to_status}"
+
+
+def reward_document_path(instance, filename):
+    return f"rewards/{instance.reward_id}/{filename}"
+
+
+class RewardDocument(models.Model):
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", _("证书扫描件")
+        BANK = "bank", _("银行账户确认书")
+        OTHER = "other", _("其他材料")
+
+    reward = models.ForeignKey(Reward, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("材料类型"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to=reward_document_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("申报材料")
+        verbose_name_plural = _("申报材料")
+
+    def __str__(self):
+        return self.original_name
+
+
+class PayoutBatch(models.Model):
+    """Approved lines of one funding source that a finance office pays together."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("编制中")
+        LOCKED = "locked", _("已锁定")
+        PAID = "paid", _("已拨付")
+
+    name = models.CharField(_("批次名称"), max_length=128)
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundingSource.choices)
+    # County batches belong to the paying county; city batches have none.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("县区"),
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+
+    objects = PayoutBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("拨付批次")
+        verbose_name_plural = _("拨付批次")
+        constraints = [
+            models.CheckConstraint(
+                name="batch_county_has_jurisdiction",
+                condition=Q(source=FundingSource.CITY, jurisdiction__isnull=True)
+                | Q(source=FundingSource.COUNTY, jurisdiction__isnull=False),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FundingLine(models.Model):
+    """One payer's share of a reward (city or the enterprise's county)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        APPROVED = "approved", _("待拨付")
+        BATCHED = "batched", _("已入批次")
+        PAID = "paid", _("已拨付")
+        CANCELLED = "cancelled", _("已取消")
+
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="lines")
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundingSource.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
+    )
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    batch = models.ForeignKey(
+        PayoutBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        verbose_name=_("批次"),
+    )
+
+    objects = FundingLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reward", "source"]
+        verbose_name = _("资金明细")
+        verbose_name_plural = _("资金明细")
+        constraints = [
+            models.UniqueConstraint(fields=["reward", "source"], name="line_one_per_source"),
+            models.CheckConstraint(name="line_amount_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="line_batched_has_batch",
+                condition=~Q(status__in=["batched", "paid"]) | Q(batch__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source", "status", "jurisdiction"], name="line_source_status_juris"),
+        ]
+
+    def __str__(self):
+        return f"{self.reward} · {self.get_source_display()}"
+
+
+class Payment(models.Model):
+    """A funding line paid: at most one per line (one-to-one), never edited."""
+
+    line = models.OneToOneField(FundingLine, on_delete=models.PROTECT, related_name="payment")
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    paid_on = models.DateField(_("拨付日期"))
+    reference = models.CharField(_("凭证号/转账流水号"), max_length=64)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("拨付记录")
+        verbose_name_plural = _("拨付记录")
+        constraints = [models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self):
+        return f"{self.line} {self.paid_on} {self.reference}"
+
+
+class Recovery(models.Model):
+    """追回: money paid on a qualification later revoked. Reverses a payment by a new record."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待追回")
+        RECOVERED = "recovered", _("已追回")
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="recovery")
+    amount = models.DecimalField(_("追回金额（元）"), **MONEY)
+    reason = models.CharField(_("原因"), max_length=255)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    recovered_on = models.DateField(_("追回日期"), null=True, blank=True)
+    reference = models.CharField(_("凭证号"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("追回记录")
+        verbose_name_plural = _("追回记录")
+
+    def __str__(self):
+        return f"{self.payment} {self.get_status_display()}"
