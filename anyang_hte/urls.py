@@ -13,8 +13,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("ledger/", include("enterprises.urls")),
+    path("rewards/", include("incentives.urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
+    path("notifications/", core_views.notification_list, name="notification_list"),
+    path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/open/", core_views.notification_open, name="notification_open"),
     path("admin/", admin.site.urls),
 ]
 

@@ -199,6 +199,9 @@ def qualification_record(
         by,
     )
     enterprise_refresh_stage(enterprise=enterprise)
+    from incentives.engine import rewards_for_qualification  # incentives imports this app's models
+
+    rewards_for_qualification(qualification=qualification, by=by)
     audit_log(
         qualification,
         "enterprises.qualification.recorded",
@@ -233,6 +236,9 @@ def qualification_revoke(
         by=by,
         data={"revoked_on": revoked_on.isoformat(), "reason": reason},
     )
+    from incentives.services import rewards_on_qualification_revoked
+
+    rewards_on_qualification_revoked(qualification=qualification, by=by)
     return qualification
 
 

@@ -133,6 +133,11 @@ class Reward(models.Model):
     def __str__(self):
         return f"{self.enterprise} · {self.rule.name}"
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("incentives:reward_detail", args=[self.pk])
+
 
 class RewardDecision(models.Model):
     """A sign-off on a reward: who moved it where, when, and why (a row, not a boolean)."""
@@ -326,3 +331,89 @@ class Recovery(models.Model):
 
     def __str__(self):
         return f"{self.payment} {self.get_status_display()}"
+
+
+class OfficialList(models.Model):
+    """A published list of certified enterprises (公示/认定名单) as uploaded by the tech bureau.
+
+    The same file for the same kind and date is recognised by its checksum and imported once.
+    """
+
+    kind = models.CharField(_("资质类型"), max_length=32, choices=QualificationKind.choices)
+    title = models.CharField(_("名单标题"), max_length=200, blank=True)
+    granted_on = models.DateField(_("认定日期"))
+    filename = models.CharField(_("文件名"), max_length=255)
+    checksum = models.CharField(_("文件校验值（SHA-256）"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    matched = models.PositiveIntegerField(_("已匹配"), default=0)
+    unmatched = models.PositiveIntegerField(_("未匹配"), default=0)
+    new_qualifications = models.PositiveIntegerField(_("新增资质"), default=0)
+    new_rewards = models.PositiveIntegerField(_("新增奖励"), default=0)
+
+    class Meta:
+        ordering = ["-granted_on", "-id"]
+        verbose_name = _("认定名单")
+        verbose_name_plural = _("认定名单")
+        constraints = [
+            models.UniqueConstraint(fields=["checksum", "kind", "granted_on"], name="official_list_once"),
+        ]
+
+    def __str__(self):
+        return self.title or f"{self.get_kind_display()} {self.granted_on}"
+
+
+class OfficialListRow(models.Model):
+    """One enterprise named in an official list, and what became of it."""
+
+    class Status(models.TextChoices):
+        MATCHED = "matched", _("已匹配")
+        UNMATCHED = "unmatched", _("未匹配")
+        LINKED = "linked", _("已关联")
+        CREATED = "created", _("已新建企业")
+        IGNORED = "ignored", _("已忽略")
+
+    official_list = models.ForeignKey(
+        OfficialList, on_delete=models.CASCADE, related_name="rows", verbose_name=_("认定名单")
+    )
+    row_number = models.PositiveIntegerField(_("行号"))
+    name = models.CharField(_("企业名称"), max_length=200, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=64, blank=True)
+    certificate_number = models.CharField(_("证书编号"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("企业"),
+    )
+    qualification = models.ForeignKey(
+        Qualification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("资质"),
+    )
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["official_list", "row_number"]
+        verbose_name = _("认定名单行")
+        verbose_name_plural = _("认定名单行")
+        constraints = [
+            models.UniqueConstraint(fields=["official_list", "row_number"], name="official_row_unique"),
+        ]
+        indexes = [models.Index(fields=["official_list", "status"], name="official_row_status")]
+
+    def __str__(self):
+        return f"{self.official_list_id}#{self.row_number} {self.name}"

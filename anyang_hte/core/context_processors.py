@@ -1,11 +1,20 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from .models import Notification
 from .roles import Right, has_right
+
+
+def _unread_count(user) -> int:
+    # Served by the partial index on unread rows (notification_user_unread).
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def portal(request):
     user = getattr(request, "user", None)
-    rights = {}
+    context = {"portal_environment": settings.PORTAL_ENVIRONMENT, "rights": {}}
     if user is not None and user.is_authenticated:
-        rights = {r.name.lower(): has_right(user, r.value) for r in Right}
-    return {"portal_environment": settings.PORTAL_ENVIRONMENT, "rights": rights}
+        context["rights"] = {r.name.lower(): has_right(user, r.value) for r in Right}
+        # Lazy: counted only when a page draws the header (not for HTMX fragments).
+        context["unread_notifications"] = SimpleLazyObject(lambda: _unread_count(user))
+    return context

@@ -1,9 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .models import ExportJob
+from .models import ExportJob, Notification
+from .notifications import notification_mark_read, notifications_mark_all_read
 from .roles import Right, has_right
 
 
@@ -13,9 +19,17 @@ class PortalLoginView(auth_views.LoginView):
 
 
 def home(request):
-    if has_right(request.user, Right.LEDGER_VIEW):
+    """Each office starts where its daily work is."""
+    user = request.user
+    if has_right(user, Right.REWARD_REVIEW):
+        return redirect(reverse("incentives:reward_list") + "?status=submitted")
+    if has_right(user, Right.PAYOUT_MANAGE):
+        return redirect("incentives:line_list")
+    if has_right(user, Right.LEDGER_VIEW):
         return redirect("enterprises:list")
-    return redirect("admin:index") if request.user.is_staff else redirect("logout")
+    return render(
+        request, "403.html", {"exception": _("您的账号尚未分配角色，请联系系统管理员。")}, status=403
+    )
 
 
 def _own_job(request, job_id) -> ExportJob:
@@ -34,3 +48,34 @@ def export_job_download(request, job_id):
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404(_("文件尚未生成。"))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@require_safe
+def notification_list(request):
+    notifications = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "notifications.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def notification_open(request, notification_id):
+    # A message belongs to its user; anyone else gets a 404.
+    notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    notification_mark_read(notification=notification, by=request.user)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notification_list")
+
+
+@require_POST
+def notifications_read_all(request):
+    count = notifications_mark_all_read(by=request.user)
+    if count:
+        messages.success(request, _("已将 %(n)s 条消息标为已读。") % {"n": count})
+    return redirect("notification_list")

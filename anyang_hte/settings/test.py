@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import DATABASES
@@ -16,3 +18,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_EAGER", "1") != "0"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Uploaded and generated files of a test run go to a throwaway folder, never into the checkout.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="anyang-hte-test-media-"))

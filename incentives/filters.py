@@ -1,0 +1,81 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from anyang_hte.core.models import Jurisdiction
+
+from .models import FundingLine, FundingSource, Reward, RewardRule
+
+
+class _Search(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("搜索"),
+        method="filter_search",
+        widget=forms.TextInput(attrs={"placeholder": _("企业名称或信用代码")}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_jurisdiction_bound and "jurisdiction" in self.filters:
+            del self.filters["jurisdiction"]
+
+    def filter_search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        prefix = "reward__" if queryset.model is FundingLine else ""
+        return queryset.filter(
+            Q(**{f"{prefix}enterprise__name__icontains": value})
+            | Q(**{f"{prefix}enterprise__credit_code__startswith": value.upper()})
+        )
+
+
+class RewardFilter(_Search):
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=Reward.Status.choices, empty_label=_("全部状态")
+    )
+    rule = django_filters.ModelChoiceFilter(
+        label=_("奖励事项"), queryset=RewardRule.objects.all(), empty_label=_("全部事项")
+    )
+    jurisdiction = django_filters.ModelChoiceFilter(
+        label=_("县区"), queryset=Jurisdiction.objects.all(), empty_label=_("全部县区")
+    )
+    year = django_filters.NumberFilter(
+        label=_("认定年度"), field_name="qualification__granted_on", lookup_expr="year"
+    )
+
+    class Meta:
+        model = Reward
+        fields = ["q", "status", "rule", "jurisdiction", "year"]
+
+
+class LineFilter(_Search):
+    rule = django_filters.ModelChoiceFilter(
+        label=_("奖励事项"),
+        field_name="reward__rule",
+        queryset=RewardRule.objects.all(),
+        empty_label=_("全部事项"),
+    )
+    jurisdiction = django_filters.ModelChoiceFilter(
+        label=_("县区"), queryset=Jurisdiction.objects.all(), empty_label=_("全部县区")
+    )
+    source = django_filters.ChoiceFilter(
+        label=_("资金来源"), choices=FundingSource.choices, empty_label=_("全部")
+    )
+    approved_from = django_filters.DateFilter(
+        label=_("批准日期起"),
+        field_name="reward__approved_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    approved_to = django_filters.DateFilter(
+        label=_("批准日期止"),
+        field_name="reward__approved_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = FundingLine
+        fields = ["q", "rule", "jurisdiction", "source", "approved_from", "approved_to"]

@@ -1,0 +1,99 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from anyang_hte.core.models import Jurisdiction
+from enterprises.models import QualificationKind
+
+from .models import RewardDocument
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_lazy("材料类型"), choices=RewardDocument.Kind.choices)
+    file = forms.FileField(label=_lazy("文件"), help_text=_lazy("PDF、JPG 或 PNG，不超过 10 MB。"))
+
+
+class SubmitForm(forms.Form):
+    comment = forms.CharField(
+        label=_lazy("申报说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    ACTIONS = [("approve", _lazy("批准")), ("return", _lazy("退回修改")), ("reject", _lazy("不予奖励"))]
+    action = forms.ChoiceField(label=_lazy("审核意见"), choices=ACTIONS, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_lazy("意见/理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_lazy("退回或不予奖励时必须填写理由。"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in ("return", "reject") and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("退回或不予奖励时必须填写理由，县区将看到这段说明。"))
+        return data
+
+
+class BatchForm(forms.Form):
+    name = forms.CharField(label=_lazy("批次名称"), max_length=128)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["name"].initial = _("%(y)d年%(m)d月奖励拨付") % {"y": today.year, "m": today.month}
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(label=_lazy("拨付日期"), widget=DATE_INPUT)
+    reference = forms.CharField(label=_lazy("凭证号/转账流水号"), max_length=64)
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on > timezone.localdate():
+            raise ValidationError(_("拨付日期不能晚于今天。"))
+        return paid_on
+
+
+class OfficialListForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_lazy("名单类型"),
+        choices=[
+            (QualificationKind.HTE, _lazy("高新技术企业认定名单")),
+            (QualificationKind.LITTLE_GIANT, _lazy("河南省科技小巨人企业名单")),
+            (QualificationKind.LEADING, _lazy("河南省创新龙头企业名单")),
+            (QualificationKind.TECH_SME, _lazy("科技型中小企业入库名单")),
+            (QualificationKind.LG_CULTIVATION, _lazy("河南省科技小巨人培育企业名单")),
+        ],
+    )
+    granted_on = forms.DateField(
+        label=_lazy("认定/公布日期"), widget=DATE_INPUT, help_text=_lazy("整份名单的认定日期。")
+    )
+    title = forms.CharField(label=_lazy("名单名称"), max_length=200, required=False)
+    file = forms.FileField(
+        label=_lazy("名单文件"), help_text=_lazy("Excel（.xlsx）或 CSV，至少包含“企业名称”列。")
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith((".xlsx", ".csv")):
+            raise ValidationError(_("只接受 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）。"))
+        return upload
+
+
+class RowLinkForm(forms.Form):
+    credit_code = forms.CharField(label=_lazy("关联到企业（统一社会信用代码）"), max_length=40)
+
+
+class RowCreateForm(forms.Form):
+    jurisdiction = forms.ModelChoiceField(label=_lazy("所属县区"), queryset=Jurisdiction.objects.all())
+    credit_code = forms.CharField(label=_lazy("统一社会信用代码"), max_length=40)
+
+
+class RowIgnoreForm(forms.Form):
+    reason = forms.CharField(label=_lazy("原因"), max_length=200, initial=_lazy("非本市企业"))

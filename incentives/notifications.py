@@ -1,0 +1,231 @@
+"""Who is told what when a reward or its money moves. Called by the workflow and payout services.
+
+Reviewers hear of submissions; the reward's county officials hear that it was returned, approved,
+rejected or paid; finance officers hear that lines are ready to batch (city lines: the city's
+finance officers; county lines: that county's). The messages are stored text, written in the
+portal's default language whoever triggered them.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.models import Notification, User
+from anyang_hte.core.notifications import Message, notify, notify_many
+from anyang_hte.core.roles import Role
+
+from .models import FundingLine, FundingSource, Reward, RewardDecision
+
+CHUNK = 500
+TEN_THOUSAND = Decimal("10000")
+CENT = Decimal("0.01")
+
+
+def _url(name: str, *args) -> str:
+    """The page's address, or "" while that page does not exist yet (the message then has no link)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def wan(amount) -> str:
+    """Yuan as 万元 with two decimals: 150000 → "15.00"."""
+    return str((Decimal(amount) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _users(role: str, *, jurisdiction_id: int | None = None) -> QuerySet[User]:
+    users = User.objects.filter(is_active=True, role=role)
+    if jurisdiction_id is not None:
+        users = users.filter(jurisdiction_id=jurisdiction_id)
+    return users.order_by("pk")
+
+
+def _county_officials(jurisdiction_id: int) -> QuerySet[User]:
+    return _users(Role.COUNTY_OFFICIAL, jurisdiction_id=jurisdiction_id)
+
+
+def _reward_url(reward: Reward) -> str:
+    return _url("incentives:reward_detail", reward.pk)
+
+
+def _latest_comment(reward: Reward, to_status: str) -> str:
+    decision = (
+        RewardDecision.objects.filter(reward=reward, to_status=to_status).order_by("-at", "-id").first()
+    )
+    return decision.comment.strip() if decision else ""
+
+
+def _reward_facts(reward: Reward) -> str:
+    return _("%(enterprise)s（%(jurisdiction)s）· %(rule)s · %(amount)s万元") % {
+        "enterprise": reward.enterprise.name,
+        "jurisdiction": reward.jurisdiction.name,
+        "rule": reward.rule.name,
+        "amount": wan(reward.amount),
+    }
+
+
+def notify_submitted(reward: Reward) -> list[Notification]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return notify(
+            users=_users(Role.TECH_REVIEWER),
+            title=_("奖励申报待审核：%(enterprise)s") % {"enterprise": reward.enterprise.name},
+            body=_("%(facts)s\n%(jurisdiction)s已提交申报，请审核。")
+            % {"facts": _reward_facts(reward), "jurisdiction": reward.jurisdiction.name},
+            url=_reward_url(reward),
+        )
+
+
+def _notify_county_of_decision(reward: Reward, *, title: str, status: str, label: str) -> list[Notification]:
+    body = _reward_facts(reward)
+    comment = _latest_comment(reward, status)
+    if comment:
+        body += "\n" + _("%(label)s：%(comment)s") % {"label": label, "comment": comment}
+    return notify(
+        users=_county_officials(reward.jurisdiction_id),
+        title=title % {"enterprise": reward.enterprise.name},
+        body=body,
+        url=_reward_url(reward),
+    )
+
+
+def notify_returned(reward: Reward) -> list[Notification]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _notify_county_of_decision(
+            reward,
+            title=_("奖励申报被退回：%(enterprise)s"),
+            status=Reward.Status.RETURNED,
+            label=_("退回原因"),
+        )
+
+
+def notify_approved(reward: Reward) -> list[Notification]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _notify_county_of_decision(
+            reward,
+            title=_("奖励申报已批准：%(enterprise)s"),
+            status=Reward.Status.APPROVED,
+            label=_("审核意见"),
+        )
+
+
+def notify_rejected(reward: Reward) -> list[Notification]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _notify_county_of_decision(
+            reward,
+            title=_("奖励申报不予奖励：%(enterprise)s"),
+            status=Reward.Status.REJECTED,
+            label=_("理由"),
+        )
+
+
+def _with_rewards(lines: Iterable[FundingLine]) -> list[FundingLine]:
+    """The lines with their reward, enterprise, rule and jurisdiction read in a few queries."""
+    related = ("reward__enterprise", "reward__rule", "reward__jurisdiction", "jurisdiction")
+    if isinstance(lines, QuerySet):
+        return list(lines.select_related(*related).order_by("reward_id", "source"))
+    pks = sorted({line.pk for line in lines})
+    out = []
+    for start in range(0, len(pks), CHUNK):
+        out.extend(
+            FundingLine.objects.filter(pk__in=pks[start : start + CHUNK])
+            .select_related(*related)
+            .order_by("reward_id", "source")
+        )
+    return out
+
+
+class _Recipients:
+    """Users per (role, jurisdiction), each group read once however many messages go to it."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, int | None], list[User]] = {}
+
+    def __call__(self, role: str, jurisdiction_id: int | None = None) -> list[User]:
+        key = (role, jurisdiction_id)
+        if key not in self._cache:
+            self._cache[key] = list(_users(role, jurisdiction_id=jurisdiction_id))
+        return self._cache[key]
+
+
+def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
+    """One message per reward to the county officials of each paid line's jurisdiction."""
+    by_reward: dict[int, list[FundingLine]] = defaultdict(list)
+    for line in _with_rewards(lines):
+        by_reward[line.reward_id].append(line)
+    recipients = _Recipients()
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for reward_lines in by_reward.values():
+            reward = reward_lines[0].reward
+            shares = "；".join(
+                _("%(share)s %(amount)s万元")
+                % {"share": line.get_source_display(), "amount": wan(line.amount)}
+                for line in reward_lines
+            )
+            body = _("%(facts)s\n已拨付：%(shares)s") % {"facts": _reward_facts(reward), "shares": shares}
+            users = {
+                u.pk: u
+                for line in reward_lines
+                for u in recipients(Role.COUNTY_OFFICIAL, line.jurisdiction_id)
+            }
+            messages.append(
+                Message(
+                    users=users.values(),
+                    title=_("奖励资金已拨付：%(enterprise)s") % {"enterprise": reward.enterprise.name},
+                    body=body,
+                    url=_reward_url(reward),
+                )
+            )
+        return notify_many(messages)
+
+
+def notify_lines_ready(lines: Iterable[FundingLine]) -> list[Notification]:
+    """Tell finance that lines wait to be batched: city lines the city, county lines their county."""
+    groups: dict[tuple[str, int | None], list[FundingLine]] = defaultdict(list)
+    for line in _with_rewards(lines):
+        key = (
+            (FundingSource.CITY, None)
+            if line.source == FundingSource.CITY
+            else (line.source, line.jurisdiction_id)
+        )
+        groups[key].append(line)
+    recipients = _Recipients()
+    url = _url("incentives:line_list")
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for (source, jurisdiction_id), group in groups.items():
+            if source == FundingSource.CITY:
+                users, payer = recipients(Role.CITY_FINANCE), _("市级财政")
+            else:
+                users, payer = recipients(Role.COUNTY_FINANCE, jurisdiction_id), group[0].jurisdiction.name
+            total = sum((line.amount for line in group), Decimal("0"))
+            summary = _("%(n)s笔资金待编入拨付批次，共%(total)s万元") % {"n": len(group), "total": wan(total)}
+            rows = "\n".join(
+                _("%(enterprise)s · %(rule)s · %(amount)s万元")
+                % {
+                    "enterprise": line.reward.enterprise.name,
+                    "rule": line.reward.rule.name,
+                    "amount": wan(line.amount),
+                }
+                for line in group[:20]
+            )
+            more = len(group) - 20
+            if more > 0:
+                rows += "\n" + _("……另有%(n)s笔") % {"n": more}
+            messages.append(
+                Message(
+                    users=users,
+                    title=summary,
+                    body=_("%(payer)s：%(summary)s。\n%(rows)s")
+                    % {"payer": payer, "summary": summary, "rows": rows},
+                    url=url,
+                )
+            )
+        return notify_many(messages)

@@ -1,0 +1,92 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from anyang_hte.core.templatetags.money import wan
+
+from .models import FundingLine, PayoutBatch, Reward
+
+
+def status_column():
+    return tables.TemplateColumn(
+        template_name="incentives/_status.html", verbose_name=_("状态"), order_by="status"
+    )
+
+
+class WanColumn(tables.Column):
+    """Money as officials read it: 万元, two decimals, with the page's total in the footer."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "attrs", {"td": {"class": "money"}, "th": {"class": "money"}, "tf": {"class": "money"}}
+        )
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return wan(value)
+
+
+class RewardTable(tables.Table):
+    enterprise = tables.Column(
+        verbose_name=_("企业名称"),
+        linkify=("incentives:reward_detail", {"pk": tables.A("pk")}),
+        order_by=("enterprise__name",),
+    )
+    jurisdiction = tables.Column(verbose_name=_("县区"))
+    rule = tables.Column(verbose_name=_("奖励事项"), accessor="rule__name")
+    granted_on = tables.Column(verbose_name=_("认定日期"), accessor="qualification__granted_on")
+    amount = WanColumn(verbose_name=_("金额（万元）"))
+    status = status_column()
+    created_at = tables.DateColumn(verbose_name=_("生成日期"), format="Y-m-d")
+
+    class Meta:
+        model = Reward
+        fields = ()
+        sequence = ("enterprise", "jurisdiction", "rule", "granted_on", "amount", "status", "created_at")
+        attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
+        empty_text = _("没有符合条件的奖励。")
+
+    def render_jurisdiction(self, value):
+        return value.short_name or value.name
+
+
+class LineTable(tables.Table):
+    enterprise = tables.Column(
+        verbose_name=_("企业名称"),
+        accessor="reward__enterprise__name",
+        linkify=lambda record: record.reward.get_absolute_url(),
+    )
+    jurisdiction = tables.Column(verbose_name=_("县区"))
+    rule = tables.Column(verbose_name=_("奖励事项"), accessor="reward__rule__name")
+    source = tables.Column(verbose_name=_("资金来源"))
+    amount = WanColumn(verbose_name=_("金额（万元）"))
+    status = status_column()
+    batch = tables.Column(verbose_name=_("批次"))
+
+    class Meta:
+        model = FundingLine
+        fields = ()
+        sequence = ("enterprise", "jurisdiction", "rule", "source", "amount", "status", "batch")
+        attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
+        empty_text = _("没有符合条件的资金明细。")
+
+    def render_jurisdiction(self, value):
+        return value.short_name or value.name
+
+
+class BatchTable(tables.Table):
+    name = tables.Column(
+        verbose_name=_("批次名称"), linkify=("incentives:batch_detail", {"pk": tables.A("pk")})
+    )
+    source = tables.Column(verbose_name=_("资金来源"))
+    jurisdiction = tables.Column(verbose_name=_("县区"), default="—")
+    line_count = tables.Column(verbose_name=_("笔数"), attrs={"td": {"class": "text-end"}})
+    total = WanColumn(verbose_name=_("合计（万元）"))
+    status = status_column()
+    created_at = tables.DateColumn(verbose_name=_("创建日期"), format="Y-m-d")
+
+    class Meta:
+        model = PayoutBatch
+        fields = ()
+        sequence = ("name", "source", "jurisdiction", "line_count", "total", "status", "created_at")
+        attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
+        empty_text = _("尚无拨付批次。")

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+app_name = "incentives"
+
+urlpatterns = [
+    path("", views.reward_list, name="reward_list"),
+    path("<int:pk>/", views.reward_detail, name="reward_detail"),
+    path("<int:pk>/submit/", views.reward_submit, name="reward_submit"),
+    path("<int:pk>/review/", views.reward_review, name="reward_review"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document_download"),
+    path("<int:pk>/documents/<int:document_pk>/remove/", views.document_remove, name="document_remove"),
+    path("lines/", views.line_list, name="line_list"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/new/", views.batch_create, name="batch_create"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/export/<str:fmt>/", views.batch_export, name="batch_export"),
+    path("batches/<int:pk>/<str:action>/", views.batch_action, name="batch_action"),
+    path("budget/", views.budget, name="budget"),
+    path("budget/export/<str:fmt>/", views.budget, name="budget_export"),
+    path("official-lists/", views.official_list_upload, name="official_list_upload"),
+    path("official-lists/<int:pk>/", views.official_list_detail, name="official_list_detail"),
+    path(
+        "official-lists/<int:pk>/rows/<int:row_pk>/<str:action>/",
+        views.official_list_row_action,
+        name="official_list_row_action",
+    ),
+]

@@ -1,0 +1,431 @@
+"""Thin views of the incentives engine: parse input, call one service or selector, render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.exporters import export_response
+from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.permissions import require_right
+from anyang_hte.core.roles import Right, Role, has_right
+from enterprises.identifiers import normalise_credit_code
+from enterprises.models import Enterprise
+
+from . import official_lists, payouts, permissions, selectors, services
+from .exporters import payout_sheet_response
+from .filters import LineFilter, RewardFilter
+from .forms import (
+    BatchForm,
+    DocumentForm,
+    OfficialListForm,
+    PaymentForm,
+    ReviewForm,
+    RowCreateForm,
+    RowIgnoreForm,
+    RowLinkForm,
+    SubmitForm,
+)
+from .models import (
+    FundingLine,
+    FundingSource,
+    OfficialList,
+    OfficialListRow,
+    PayoutBatch,
+    Reward,
+    RewardDocument,
+)
+from .tables import BatchTable, LineTable, RewardTable
+
+
+def _refusal(request, exc) -> None:
+    messages.error(request, exc.message if isinstance(exc, DomainError) else "；".join(exc.messages))
+
+
+def _paginate(request, table):
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
+    return table
+
+
+# --- rewards -----------------------------------------------------------------------------------
+
+
+@require_right(Right.REWARD_VIEW)
+def reward_list(request):
+    qs = Reward.objects.for_user(request.user).select_related(
+        "enterprise", "jurisdiction", "rule", "qualification"
+    )
+    flt = RewardFilter(request.GET or None, queryset=qs, user=request.user)
+    totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
+    return render(
+        request,
+        "incentives/reward_list.html",
+        {"filter": flt, "table": _paginate(request, RewardTable(flt.qs)), "totals": totals},
+    )
+
+
+def _reward_for(request, pk) -> Reward:
+    return get_object_or_404(
+        Reward.objects.for_user(request.user).select_related(
+            "enterprise", "jurisdiction", "rule", "qualification"
+        ),
+        pk=pk,
+    )
+
+
+@require_right(Right.REWARD_VIEW)
+def reward_detail(request, pk: int):
+    reward = _reward_for(request, pk)
+    can_submit, submit_reason = permissions.can_submit(request.user, reward)
+    can_review, review_reason = permissions.can_review(request.user, reward)
+    can_edit_documents = reward.status in (Reward.Status.GENERATED, Reward.Status.RETURNED) and has_right(
+        request.user, Right.REWARD_SUBMIT
+    )
+    return render(
+        request,
+        "incentives/reward_detail.html",
+        {
+            "reward": reward,
+            "lines": reward.lines.select_related("batch").all(),
+            "documents": reward.documents.all(),
+            "decisions": reward.decisions.select_related("by").all(),
+            "can_submit": can_submit,
+            "submit_reason": submit_reason,
+            "can_review": can_review,
+            "review_reason": review_reason,
+            "can_edit_documents": can_edit_documents,
+            "document_form": DocumentForm(),
+            "submit_form": SubmitForm(),
+            "review_form": ReviewForm(),
+        },
+    )
+
+
+@require_POST
+@require_right(Right.REWARD_SUBMIT)
+def document_upload(request, pk: int):
+    reward = _reward_for(request, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.reward_document_add(
+                reward=reward,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except (DomainError, ValidationError) as exc:
+            _refusal(request, exc)
+        else:
+            messages.success(request, _("材料已上传。"))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+    return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+@require_POST
+@require_right(Right.REWARD_SUBMIT)
+def document_remove(request, pk: int, document_pk: int):
+    reward = _reward_for(request, pk)
+    document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
+    try:
+        services.reward_document_remove(document=document, by=request.user)
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("材料已删除。"))
+    return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+@require_right(Right.REWARD_VIEW)
+def document_download(request, pk: int, document_pk: int):
+    # Documents are served only through the reward's scope, never straight from the media folder.
+    reward = _reward_for(request, pk)
+    document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+
+
+@require_POST
+@require_right(Right.REWARD_SUBMIT)
+def reward_submit(request, pk: int):
+    reward = _reward_for(request, pk)
+    form = SubmitForm(request.POST)
+    form.is_valid()
+    try:
+        services.reward_submit(reward=reward, by=request.user, comment=form.cleaned_data.get("comment", ""))
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("已提交市科技局审核。"))
+    return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+@require_POST
+@require_right(Right.REWARD_REVIEW)
+def reward_review(request, pk: int):
+    reward = _reward_for(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect("incentives:reward_detail", pk=reward.pk)
+    action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    try:
+        if action == "approve":
+            services.reward_approve(reward=reward, by=request.user, comment=comment)
+            messages.success(request, _("已批准，资金明细转入待拨付。"))
+        elif action == "return":
+            services.reward_return(reward=reward, by=request.user, reason=comment)
+            messages.success(request, _("已退回县区修改。"))
+        else:
+            services.reward_reject(reward=reward, by=request.user, reason=comment)
+            messages.success(request, _("已决定不予奖励。"))
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+    return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+# --- funding lines and payout batches ----------------------------------------------------------
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def line_list(request):
+    """Approved lines this finance office pays that are not yet in a batch."""
+    qs = (
+        FundingLine.objects.payable_by(request.user)
+        .filter(status=FundingLine.Status.APPROVED)
+        .select_related("reward__enterprise", "reward__rule", "jurisdiction", "batch")
+    )
+    flt = LineFilter(request.GET or None, queryset=qs, user=request.user)
+    totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
+    drafts = PayoutBatch.objects.for_user(request.user).filter(status=PayoutBatch.Status.DRAFT)
+    return render(
+        request,
+        "incentives/line_list.html",
+        {
+            "filter": flt,
+            "table": _paginate(request, LineTable(flt.qs)),
+            "totals": totals,
+            "drafts": drafts,
+            "batch_form": BatchForm(),
+        },
+    )
+
+
+def _batch_source(user):
+    if user.role == Role.CITY_FINANCE:
+        return FundingSource.CITY, None
+    if user.role == Role.COUNTY_FINANCE:
+        return FundingSource.COUNTY, user.jurisdiction
+    raise PermissionDenied(_("只有财政部门可以编制拨付批次。"))
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def batch_list(request):
+    qs = PayoutBatch.objects.for_user(request.user).annotate(
+        line_count=Count("lines"), total=Sum("lines__amount")
+    )
+    table = _paginate(request, BatchTable(qs.select_related("jurisdiction")))
+    return render(request, "incentives/batch_list.html", {"table": table, "batch_form": BatchForm()})
+
+
+@require_POST
+@require_right(Right.PAYOUT_MANAGE)
+def batch_create(request):
+    form = BatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写批次名称。"))
+        return redirect("incentives:line_list")
+    source, jurisdiction = _batch_source(request.user)
+    try:
+        batch = payouts.batch_create(
+            by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
+        )
+        added = payouts.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+        return redirect("incentives:line_list")
+    messages.success(request, _("已创建批次，编入 %(n)d 笔资金。") % {"n": added})
+    return redirect("incentives:batch_detail", pk=batch.pk)
+
+
+def _line_filters(request) -> dict:
+    """The line list's filters, as the batch service takes them."""
+    flt = LineFilter(request.POST, queryset=FundingLine.objects.none(), user=request.user)
+    flt.is_valid()
+    data = getattr(flt.form, "cleaned_data", {})
+    return {
+        "rule": data.get("rule"),
+        "jurisdiction": data.get("jurisdiction"),
+        "approved_from": data.get("approved_from"),
+        "approved_to": data.get("approved_to"),
+    }
+
+
+def _batch_for(request, pk) -> PayoutBatch:
+    return get_object_or_404(PayoutBatch.objects.for_user(request.user).select_related("jurisdiction"), pk=pk)
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def batch_detail(request, pk: int):
+    batch = _batch_for(request, pk)
+    lines = batch.lines.select_related("reward__enterprise", "reward__rule", "jurisdiction", "payment")
+    return render(
+        request,
+        "incentives/batch_detail.html",
+        {
+            "batch": batch,
+            "lines": lines,
+            "total": lines.aggregate(total=Sum("amount"))["total"] or 0,
+            "payment_form": PaymentForm(),
+        },
+    )
+
+
+@require_POST
+@require_right(Right.PAYOUT_MANAGE)
+def batch_action(request, pk: int, action: str):
+    batch = _batch_for(request, pk)
+    try:
+        if action == "lock":
+            payouts.batch_lock(batch=batch, by=request.user)
+            messages.success(request, _("批次已锁定，可以导出拨付清单。"))
+        elif action == "add":
+            n = payouts.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+            messages.success(request, _("已编入 %(n)d 笔资金。") % {"n": n})
+        elif action == "remove":
+            line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
+            payouts.batch_remove_line(batch=batch, line=line, by=request.user)
+            messages.success(request, _("已移出批次。"))
+        elif action in ("pay", "pay_line"):
+            form = PaymentForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    messages.error(request, "；".join(errors))
+                return redirect("incentives:batch_detail", pk=batch.pk)
+            if action == "pay":
+                n = payouts.batch_record_payment(batch=batch, by=request.user, **form.cleaned_data)
+                messages.success(request, _("已登记 %(n)d 笔拨付。") % {"n": n})
+            else:
+                line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
+                payouts.payment_record(line=line, by=request.user, **form.cleaned_data)
+                messages.success(request, _("已登记拨付。"))
+        else:
+            raise Http404
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+    return redirect("incentives:batch_detail", pk=batch.pk)
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def batch_export(request, pk: int, fmt: str):
+    batch = _batch_for(request, pk)
+    if batch.status == PayoutBatch.Status.DRAFT:
+        messages.error(request, _("请先锁定批次再导出拨付清单：锁定后清单内容不再变化。"))
+        return redirect("incentives:batch_detail", pk=batch.pk)
+    return payout_sheet_response(batch, fmt)
+
+
+# --- budget ------------------------------------------------------------------------------------
+
+
+@require_right(Right.BUDGET_VIEW)
+def budget(request, fmt: str | None = None):
+    year = request.GET.get("year")
+    year = int(year) if year and year.isdigit() else None
+    rows = selectors.budget_summary(request.user, year=year)
+    if fmt:
+        return export_response(selectors.BudgetExporter(rows), fmt)
+    return render(request, "incentives/budget.html", {"rows": rows, "year": year})
+
+
+# --- official lists ----------------------------------------------------------------------------
+
+
+@require_right(Right.OFFICIAL_LIST_IMPORT)
+def official_list_upload(request):
+    form = OfficialListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = official_lists.official_list_import(
+                fileobj=data["file"],
+                filename=data["file"].name,
+                kind=data["kind"],
+                granted_on=data["granted_on"],
+                title=data["title"],
+                by=request.user,
+            )
+        except (DomainError, ValidationError) as exc:
+            _refusal(request, exc)
+        else:
+            messages.success(
+                request,
+                _("匹配 %(m)d 家，未匹配 %(u)d 家，新登记资质 %(q)d 项，新生成奖励 %(r)d 笔。")
+                % {
+                    "m": result.matched,
+                    "u": result.unmatched,
+                    "q": result.new_qualifications,
+                    "r": result.new_rewards,
+                },
+            )
+            return redirect("incentives:official_list_detail", pk=result.list.pk)
+    lists = OfficialList.objects.order_by("-uploaded_at")[:50]
+    return render(request, "incentives/official_list_upload.html", {"form": form, "lists": lists})
+
+
+@require_right(Right.OFFICIAL_LIST_IMPORT)
+def official_list_detail(request, pk: int):
+    official = get_object_or_404(OfficialList, pk=pk)
+    rows = official.rows.select_related("enterprise", "qualification").order_by("row_number")
+    return render(
+        request,
+        "incentives/official_list_detail.html",
+        {
+            "official": official,
+            "rows": rows,
+            "link_form": RowLinkForm(),
+            "create_form": RowCreateForm(),
+            "ignore_form": RowIgnoreForm(),
+        },
+    )
+
+
+@require_POST
+@require_right(Right.OFFICIAL_LIST_IMPORT)
+def official_list_row_action(request, pk: int, row_pk: int, action: str):
+    row = get_object_or_404(OfficialListRow, official_list_id=pk, pk=row_pk)
+    try:
+        if action == "link":
+            form = RowLinkForm(request.POST)
+            if not form.is_valid():
+                raise DomainError(_("请填写要关联企业的统一社会信用代码。"))
+            code = normalise_credit_code(form.cleaned_data["credit_code"])
+            enterprise = Enterprise.objects.filter(credit_code=code).first()
+            if enterprise is None:
+                raise DomainError(_("台账中没有统一社会信用代码为 %(c)s 的企业。") % {"c": code})
+            official_lists.official_list_row_link(row=row, enterprise=enterprise, by=request.user)
+        elif action == "create":
+            form = RowCreateForm(request.POST)
+            if not form.is_valid():
+                raise DomainError(_("请选择县区并填写统一社会信用代码。"))
+            official_lists.official_list_row_create(row=row, by=request.user, **form.cleaned_data)
+        elif action == "ignore":
+            form = RowIgnoreForm(request.POST)
+            form.is_valid()
+            official_lists.official_list_row_ignore(
+                row=row, by=request.user, reason=form.cleaned_data.get("reason", "")
+            )
+        else:
+            raise Http404
+    except (DomainError, ValidationError) as exc:
+        _refusal(request, exc)
+    else:
+        messages.success(request, _("已处理第 %(r)d 行。") % {"r": row.row_number})
+    return redirect("incentives:official_list_detail", pk=pk)

@@ -1,0 +1,151 @@
+"""Factories for the incentives tables; other test modules import these."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from anyang_hte.core.roles import Role
+from incentives.models import (
+    FundingLine,
+    FundingSource,
+    Payment,
+    PayoutBatch,
+    Recovery,
+    Reward,
+    RewardDocument,
+    RewardRule,
+)
+from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory
+
+
+class RewardRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RewardRule
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"RULE{n:04d}")
+    name = factory.Sequence(lambda n: f"测试奖励事项{n}")
+    trigger_kind = "hte"
+    city_amount = Decimal("150000.00")
+    county_amount = Decimal("150000.00")
+    first_time_only = True
+    effective_from = datetime.date(2017, 12, 29)
+    effective_to = None
+    policy_document = "安政办〔2017〕100号"
+
+
+def hte_rule() -> RewardRule:
+    """The seeded 新认定高新技术企业奖励 rule (present after migrate / the conftest fixture)."""
+    return RewardRule.objects.get(code="HTE_NEW")
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    """A reward without lines by default; use ``RewardWithLinesFactory`` for city/county lines."""
+
+    class Meta:
+        model = Reward
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    jurisdiction = factory.LazyAttribute(lambda o: o.enterprise.jurisdiction)
+    rule = factory.LazyFunction(hte_rule)
+    qualification = factory.SubFactory(
+        QualificationFactory,
+        enterprise=factory.SelfAttribute("..enterprise"),
+        kind=factory.SelfAttribute("..rule.trigger_kind"),
+    )
+    amount = factory.LazyAttribute(lambda o: o.rule.city_amount + o.rule.county_amount)
+    status = Reward.Status.GENERATED
+
+
+class RewardWithLinesFactory(RewardFactory):
+    """A reward with its funding lines (city and/or county share), lines in a status matching it."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def lines(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        status = kwargs.get("status")
+        if status is None:
+            status = (
+                FundingLine.Status.APPROVED
+                if obj.status in (Reward.Status.APPROVED, Reward.Status.PAID)
+                else FundingLine.Status.CANCELLED
+                if obj.status in (Reward.Status.CANCELLED, Reward.Status.REJECTED)
+                else FundingLine.Status.PENDING
+            )
+        for source, amount in (
+            (FundingSource.CITY, obj.rule.city_amount),
+            (FundingSource.COUNTY, obj.rule.county_amount),
+        ):
+            if amount > 0:
+                FundingLine.objects.create(
+                    reward=obj, source=source, jurisdiction=obj.jurisdiction, amount=amount, status=status
+                )
+
+
+class FundingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingLine
+
+    reward = factory.SubFactory(RewardFactory, status=Reward.Status.APPROVED)
+    source = FundingSource.CITY
+    jurisdiction = factory.LazyAttribute(lambda o: o.reward.jurisdiction)
+    amount = factory.LazyAttribute(
+        lambda o: o.reward.rule.city_amount if o.source == FundingSource.CITY else o.reward.rule.county_amount
+    )
+    status = FundingLine.Status.APPROVED
+    batch = None
+
+
+class PayoutBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayoutBatch
+
+    name = factory.Sequence(lambda n: f"2026年第{n + 1}批拨付")
+    source = FundingSource.CITY
+    jurisdiction = None
+    status = PayoutBatch.Status.DRAFT
+    created_by = factory.SubFactory(UserFactory, role=Role.CITY_FINANCE, jurisdiction=None)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment of ``line``; the line should be BATCHED in a batch — set ``line`` explicitly or
+    use the default (an approved-reward city line in a locked batch, marked PAID)."""
+
+    class Meta:
+        model = Payment
+
+    line = factory.SubFactory(
+        FundingLineFactory,
+        status=FundingLine.Status.PAID,
+        batch=factory.SubFactory(PayoutBatchFactory, status=PayoutBatch.Status.LOCKED),
+    )
+    amount = factory.LazyAttribute(lambda o: o.line.amount)
+    paid_on = datetime.date(2026, 3, 15)
+    reference = factory.Sequence(lambda n: f"ZF2026{n:06d}")
+    recorded_by = factory.SubFactory(UserFactory, role=Role.CITY_FINANCE, jurisdiction=None)
+
+
+class RecoveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recovery
+
+    payment = factory.SubFactory(PaymentFactory)
+    amount = factory.LazyAttribute(lambda o: o.payment.amount)
+    reason = "资质撤销，追回奖励资金"
+
+
+class RewardDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RewardDocument
+
+    reward = factory.SubFactory(RewardFactory)
+    kind = RewardDocument.Kind.CERTIFICATE
+    file = factory.django.FileField(filename="doc.pdf", data=b"%PDF-1.4\n%test\n")
+    original_name = "证书.pdf"
+    size = 15
+    uploaded_by = factory.SubFactory(UserFactory, role=Role.COUNTY_OFFICIAL)

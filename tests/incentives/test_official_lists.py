@@ -1,0 +1,539 @@
+"""Official lists: reading the province's file, matching enterprises, recording qualifications (and so
+rewards), the reviewer's follow-up on unmatched rows, and the import_certified_list command."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from openpyxl import Workbook
+
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import AuditLog
+from enterprises.models import Enterprise, Qualification
+from incentives.management.commands.import_certified_list import Command
+from incentives.models import OfficialList, OfficialListRow, Reward
+from incentives.official_lists import (
+    official_list_import,
+    official_list_row_create,
+    official_list_row_ignore,
+    official_list_row_link,
+    read_official_list,
+)
+from tests.factories import EnterpriseFactory, QualificationFactory, jurisdiction, make_credit_code
+
+pytestmark = pytest.mark.django_db
+
+GRANTED = datetime.date(2025, 11, 30)
+TITLE = "河南省2025年第一批认定高新技术企业名单"
+HEADER = ["序号", "企业名称", "统一社会信用代码", "证书编号", "所在地"]
+
+CODE_A = make_credit_code(501)
+CODE_OTHER_CITY = make_credit_code(502, region="410102")  # 郑州
+CODE_NEW = make_credit_code(503, region="410522")
+
+
+def xlsx(rows, *, header=HEADER, title=TITLE) -> bytes:
+    """A list as the province publishes it: a merged title row and a blank row above the header."""
+    wb = Workbook()
+    ws = wb.active
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        ws.append([])
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def enterprises():
+    by_code = EnterpriseFactory(name="安阳市甲科技有限公司", credit_code=CODE_A)
+    by_name = EnterpriseFactory(
+        name="安阳市华远（河南）新材料有限公司",
+        credit_code=make_credit_code(504),
+        jurisdiction=jurisdiction("410581"),
+    )
+    return by_code, by_name
+
+
+def list_rows():
+    return [
+        # lower-case code with spaces, name as the province spells it (different from the ledger's)
+        [
+            1,
+            "安阳市甲科技股份公司",
+            " " + CODE_A.lower()[:9] + " " + CODE_A.lower()[9:],
+            "GR202541000101",
+            "安阳市",
+        ],
+        # no code; half-width brackets and a space where the ledger has full-width brackets
+        [2, "安阳市华远 (河南)新材料有限公司", None, "GR202541000102", "安阳市"],
+        # another city's enterprise: never in the portal
+        [3, "郑州市乙软件有限公司", CODE_OTHER_CITY, "GR202541000103", "郑州市"],
+        # an Anyang enterprise the ledger does not know yet, without a code
+        [4, "安阳新星光电有限公司", None, "GR202541000104", "安阳市"],
+        ["合计", None, None, None, None],
+    ]
+
+
+def run(data: bytes, by, *, filename="名单.xlsx", kind="hte", granted_on=GRANTED, **kwargs):
+    return official_list_import(
+        fileobj=io.BytesIO(data), filename=filename, kind=kind, granted_on=granted_on, by=by, **kwargs
+    )
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+
+def test_reader_finds_the_header_below_title_rows_and_normalises_codes():
+    parsed = read_official_list(xlsx(list_rows()), "名单.xlsx")
+    assert parsed.title == TITLE
+    assert [r.number for r in parsed.rows] == [4, 5, 6, 7]  # title, blank, header; the 合计 row skipped
+    assert parsed.rows[0].credit_code == CODE_A
+    assert parsed.rows[0].certificate_number == "GR202541000101"
+    assert parsed.rows[1].credit_code == ""
+
+
+def test_reader_accepts_header_variants_and_gbk_csv():
+    text = (
+        "2025年科技型中小企业入库名单\n"
+        "序号,单位名称,社会信用代码,证书号,地市\n"
+        f"1,安阳市甲科技有限公司,{CODE_A},202541050200001,安阳\n"
+        "2,,,,\n"
+    )
+    parsed = read_official_list(text.encode("gb18030"), "list.csv")
+    assert len(parsed.rows) == 1
+    row = parsed.rows[0]
+    assert (row.number, row.name, row.credit_code, row.certificate_number) == (
+        3,
+        "安阳市甲科技有限公司",
+        CODE_A,
+        "202541050200001",
+    )
+
+
+def test_reader_without_a_code_column():
+    parsed = read_official_list(xlsx([[1, "安阳市甲科技有限公司"]], header=["序号", "企业名称"]), "a.xlsx")
+    assert parsed.rows[0].credit_code == "" and parsed.rows[0].certificate_number == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (xlsx([[1, "x"]], header=["序号", "名字"]), "a.xlsx", "没有找到表头"),
+        (b"not a zip", "a.xlsx", "无法读取 Excel 文件"),
+        (b"whatever", "a.xls", ".xls"),
+        (b"whatever", "a.pdf", ".xlsx 或 .csv"),
+        (xlsx([]), "a.xlsx", "没有读到任何企业"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(reviewer, data, filename, message):
+    with pytest.raises(DomainError, match=message):
+        run(data, reviewer, filename=filename)
+    assert not OfficialList.objects.exists()
+
+
+def test_empty_file_refused(reviewer):
+    with pytest.raises(DomainError, match="空"):
+        run(b"", reviewer)
+
+
+# --- importing -----------------------------------------------------------------------------------
+
+
+def test_rows_match_by_code_else_by_normalised_name(reviewer, enterprises):
+    by_code, by_name = enterprises
+    result = run(xlsx(list_rows()), reviewer)
+
+    assert (result.matched, result.unmatched, result.new_qualifications) == (2, 2, 2)
+    assert not result.already_imported
+    rows = {r.row_number: r for r in result.list.rows.all()}
+    assert rows[4].status == OfficialListRow.Status.MATCHED and rows[4].enterprise == by_code
+    assert rows[5].status == OfficialListRow.Status.MATCHED and rows[5].enterprise == by_name
+    assert rows[6].status == rows[7].status == OfficialListRow.Status.UNMATCHED
+    assert rows[6].enterprise is None and rows[6].qualification is None
+
+    official = result.list
+    assert (official.kind, official.granted_on, official.title, official.filename) == (
+        "hte",
+        GRANTED,
+        TITLE,
+        "名单.xlsx",
+    )
+    assert official.uploaded_by == reviewer and len(official.checksum) == 64
+    assert (official.matched, official.unmatched, official.new_qualifications) == (2, 2, 2)
+
+
+def test_matched_rows_record_qualifications_from_the_official_list(reviewer, enterprises):
+    by_code, by_name = enterprises
+    run(xlsx(list_rows()), reviewer)
+
+    for enterprise, number in ((by_code, "GR202541000101"), (by_name, "GR202541000102")):
+        qualification = Qualification.objects.get(enterprise=enterprise)
+        assert qualification.kind == "hte"
+        assert qualification.granted_on == GRANTED
+        assert qualification.number == number
+        assert qualification.source == Qualification.Source.OFFICIAL_LIST
+        assert qualification.expires_on == datetime.date(2028, 11, 29)
+        assert OfficialListRow.objects.get(enterprise=enterprise).qualification == qualification
+    by_code.refresh_from_db()
+    assert by_code.stage == "hte"
+    assert AuditLog.objects.filter(action="incentives.official_list.imported").count() == 1
+
+
+def test_new_rewards_are_counted(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+
+    rewards = Reward.objects.filter(qualification__source=Qualification.Source.OFFICIAL_LIST)
+    assert result.new_rewards == rewards.count() == result.list.new_rewards
+    # 新认定高新技术企业奖励: 300,000 yuan each for the two newly certified enterprises
+    assert sorted(rewards.values_list("rule__code", flat=True)) == ["HTE_NEW", "HTE_NEW"]
+    assert all(r.amount == Decimal("300000.00") for r in rewards)
+
+
+def test_little_giant_list_gives_the_little_giant_reward(reviewer, enterprises):
+    result = run(xlsx(list_rows()[:1]), reviewer, kind="little_giant")
+    assert (result.matched, result.new_qualifications, result.new_rewards) == (1, 1, 1)
+    assert Reward.objects.get().rule.code == "LITTLE_GIANT"
+
+
+def test_unmatched_rows_are_listed_for_the_reviewer(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+    assert [(r.row_number, r.name, r.credit_code) for r in result.unmatched_rows] == [
+        (6, "郑州市乙软件有限公司", CODE_OTHER_CITY),
+        (7, "安阳新星光电有限公司", ""),
+    ]
+    assert all(r.pk for r in result.unmatched_rows)
+
+
+def test_same_list_twice_changes_nothing(reviewer, enterprises):
+    data = xlsx(list_rows())
+    first = run(data, reviewer)
+    counts = (Qualification.objects.count(), Reward.objects.count(), OfficialListRow.objects.count())
+
+    second = run(data, reviewer)
+
+    assert second.already_imported
+    assert second.list.pk == first.list.pk
+    assert (second.new_qualifications, second.new_rewards) == (0, 0)
+    assert (second.matched, second.unmatched) == (2, 2)
+    assert [r.row_number for r in second.unmatched_rows] == [6, 7]
+    assert OfficialList.objects.count() == 1
+    assert (Qualification.objects.count(), Reward.objects.count(), OfficialListRow.objects.count()) == counts
+
+
+def test_another_file_with_rows_already_recorded_adds_no_qualification(reviewer, enterprises):
+    run(xlsx(list_rows()), reviewer)
+    again = xlsx(list_rows()[:2], title="（更正）" + TITLE)  # a different file: a new list, same grants
+
+    result = run(again, reviewer)
+
+    assert not result.already_imported
+    assert (result.matched, result.new_qualifications, result.new_rewards) == (2, 0, 0)
+    assert Qualification.objects.count() == 2
+
+
+def test_the_same_file_for_another_date_is_another_list(reviewer, enterprises):
+    data = xlsx(list_rows()[:1])
+    run(data, reviewer)
+    result = run(data, reviewer, granted_on=GRANTED - datetime.timedelta(days=365))
+    assert not result.already_imported and result.new_qualifications == 1
+    assert OfficialList.objects.count() == 2
+
+
+def test_existing_qualification_on_that_date_is_matched_but_nothing_new(reviewer, enterprises):
+    by_code, _by_name = enterprises
+    held = QualificationFactory(enterprise=by_code, kind="hte", granted_on=GRANTED, number="GR-MANUAL")
+
+    result = run(xlsx(list_rows()[:1]), reviewer)
+
+    assert (result.matched, result.new_qualifications, result.new_rewards) == (1, 0, 0)
+    assert result.list.rows.get().qualification == held
+    assert Qualification.objects.count() == 1
+
+
+def test_the_same_enterprise_twice_in_a_file_is_recorded_once(reviewer, enterprises):
+    rows = list_rows()[:1] + [[9, "安阳市甲科技有限公司", None, "GR202541000101", "安阳市"]]
+    result = run(xlsx(rows), reviewer)
+    assert (result.matched, result.new_qualifications) == (2, 1)
+    assert Qualification.objects.count() == 1
+
+
+def test_name_shared_by_two_enterprises_is_left_for_the_reviewer(reviewer):
+    EnterpriseFactory(name="安阳市丙科技有限公司")
+    EnterpriseFactory(name="安阳市丙科技有限公司", jurisdiction=jurisdiction("410522"))
+    result = run(xlsx([[1, "安阳市丙科技有限公司", None, None, None]]), reviewer)
+    assert result.unmatched == 1
+    assert "2家企业" in result.unmatched_rows[0].note
+
+
+def test_name_match_with_a_different_code_is_flagged(reviewer, enterprises):
+    _by_code, by_name = enterprises
+    stray = make_credit_code(777)
+    result = run(xlsx([[1, "安阳市华远（河南）新材料有限公司", stray, None, None]]), reviewer)
+    row = result.list.rows.get()
+    assert row.enterprise == by_name and row.credit_code == stray
+    assert by_name.credit_code in row.note
+
+
+def test_dry_run_writes_nothing_but_counts(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer, dry_run=True)
+
+    assert result.dry_run
+    assert (result.matched, result.unmatched, result.new_qualifications) == (2, 2, 2)
+    assert result.new_rewards == 2
+    assert [r.row_number for r in result.unmatched_rows] == [6, 7]
+    assert not OfficialList.objects.exists()
+    assert not OfficialListRow.objects.exists()
+    assert not Qualification.objects.exists()
+    assert not Reward.objects.exists()
+    assert not AuditLog.objects.filter(action__startswith="incentives.").exists()
+
+
+def test_dry_run_of_an_imported_list_reports_it(reviewer, enterprises):
+    data = xlsx(list_rows())
+    run(data, reviewer)
+    result = run(data, reviewer, dry_run=True)
+    assert result.already_imported and result.new_qualifications == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "nonsense"}, "未知的资质类型"),
+        ({"granted_on": timezone.localdate() + datetime.timedelta(days=3)}, "晚于今天"),
+        ({"granted_on": "2025-11-30"}, "认定日期"),
+    ],
+)
+def test_bad_kind_or_date_refused(reviewer, enterprises, kwargs, message):
+    with pytest.raises(DomainError, match=message):
+        run(xlsx(list_rows()), reviewer, **kwargs)
+    assert not Qualification.objects.exists()
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+def test_county_official_may_not_import(county_official, enterprises):
+    with pytest.raises(DomainError, match="权限"):
+        run(xlsx(list_rows()), county_official)
+    assert not OfficialList.objects.exists() and not Qualification.objects.exists()
+
+
+def test_county_official_may_not_link_create_or_ignore(reviewer, county_official, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+    row = result.unmatched_rows[1]
+    with pytest.raises(DomainError, match="权限"):
+        official_list_row_link(row=row, enterprise=enterprises[0], by=county_official)
+    with pytest.raises(DomainError, match="权限"):
+        official_list_row_create(
+            row=row, jurisdiction=jurisdiction("410502"), credit_code=CODE_NEW, by=county_official
+        )
+    with pytest.raises(DomainError, match="权限"):
+        official_list_row_ignore(row=row, by=county_official, reason="外市企业")
+    row.refresh_from_db()
+    assert row.status == OfficialListRow.Status.UNMATCHED
+
+
+def test_the_shell_is_trusted(enterprises):
+    result = run(xlsx(list_rows()), None)
+    assert result.new_qualifications == 2 and result.list.uploaded_by is None
+
+
+# --- the reviewer's follow-up ----------------------------------------------------------------------
+
+
+def test_link_an_unmatched_row_records_the_qualification(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+    ledger_name = EnterpriseFactory(name="安阳新星光电科技有限公司")  # the ledger's name differs
+    row = result.unmatched_rows[1]
+
+    row = official_list_row_link(row=row, enterprise=ledger_name, by=reviewer)
+
+    assert row.status == OfficialListRow.Status.LINKED and row.enterprise == ledger_name
+    qualification = row.qualification
+    assert (qualification.enterprise, qualification.kind, qualification.granted_on) == (
+        ledger_name,
+        "hte",
+        GRANTED,
+    )
+    assert qualification.number == "GR202541000104"
+    assert qualification.source == Qualification.Source.OFFICIAL_LIST
+    assert Reward.objects.filter(qualification=qualification).count() == 1
+    official = OfficialList.objects.get()
+    assert (official.matched, official.unmatched, official.new_qualifications, official.new_rewards) == (
+        3,
+        1,
+        3,
+        3,
+    )
+    assert AuditLog.objects.filter(action="incentives.official_list_row.linked", user=reviewer).exists()
+
+
+def test_a_linked_row_cannot_be_linked_again(reviewer, enterprises):
+    row = run(xlsx(list_rows()), reviewer).unmatched_rows[1]
+    official_list_row_link(row=row, enterprise=enterprises[0], by=reviewer)
+    with pytest.raises(DomainError, match="已关联"):
+        official_list_row_link(row=row, enterprise=enterprises[1], by=reviewer)
+    with pytest.raises(DomainError, match="已关联"):
+        official_list_row_ignore(row=row, by=reviewer, reason="x")
+
+
+def test_matched_rows_are_final(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+    matched = result.list.rows.get(row_number=4)
+    with pytest.raises(DomainError, match="已匹配"):
+        official_list_row_link(row=matched, enterprise=enterprises[1], by=reviewer)
+
+
+def test_create_the_enterprise_of_an_unmatched_row(reviewer, enterprises):
+    result = run(xlsx(list_rows()), reviewer)
+    row = result.unmatched_rows[1]
+    anyang_county = jurisdiction("410522")
+
+    row = official_list_row_create(
+        row=row, jurisdiction=anyang_county, credit_code=" " + CODE_NEW.lower(), by=reviewer
+    )
+
+    enterprise = Enterprise.objects.get(credit_code=CODE_NEW)
+    assert (enterprise.name, enterprise.jurisdiction) == ("安阳新星光电有限公司", anyang_county)
+    assert row.status == OfficialListRow.Status.CREATED and row.enterprise == enterprise
+    assert row.qualification.source == Qualification.Source.OFFICIAL_LIST
+    reward = Reward.objects.get(qualification=row.qualification)
+    assert reward.jurisdiction == anyang_county
+    official = OfficialList.objects.get()
+    assert (official.matched, official.unmatched, official.new_qualifications) == (3, 1, 3)
+
+
+def test_create_uses_the_lists_code_when_none_given(reviewer, enterprises):
+    row = run(xlsx(list_rows()), reviewer).unmatched_rows[0]
+    official_list_row_create(row=row, jurisdiction=jurisdiction("410502"), credit_code="", by=reviewer)
+    assert Enterprise.objects.get(credit_code=CODE_OTHER_CITY).name == "郑州市乙软件有限公司"
+
+
+def test_create_with_a_bad_code_is_refused_and_writes_nothing(reviewer, enterprises):
+    row = run(xlsx(list_rows()), reviewer).unmatched_rows[1]
+    wrong_check = CODE_NEW[:-1] + ("1" if CODE_NEW[-1] != "1" else "2")
+    with pytest.raises(ValidationError, match="校验"):
+        official_list_row_create(
+            row=row, jurisdiction=jurisdiction("410502"), credit_code=wrong_check, by=reviewer
+        )
+    with pytest.raises(ValidationError, match="请填写"):
+        official_list_row_create(row=row, jurisdiction=jurisdiction("410502"), credit_code="", by=reviewer)
+    row.refresh_from_db()
+    assert row.status == OfficialListRow.Status.UNMATCHED
+    assert Enterprise.objects.count() == 2
+
+
+def test_create_with_a_registered_code_points_to_the_enterprise(reviewer, enterprises):
+    row = run(xlsx(list_rows()), reviewer).unmatched_rows[1]
+    with pytest.raises(DomainError, match="已登记"):
+        official_list_row_create(
+            row=row, jurisdiction=jurisdiction("410502"), credit_code=CODE_A, by=reviewer
+        )
+
+
+def test_ignore_a_row_of_another_city(reviewer, enterprises):
+    row = run(xlsx(list_rows()), reviewer).unmatched_rows[0]
+    with pytest.raises(DomainError, match="原因"):
+        official_list_row_ignore(row=row, by=reviewer, reason="  ")
+
+    row = official_list_row_ignore(row=row, by=reviewer, reason="郑州市企业，不属本市")
+
+    assert row.status == OfficialListRow.Status.IGNORED and row.note == "郑州市企业，不属本市"
+    official = OfficialList.objects.get()
+    assert (official.matched, official.unmatched) == (2, 1)
+    # ignored by mistake: it can still be linked
+    official_list_row_link(row=row, enterprise=enterprises[0], by=reviewer)
+    official.refresh_from_db()
+    assert (official.matched, official.unmatched) == (3, 1)
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def list_file(tmp_path):
+    path = tmp_path / "2025年第一批高企名单.xlsx"
+    path.write_bytes(xlsx(list_rows()))
+    return path
+
+
+def command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_certified_list", *map(str, args), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_command_prints_counts_and_unmatched_rows(list_file, enterprises):
+    out, _err = command(list_file, "--kind", "hte", "--granted-on", "2025-11-30")
+    assert out.splitlines() == [
+        "matched 2, unmatched 2, new qualifications 2, new rewards 2",
+        f"row 6: 郑州市乙软件有限公司 ({CODE_OTHER_CITY})",
+        "row 7: 安阳新星光电有限公司",
+    ]
+    assert Qualification.objects.count() == 2
+    assert OfficialList.objects.get().title == TITLE
+
+    out, err = command(list_file, "--kind", "hte", "--granted-on", "2025-11-30", "--title", "重复")
+    assert out.splitlines()[0] == "matched 2, unmatched 2, new qualifications 0, new rewards 0"
+    assert "已于" in err
+    assert Qualification.objects.count() == 2
+
+
+def test_command_dry_run(list_file, enterprises):
+    out, err = command(list_file, "--kind", "hte", "--granted-on", "2025-11-30", "--dry-run")
+    assert out.splitlines()[0] == "matched 2, unmatched 2, new qualifications 2, new rewards 2"
+    assert "试运行" in err
+    assert not OfficialList.objects.exists() and not Qualification.objects.exists()
+
+
+def test_command_title_option_and_chinese_kind(list_file, enterprises):
+    command(
+        list_file, "--kind", "河南省科技小巨人", "--granted-on", "2025年11月30日", "--title", "小巨人名单"
+    )
+    official = OfficialList.objects.get()
+    assert (official.kind, official.title) == ("little_giant", "小巨人名单")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "hightech", "--granted-on", "2025-11-30"], "未知的资质类型"),
+        (["--kind", "hte", "--granted-on", "30/11/2025"], "日期无法识别"),
+        (["--kind", "hte", "--granted-on", "2099-01-01"], "晚于今天"),
+    ],
+)
+def test_command_refuses_bad_kind_or_date(list_file, enterprises, args, message):
+    with pytest.raises(CommandError, match=message):
+        command(list_file, *args)
+    assert not OfficialList.objects.exists()
+
+
+def test_command_refuses_missing_or_bad_file(tmp_path, enterprises):
+    with pytest.raises(CommandError, match="文件不存在"):
+        command(tmp_path / "nope.xlsx", "--kind", "hte", "--granted-on", "2025-11-30")
+    bad = tmp_path / "list.xlsx"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(CommandError, match="无法读取"):
+        command(bad, "--kind", "hte", "--granted-on", "2025-11-30")
+
+
+def test_command_exit_codes(list_file, enterprises, capsys, monkeypatch):
+    # run_from_argv closes the connections afterwards: keep the test's transaction open
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
+    argv = ["manage.py", "import_certified_list", str(list_file), "--kind", "hte", "--granted-on"]
+    Command().run_from_argv([*argv, "2025-11-30"])  # returns normally: exit status 0
+    assert capsys.readouterr().out.startswith("matched 2, unmatched 2")
+    with pytest.raises(SystemExit) as exit_info:
+        Command().run_from_argv([*argv, "someday"])
+    assert exit_info.value.code == 1
+    assert "日期无法识别" in capsys.readouterr().err
