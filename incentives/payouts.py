@@ -279,8 +279,7 @@ def _check_payment_input(paid_on, reference: str) -> str:
     return reference
 
 
-def _pay_locked_line(line: FundingLine, batch: PayoutBatch, *, paid_on, reference, by) -> Payment:
-    """Pay one line whose row (and its batch's row) the caller holds locked."""
+def _check_payable(line: FundingLine, batch: PayoutBatch) -> None:
     if line.status == Line.PAID:
         raise DomainError(_("该笔资金已登记拨付"))
     if line.batch_id != batch.pk:
@@ -291,41 +290,73 @@ def _pay_locked_line(line: FundingLine, batch: PayoutBatch, *, paid_on, referenc
             % {"name": batch.name, "status": batch.get_status_display()}
         )
     ensure_line_transition(line, to=Line.PAID)
+
+
+def _pay_locked_lines(
+    lines: list[FundingLine], batch: PayoutBatch, *, paid_on, reference, by
+) -> list[Payment]:
+    """Pay lines whose rows (and their batch's and rewards' rows) the caller holds locked.
+
+    One insert for all the payments and one update per chunk of lines, so a batch of ten thousand
+    lines is paid in seconds; each payment still gets its own audit entry.
+    """
+    for line in lines:
+        _check_payable(line, batch)
+    payments = [
+        Payment(line=line, amount=line.amount, paid_on=paid_on, reference=reference, recorded_by=by)
+        for line in lines
+    ]
     try:
-        with transaction.atomic():  # a savepoint, so the outer transaction survives the refusal
-            payment = Payment.objects.create(
-                line=line, amount=line.amount, paid_on=paid_on, reference=reference, recorded_by=by
-            )
+        with transaction.atomic():  # a savepoint, so the caller's transaction survives the refusal
+            Payment.objects.bulk_create(payments, batch_size=CHUNK)
     except IntegrityError:
+        # The one-to-one on Payment.line: this line already has a payment, whatever its status says.
         raise DomainError(_("该笔资金已登记拨付")) from None
-    line.status = Line.PAID
-    line.save(update_fields=["status"])
-    audit_log(
-        payment,
-        "incentives.payment.recorded",
-        by=by,
-        data={
-            "line": line.pk,
-            "reward": line.reward_id,
-            "batch": batch.pk,
-            "source": line.source,
-            "amount": str(payment.amount),
-            "paid_on": paid_on.isoformat(),
-            "reference": reference,
-        },
-    )
-    return payment
+    ids = [line.pk for line in lines]
+    for start in range(0, len(ids), CHUNK):
+        FundingLine.objects.filter(pk__in=ids[start : start + CHUNK]).update(status=Line.PAID)
+    if payments and payments[0].pk is None:  # a backend that does not return ids from bulk inserts
+        by_line = dict(Payment.objects.filter(line__batch=batch).values_list("line_id", "pk"))
+        for payment in payments:
+            payment.pk = by_line[payment.line_id]
+    for line, payment in zip(lines, payments, strict=True):
+        line.status = Line.PAID
+        audit_log(
+            payment,
+            "incentives.payment.recorded",
+            by=by,
+            data={
+                "line": line.pk,
+                "reward": line.reward_id,
+                "batch": batch.pk,
+                "source": line.source,
+                "amount": str(payment.amount),
+                "paid_on": paid_on.isoformat(),
+                "reference": reference,
+            },
+        )
+    return payments
 
 
 def _after_payments(batch: PayoutBatch, lines: list[FundingLine], by) -> None:
     """Rewards whose lines are now all paid become PAID; a batch with nothing left to pay too."""
     from incentives.services import reward_mark_paid_if_complete
 
-    seen = set()
-    for line in lines:
-        if line.reward_id not in seen:
-            seen.add(line.reward_id)
-            reward_mark_paid_if_complete(reward=line.reward, by=by)
+    # Only rewards with no line left to pay are handed over (one query per 900 rewards finds them), so
+    # paying the city's half of ten thousand HTE rewards does not look at each reward in turn.
+    reward_ids = sorted({line.reward_id for line in lines})
+    for start in range(0, len(reward_ids), CHUNK):
+        chunk = reward_ids[start : start + CHUNK]
+        waiting = FundingLine.objects.filter(reward_id__in=chunk).exclude(
+            status__in=[Line.PAID, Line.CANCELLED]
+        )
+        complete = (
+            Reward.objects.filter(pk__in=chunk, status=Reward.Status.APPROVED)
+            .exclude(pk__in=Subquery(waiting.values("reward_id")))
+            .order_by("pk")
+        )
+        for reward in complete:
+            reward_mark_paid_if_complete(reward=reward, by=by)
     if batch.status == Batch.LOCKED and not batch.lines.filter(status=Line.BATCHED).exists():
         batch.status = Batch.PAID
         batch.save(update_fields=["status"])
@@ -357,7 +388,7 @@ def payment_record(*, line: FundingLine, paid_on: datetime.date, reference: str,
     locked = FundingLine.objects.payable_by(by).select_for_update().filter(pk=line.pk).first()
     if locked is None:
         raise DomainError(_("资金明细 %(line)s 不在您的拨付范围内。") % {"line": line.pk})
-    payment = _pay_locked_line(locked, batch, paid_on=paid_on, reference=reference, by=by)
+    [payment] = _pay_locked_lines([locked], batch, paid_on=paid_on, reference=reference, by=by)
     _after_payments(batch, [locked], by)
     return payment
 
@@ -383,8 +414,7 @@ def batch_record_payment(*, batch: PayoutBatch, paid_on: datetime.date, referenc
     lines = [line for line in lines if line.status == Line.BATCHED]
     if not lines:
         raise DomainError(_("批次中没有待拨付的资金明细。"))
-    for line in lines:
-        _pay_locked_line(line, batch, paid_on=paid_on, reference=reference, by=by)
+    _pay_locked_lines(lines, batch, paid_on=paid_on, reference=reference, by=by)
     _after_payments(batch, lines, by)
     return len(lines)
 

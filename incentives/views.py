@@ -275,14 +275,13 @@ def _batch_for(request, pk) -> PayoutBatch:
 @require_right(Right.PAYOUT_MANAGE)
 def batch_detail(request, pk: int):
     batch = _batch_for(request, pk)
-    lines = batch.lines.select_related("reward__enterprise", "reward__rule", "jurisdiction", "payment")
     return render(
         request,
         "incentives/batch_detail.html",
         {
             "batch": batch,
-            "lines": lines,
-            "total": lines.aggregate(total=Sum("amount"))["total"] or 0,
+            "lines": selectors.batch_lines(batch),
+            "total": selectors.batch_total(batch),
             "payment_form": PaymentForm(),
         },
     )
@@ -341,7 +340,7 @@ def budget(request, fmt: str | None = None):
     year = int(year) if year and year.isdigit() else None
     rows = selectors.budget_summary(request.user, year=year)
     if fmt:
-        return export_response(selectors.BudgetExporter(rows), fmt)
+        return export_response(selectors.BudgetExporter(rows, year=year), fmt)
     return render(request, "incentives/budget.html", {"rows": rows, "year": year})
 
 
