@@ -618,6 +618,9 @@ def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None)
     services.readiness_refresh_many(
         enterprise_ids=Enterprise.objects.filter(credit_code__in=demo_codes).values_list("pk", flat=True)
     )
+    from incentives.demo import seed_demo_rewards
+
+    seed_demo_rewards(accounts)
 
     return SeedResult(
         accounts=accounts, counts=_counts(demo_codes, new), created=len(new), skipped=len(existing)

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from incentives.engine import rewards_run_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the reward engine over every recorded qualification: creates the rewards the rules give "
+        "that do not exist yet (after a new rule is opened, say). Running it again changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        created = rewards_run_all(by=None)
+        self.stdout.write(f"new rewards {created}")
