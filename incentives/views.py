@@ -6,6 +6,7 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -334,14 +335,28 @@ def batch_export(request, pk: int, fmt: str):
 # --- budget ------------------------------------------------------------------------------------
 
 
+BUDGET_GROUPS = [
+    ("rule", _lazy("奖励事项")),
+    ("source", _lazy("资金来源")),
+    ("jurisdiction", _lazy("县区")),
+    ("year", _lazy("年度")),
+]
+
+
 @require_right(Right.BUDGET_VIEW)
 def budget(request, fmt: str | None = None):
     year = request.GET.get("year")
     year = int(year) if year and year.isdigit() else None
-    rows = selectors.budget_summary(request.user, year=year)
+    chosen = [key for key, _label in BUDGET_GROUPS if key in request.GET.getlist("by")]
+    group_by = tuple(chosen) if chosen else ("rule", "source")
+    rows = selectors.budget_summary(request.user, year=year, group_by=group_by)
     if fmt:
-        return export_response(selectors.BudgetExporter(rows, year=year), fmt)
-    return render(request, "incentives/budget.html", {"rows": rows, "year": year})
+        return export_response(selectors.BudgetExporter(rows, group_by=group_by, year=year), fmt)
+    return render(
+        request,
+        "incentives/budget.html",
+        {"rows": rows, "year": year, "group_by": group_by, "groups": BUDGET_GROUPS},
+    )
 
 
 # --- official lists ----------------------------------------------------------------------------
