@@ -3,7 +3,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from anyang_hte.core.models import Jurisdiction
 
@@ -63,9 +63,9 @@ class WanYuanField(forms.DecimalField):
 
 class EnterpriseForm(forms.ModelForm):
     credit_code = forms.CharField(
-        label=_lazy("统一社会信用代码"),
+        label=gettext_lazy("统一社会信用代码"),
         max_length=40,
-        help_text=_lazy("18位，可含小写或全角字符，系统自动规范化后校验。"),
+        help_text=gettext_lazy("18位，可含小写或全角字符，系统自动规范化后校验。"),
     )
 
     class Meta:
@@ -87,7 +87,7 @@ class EnterpriseForm(forms.ModelForm):
         self.fields["declared_stage"].choices = [("", "---------"), *Stage.choices]
         if self.instance.pk:
             self.fields["credit_code"].disabled = True
-            self.fields["credit_code"].help_text = _lazy("信用代码是企业的唯一标识，登记后不可修改。")
+            self.fields["credit_code"].help_text = gettext_lazy("信用代码是企业的唯一标识，登记后不可修改。")
 
     def clean_credit_code(self):
         if self.instance.pk:
@@ -109,14 +109,14 @@ class EnterpriseForm(forms.ModelForm):
 
 
 class FiguresForm(forms.ModelForm):
-    sales_revenue = WanYuanField(label=_lazy("营业收入（万元）"))
-    rd_expense = WanYuanField(label=_lazy("研发费用（万元）"))
-    rd_expense_domestic = WanYuanField(label=_lazy("其中境内研发费用（万元）"))
-    total_costs = WanYuanField(label=_lazy("成本费用总额（万元）"))
-    hightech_revenue = WanYuanField(label=_lazy("高新技术产品（服务）收入（万元）"))
-    total_assets = WanYuanField(label=_lazy("资产总额（万元）"))
-    net_assets = WanYuanField(label=_lazy("净资产（万元）"), min_value=None)
-    industrial_value_added = WanYuanField(label=_lazy("工业增加值（万元）"))
+    sales_revenue = WanYuanField(label=gettext_lazy("营业收入（万元）"))
+    rd_expense = WanYuanField(label=gettext_lazy("研发费用（万元）"))
+    rd_expense_domestic = WanYuanField(label=gettext_lazy("其中境内研发费用（万元）"))
+    total_costs = WanYuanField(label=gettext_lazy("成本费用总额（万元）"))
+    hightech_revenue = WanYuanField(label=gettext_lazy("高新技术产品（服务）收入（万元）"))
+    total_assets = WanYuanField(label=gettext_lazy("资产总额（万元）"))
+    net_assets = WanYuanField(label=gettext_lazy("净资产（万元）"), min_value=None)
+    industrial_value_added = WanYuanField(label=gettext_lazy("工业增加值（万元）"))
 
     class Meta:
         model = AnnualFigures
@@ -189,22 +189,24 @@ class VisitForm(forms.ModelForm):
 
 
 class QualificationForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("资质类型"), choices=QualificationKind.choices)
-    number = forms.CharField(label=_lazy("证书/登记编号"), max_length=64, required=False)
-    granted_on = forms.DateField(label=_lazy("认定/登记日期"), widget=DATE_INPUT)
+    kind = forms.ChoiceField(label=gettext_lazy("资质类型"), choices=QualificationKind.choices)
+    number = forms.CharField(label=gettext_lazy("证书/登记编号"), max_length=64, required=False)
+    granted_on = forms.DateField(label=gettext_lazy("认定/登记日期"), widget=DATE_INPUT)
 
 
 class RevokeForm(forms.Form):
-    revoked_on = forms.DateField(label=_lazy("撤销日期"), widget=DATE_INPUT)
-    reason = forms.CharField(label=_lazy("撤销原因"), max_length=255)
+    revoked_on = forms.DateField(label=gettext_lazy("撤销日期"), widget=DATE_INPUT)
+    reason = forms.CharField(label=gettext_lazy("撤销原因"), max_length=255)
 
 
 class LedgerImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("台账文件"),
-        help_text=_lazy("Excel（.xlsx）或 CSV 文件，请使用本页提供的模板。"),
+        label=gettext_lazy("台账文件"),
+        help_text=gettext_lazy("Excel（.xlsx）或 CSV 文件，请使用本页提供的模板。"),
     )
-    jurisdiction = forms.ModelChoiceField(label=_lazy("导入到县区"), queryset=Jurisdiction.objects.all())
+    jurisdiction = forms.ModelChoiceField(
+        label=gettext_lazy("导入到县区"), queryset=Jurisdiction.objects.all()
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import IO
 
 import cn2an
+from django.conf import settings
 from django.http import FileResponse, Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -24,12 +25,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from anyang_hte.core.exporters import (
+    CSV_CONTENT_TYPE,
     MONEY_FORMAT,
     XLSX_CONTENT_TYPE,
     CellValue,
     ListExporter,
     export_filename,
-    export_response,
+    iter_csv,
     neutralise,
 )
 
@@ -260,22 +262,26 @@ def _safe_filename(name: str) -> str:
 
 
 def payout_sheet_response(batch: PayoutBatch, fmt: str):
-    """The batch's payout sheet as an attachment: ``xlsx`` (print-ready) or ``csv``; else 404."""
-    exporter = PayoutSheetExporter(batch)
-    if fmt == "csv":
-        return export_response(exporter, "csv")
-    if fmt != "xlsx":
+    """The batch's payout sheet as an attachment: ``xlsx`` (print-ready) or ``csv``; else 404.
+
+    The sheet goes to a Chinese bank and archive: it is written in Chinese whatever the user's language.
+    """
+    if fmt not in ("xlsx", "csv"):
         raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    handle = tempfile.TemporaryFile(suffix=f".{fmt}")
     try:
-        exporter.write_xlsx(handle)
+        with translation.override(settings.LANGUAGE_CODE):
+            exporter = PayoutSheetExporter(batch)
+            filename = export_filename(exporter, fmt)
+            if fmt == "xlsx":
+                exporter.write_xlsx(handle)
+            else:
+                for chunk in iter_csv(exporter):
+                    handle.write(chunk)
         handle.seek(0)
     except BaseException:
         handle.close()
         raise
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=export_filename(exporter, "xlsx"),
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    if fmt == "csv":
+        return FileResponse(handle, as_attachment=True, filename=filename, content_type=CSV_CONTENT_TYPE)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import QualificationKind
@@ -13,24 +13,30 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("材料类型"), choices=RewardDocument.Kind.choices)
-    file = forms.FileField(label=_lazy("文件"), help_text=_lazy("PDF、JPG 或 PNG，不超过 10 MB。"))
+    kind = forms.ChoiceField(label=gettext_lazy("材料类型"), choices=RewardDocument.Kind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("文件"), help_text=gettext_lazy("PDF、JPG 或 PNG，不超过 10 MB。")
+    )
 
 
 class SubmitForm(forms.Form):
     comment = forms.CharField(
-        label=_lazy("申报说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("申报说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReviewForm(forms.Form):
-    ACTIONS = [("approve", _lazy("批准")), ("return", _lazy("退回修改")), ("reject", _lazy("不予奖励"))]
-    action = forms.ChoiceField(label=_lazy("审核意见"), choices=ACTIONS, widget=forms.RadioSelect)
+    ACTIONS = [
+        ("approve", gettext_lazy("批准")),
+        ("return", gettext_lazy("退回修改")),
+        ("reject", gettext_lazy("不予奖励")),
+    ]
+    action = forms.ChoiceField(label=gettext_lazy("审核意见"), choices=ACTIONS, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label=_lazy("意见/理由"),
+        label=gettext_lazy("意见/理由"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_lazy("退回或不予奖励时必须填写理由。"),
+        help_text=gettext_lazy("退回或不予奖励时必须填写理由。"),
     )
 
     def clean(self):
@@ -41,7 +47,7 @@ class ReviewForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    name = forms.CharField(label=_lazy("批次名称"), max_length=128)
+    name = forms.CharField(label=gettext_lazy("批次名称"), max_length=128)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,8 +56,8 @@ class BatchForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_lazy("拨付日期"), widget=DATE_INPUT)
-    reference = forms.CharField(label=_lazy("凭证号/转账流水号"), max_length=64)
+    paid_on = forms.DateField(label=gettext_lazy("拨付日期"), widget=DATE_INPUT)
+    reference = forms.CharField(label=gettext_lazy("凭证号/转账流水号"), max_length=64)
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data["paid_on"]
@@ -62,21 +68,21 @@ class PaymentForm(forms.Form):
 
 class OfficialListForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_lazy("名单类型"),
+        label=gettext_lazy("名单类型"),
         choices=[
-            (QualificationKind.HTE, _lazy("高新技术企业认定名单")),
-            (QualificationKind.LITTLE_GIANT, _lazy("河南省科技小巨人企业名单")),
-            (QualificationKind.LEADING, _lazy("河南省创新龙头企业名单")),
-            (QualificationKind.TECH_SME, _lazy("科技型中小企业入库名单")),
-            (QualificationKind.LG_CULTIVATION, _lazy("河南省科技小巨人培育企业名单")),
+            (QualificationKind.HTE, gettext_lazy("高新技术企业认定名单")),
+            (QualificationKind.LITTLE_GIANT, gettext_lazy("河南省科技小巨人企业名单")),
+            (QualificationKind.LEADING, gettext_lazy("河南省创新龙头企业名单")),
+            (QualificationKind.TECH_SME, gettext_lazy("科技型中小企业入库名单")),
+            (QualificationKind.LG_CULTIVATION, gettext_lazy("河南省科技小巨人培育企业名单")),
         ],
     )
     granted_on = forms.DateField(
-        label=_lazy("认定/公布日期"), widget=DATE_INPUT, help_text=_lazy("整份名单的认定日期。")
+        label=gettext_lazy("认定/公布日期"), widget=DATE_INPUT, help_text=gettext_lazy("整份名单的认定日期。")
     )
-    title = forms.CharField(label=_lazy("名单名称"), max_length=200, required=False)
+    title = forms.CharField(label=gettext_lazy("名单名称"), max_length=200, required=False)
     file = forms.FileField(
-        label=_lazy("名单文件"), help_text=_lazy("Excel（.xlsx）或 CSV，至少包含“企业名称”列。")
+        label=gettext_lazy("名单文件"), help_text=gettext_lazy("Excel（.xlsx）或 CSV，至少包含“企业名称”列。")
     )
 
     def clean_file(self):
@@ -87,13 +93,13 @@ class OfficialListForm(forms.Form):
 
 
 class RowLinkForm(forms.Form):
-    credit_code = forms.CharField(label=_lazy("关联到企业（统一社会信用代码）"), max_length=40)
+    credit_code = forms.CharField(label=gettext_lazy("关联到企业（统一社会信用代码）"), max_length=40)
 
 
 class RowCreateForm(forms.Form):
-    jurisdiction = forms.ModelChoiceField(label=_lazy("所属县区"), queryset=Jurisdiction.objects.all())
-    credit_code = forms.CharField(label=_lazy("统一社会信用代码"), max_length=40)
+    jurisdiction = forms.ModelChoiceField(label=gettext_lazy("所属县区"), queryset=Jurisdiction.objects.all())
+    credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=40)
 
 
 class RowIgnoreForm(forms.Form):
-    reason = forms.CharField(label=_lazy("原因"), max_length=200, initial=_lazy("非本市企业"))
+    reason = forms.CharField(label=gettext_lazy("原因"), max_length=200, initial=gettext_lazy("非本市企业"))

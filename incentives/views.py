@@ -6,7 +6,7 @@ from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -336,10 +336,10 @@ def batch_export(request, pk: int, fmt: str):
 
 
 BUDGET_GROUPS = [
-    ("rule", _lazy("奖励事项")),
-    ("source", _lazy("资金来源")),
-    ("jurisdiction", _lazy("县区")),
-    ("year", _lazy("年度")),
+    ("rule", gettext_lazy("奖励事项")),
+    ("source", gettext_lazy("资金来源")),
+    ("jurisdiction", gettext_lazy("县区")),
+    ("year", gettext_lazy("年度")),
 ]
 
 

@@ -226,3 +226,18 @@ class TestNotes:
 )
 def test_amount_in_words(amount, words):
     assert amount_in_words(Decimal(amount)) == words
+
+
+def test_the_sheet_stays_chinese_for_an_english_user(db):
+    """The bank and the archive read Chinese: the sheet ignores the user's language."""
+    from django.utils import translation
+
+    from incentives.exporters import payout_sheet_response
+    from tests.incentives.factories import FundingLineFactory, PayoutBatchFactory
+
+    batch = PayoutBatchFactory(status="locked")
+    FundingLineFactory(batch=batch, status="batched")
+    with translation.override("en"):
+        response = payout_sheet_response(batch, "csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "企业名称" in body and "金额大写" in body and "Enterprise name" not in body
