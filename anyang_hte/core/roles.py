@@ -30,6 +30,10 @@ class Right(models.TextChoices):
     BUDGET_VIEW = "budget.view", _("查看奖励资金统计")
     RULE_MANAGE = "rule.manage", _("维护奖励规则")
     OFFICIAL_LIST_IMPORT = "official_list.import", _("导入认定公示名单")
+    ASSESSMENT_VIEW = "assessment.view", _("查看考核指标")
+    ASSESSMENT_MANAGE = "assessment.manage", _("设定目标、汇总指标、发布通报")
+    REGISTER_EDIT = "register.edit", _("维护培训、辅导员和孵化载体登记")
+    TASK_REPORT = "task.report", _("登记行动计划任务进展")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -43,6 +47,8 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.HISTORY_VIEW,
             Right.REWARD_VIEW,
             Right.REWARD_SUBMIT,
+            Right.ASSESSMENT_VIEW,
+            Right.REGISTER_EDIT,
         }
     ),
     Role.TECH_REVIEWER: frozenset(
@@ -55,13 +61,31 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.REWARD_REVIEW,
             Right.BUDGET_VIEW,
             Right.OFFICIAL_LIST_IMPORT,
+            Right.ASSESSMENT_VIEW,
+            Right.ASSESSMENT_MANAGE,
+            Right.REGISTER_EDIT,
+            Right.TASK_REPORT,
         }
     ),
     Role.CITY_FINANCE: frozenset(
-        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.REWARD_VIEW, Right.PAYOUT_MANAGE, Right.BUDGET_VIEW}
+        {
+            Right.LEDGER_VIEW,
+            Right.LEDGER_EXPORT,
+            Right.REWARD_VIEW,
+            Right.PAYOUT_MANAGE,
+            Right.BUDGET_VIEW,
+            Right.ASSESSMENT_VIEW,
+        }
     ),
     Role.COUNTY_FINANCE: frozenset(
-        {Right.LEDGER_VIEW, Right.LEDGER_EXPORT, Right.REWARD_VIEW, Right.PAYOUT_MANAGE, Right.BUDGET_VIEW}
+        {
+            Right.LEDGER_VIEW,
+            Right.LEDGER_EXPORT,
+            Right.REWARD_VIEW,
+            Right.PAYOUT_MANAGE,
+            Right.BUDGET_VIEW,
+            Right.ASSESSMENT_VIEW,
+        }
     ),
     # Administrators keep users, jurisdictions and rules; deciding and paying money is not theirs:
     # only counties submit, only reviewers approve, only finance batches and pays.
