@@ -178,6 +178,7 @@ class Table:
     header_row: int
     headers: list[str]
     rows: Iterator[tuple[int, list]]
+    title: str = ""  # the first text above the header (a sheet's title row), if any
     source: Iterator | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -186,13 +187,16 @@ class Table:
             self.source.close()
 
 
-def _is_header(values) -> bool:
+def is_ledger_header(values) -> bool:
     names = {normalise_header(v) for v in values}
     return "企业名称" in names and bool(names & {"统一社会信用代码", "社会信用代码", "信用代码"})
 
 
-def _find_header(numbered_rows: Iterator[tuple[int, list]]):
-    """Scan the first rows for the header; of a two-line header (merged cells filled down) take the later."""
+def _find_header(numbered_rows: Iterator[tuple[int, list]], is_header) -> Table | None:
+    """Scan the first rows for the header; of a two-line header (merged cells filled down) take the later.
+
+    Text above the header is the sheet's title.
+    """
     peeked = []
     for number, values in numbered_rows:
         peeked.append((number, values))
@@ -200,12 +204,18 @@ def _find_header(numbered_rows: Iterator[tuple[int, list]]):
             break
     header_index = None
     for i, (_number, values) in enumerate(peeked):
-        if _is_header(values):
+        if is_header(values):
             header_index = i
         elif header_index is not None:
             break
     if header_index is None:
         return None
+    title = ""
+    for _number, values in peeked[:header_index]:
+        text = next((str(v).strip() for v in values if not is_blank(v)), "")
+        if text and not is_header(values):
+            title = text
+            break
     number, values = peeked[header_index]
     rest = iter(peeked[header_index + 1 :])
 
@@ -213,7 +223,8 @@ def _find_header(numbered_rows: Iterator[tuple[int, list]]):
         yield from rest
         yield from numbered_rows
 
-    return number, ["" if v is None else str(v).strip() for v in values], chained()
+    headers = ["" if v is None else str(v).strip() for v in values]
+    return Table(header_row=number, headers=headers, rows=chained(), title=title)
 
 
 def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
@@ -263,7 +274,7 @@ def _fill_merged(numbered_rows, ranges):
         yield number, values
 
 
-def _xlsx_tables(data: bytes) -> Iterator[Table]:
+def _xlsx_tables(data: bytes, is_header) -> Iterator[Table]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
@@ -276,15 +287,15 @@ def _xlsx_tables(data: bytes) -> Iterator[Table]:
                 continue
             ws.reset_dimensions()  # some writers record a wrong size; read every row instead
             numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
-            found = _find_header(_fill_merged(numbered, _merged_ranges(ws)))
+            found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
             if found:
-                yield Table(*found)
+                yield found
                 return
     finally:
         wb.close()
 
 
-def _csv_table(data: bytes) -> Iterator[Table]:
+def _csv_table(data: bytes, is_header) -> Iterator[Table]:
     for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 with or without BOM, else GB18030 (GBK)
         try:
             text = data.decode(encoding)
@@ -296,18 +307,21 @@ def _csv_table(data: bytes) -> Iterator[Table]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found = _find_header((n, row) for n, row in enumerate(reader, start=1))
+    found = _find_header(((n, row) for n, row in enumerate(reader, start=1)), is_header)
     if found:
-        yield Table(*found)
+        yield found
 
 
-def open_table(data: bytes, filename: str) -> Table:
-    """The first sheet with a ledger header, positioned after it. Raises ``FileProblem``."""
+def open_table(data: bytes, filename: str, *, is_header=is_ledger_header, missing_header: str = "") -> Table:
+    """The first sheet with a header (``is_header``), positioned after it. Raises ``FileProblem``.
+
+    Shared by the ledger import and the official lists; ``missing_header`` says what the header needs.
+    """
     name = (filename or "").lower()
     if name.endswith((".xlsx", ".xlsm")):
-        tables = _xlsx_tables(data)
+        tables = _xlsx_tables(data, is_header)
     elif name.endswith(".csv"):
-        tables = _csv_table(data)
+        tables = _csv_table(data, is_header)
     elif name.endswith(".xls"):
         raise FileProblem(_("不支持旧的 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入。"))
     else:
@@ -315,7 +329,8 @@ def open_table(data: bytes, filename: str) -> Table:
     table = next(tables, None)
     if table is None:
         raise FileProblem(
-            _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。")
+            missing_header
+            or _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。")
             % {"n": HEADER_SCAN_ROWS}
         )
     table.source = tables

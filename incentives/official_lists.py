@@ -16,8 +16,7 @@ the header test differs: a list needs an enterprise-name column, the credit code
 import csv
 import datetime
 import hashlib
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -27,7 +26,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError
@@ -38,11 +36,10 @@ from enterprises.import_parsing import (
     HEADER_SCAN_ROWS,
     MAX_ROWS,
     FileProblem,
-    _fill_merged,
-    _merged_ranges,
     fold,
     is_blank,
     normalise_header,
+    open_table,
     parse_text,
     row_is_skippable,
 )
@@ -139,81 +136,6 @@ def _is_header(values) -> bool:
     return any(normalise_header(v) in _NAME_KEYS for v in values)
 
 
-def _locate_header(numbered_rows: Iterator[tuple[int, list]]):
-    """(title, header values, the rows after the header) or None.
-
-    The header is the row with an enterprise-name column within the first rows; of a two-line header
-    (merged cells filled down) the later line. Text above it is the list's title.
-    """
-    peeked = []
-    for number, values in numbered_rows:
-        peeked.append((number, values))
-        if len(peeked) >= HEADER_SCAN_ROWS:
-            break
-    header_index = None
-    for i, (_number, values) in enumerate(peeked):
-        if _is_header(values):
-            header_index = i
-        elif header_index is not None:
-            break
-    if header_index is None:
-        return None
-    title = ""
-    for _number, values in peeked[:header_index]:
-        text = next((str(v).strip() for v in values if not is_blank(v)), "")
-        if text and not _is_header(values):
-            title = text
-            break
-    rest = iter(peeked[header_index + 1 :])
-
-    def chained():
-        yield from rest
-        yield from numbered_rows
-
-    return title, peeked[header_index][1], chained()
-
-
-def _xlsx_rows(data: bytes):
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
-        raise FileProblem(
-            _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")
-        ) from exc
-    try:
-        for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue
-            ws.reset_dimensions()  # some writers record a wrong size; read every row instead
-            numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
-            found = _locate_header(_fill_merged(numbered, _merged_ranges(ws)))
-            if found:
-                title, headers, rows = found
-                return title, headers, list(rows)
-        return None
-    finally:
-        wb.close()
-
-
-def _csv_rows(data: bytes):
-    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 with or without BOM, else GB18030 (GBK)
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileProblem(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GB18030（GBK）编码。"))
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found = _locate_header((n, row) for n, row in enumerate(reader, start=1))
-    if found:
-        title, headers, rows = found
-        return title, headers, list(rows)
-    return None
-
-
 def _cell(values: list, index: int, key: str, number: int) -> str:
     value = values[index] if index < len(values) else None
     if is_blank(value):
@@ -231,26 +153,17 @@ def _cell(values: list, index: int, key: str, number: int) -> str:
 
 def read_official_list(data: bytes, filename: str) -> ParsedList:
     """The rows of a list file (.xlsx or .csv). Raises ``DomainError`` saying what is wrong with it."""
-    name = (filename or "").lower()
+    missing_header = _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”（或“单位名称”）列。") % {
+        "n": HEADER_SCAN_ROWS
+    }
     try:
-        if name.endswith((".xlsx", ".xlsm")):
-            found = _xlsx_rows(data)
-        elif name.endswith(".csv"):
-            found = _csv_rows(data)
-        elif name.endswith(".xls"):
-            raise FileProblem(_("不支持旧的 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入。"))
-        else:
-            raise FileProblem(_("只能导入 .xlsx 或 .csv 文件。"))
+        table = open_table(data, filename, is_header=_is_header, missing_header=missing_header)
+        title, headers, numbered = table.title, table.headers, list(table.rows)
+        table.close()
     except FileProblem as exc:
         raise DomainError(str(exc)) from exc
     except (csv.Error, ElementTree.ParseError) as exc:
         raise DomainError(_("文件格式有误，无法读取：%(err)s") % {"err": exc}) from exc
-    if found is None:
-        raise DomainError(
-            _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”（或“单位名称”）列。")
-            % {"n": HEADER_SCAN_ROWS}
-        )
-    title, headers, numbered = found
     mapping = _header_keys(headers)
     rows: list[ParsedRow] = []
     for number, values in numbered:
