@@ -70,6 +70,7 @@ def world(db):
             "document_pk": RewardDocumentFactory(reward=reward).pk,
             "row_pk": row.pk,
             "action": "lock",
+            "number": 4,
             "pk": ent.pk,
             "year": FiguresFactory(enterprise=ent, year=2024).year,
             "milestone_pk": MilestoneFactory(enterprise=ent).pk,

@@ -1,0 +1,97 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anyang_hte.core.models import Jurisdiction
+
+from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
+from .registers import in_force_q
+
+CARRIER_STATUS = [("in_force", _("有效")), ("revoked", _("已撤销"))]
+ACTIVE_CHOICES = [("yes", _("在岗")), ("no", _("不在岗"))]
+
+
+class _ScopedFilterSet(django_filters.FilterSet):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_jurisdiction_bound:
+            # A county sees one jurisdiction; offering others would only invite empty results.
+            del self.filters["jurisdiction"]
+
+
+def _jurisdiction_filter():
+    return django_filters.ModelChoiceFilter(
+        label=_("县区"), queryset=Jurisdiction.objects.all(), empty_label=_("全部县区")
+    )
+
+
+def _year_filter(field_name: str, label):
+    return django_filters.NumberFilter(
+        label=label,
+        field_name=field_name,
+        lookup_expr="year",
+        widget=forms.NumberInput(attrs={"placeholder": _("如 2026")}),
+    )
+
+
+class CarrierFilter(_ScopedFilterSet):
+    jurisdiction = _jurisdiction_filter()
+    kind = django_filters.ChoiceFilter(
+        label=_("类型"), choices=IncubationCarrier.Kind.choices, empty_label=_("全部类型")
+    )
+    level = django_filters.ChoiceFilter(
+        label=_("级别"), choices=IncubationCarrier.Level.choices, empty_label=_("全部级别")
+    )
+    year = _year_filter("recognised_on", _("认定年度"))
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=CARRIER_STATUS, method="filter_status", empty_label=_("不限")
+    )
+
+    class Meta:
+        model = IncubationCarrier
+        fields = ["jurisdiction", "kind", "level"]
+
+    def filter_status(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "in_force":
+            return queryset.filter(in_force_q(today))
+        if value == "revoked":
+            return queryset.filter(revoked_on__lte=today)
+        return queryset
+
+
+class TrainingFilter(_ScopedFilterSet):
+    jurisdiction = _jurisdiction_filter()
+    year = _year_filter("held_on", _("年度"))
+    topic = django_filters.CharFilter(label=_("主题"), lookup_expr="icontains")
+
+    class Meta:
+        model = TrainingEvent
+        fields = ["jurisdiction"]
+
+
+class CounselorFilter(_ScopedFilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="filter_search")
+    jurisdiction = _jurisdiction_filter()
+    active = django_filters.ChoiceFilter(
+        label=_("在岗"), choices=ACTIVE_CHOICES, method="filter_active", empty_label=_("不限")
+    )
+
+    class Meta:
+        model = PolicyCounselor
+        fields = ["jurisdiction"]
+
+    def filter_search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value) | Q(unit__icontains=value) | Q(phone__startswith=value)
+        )
+
+    def filter_active(self, queryset, name, value):
+        if value in ("yes", "no"):
+            return queryset.filter(active=value == "yes")
+        return queryset

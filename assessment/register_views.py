@@ -1,0 +1,492 @@
+"""Thin views of the plan's registers and its 13 tasks: parse input, call one service or read, render.
+
+Every row goes through the registers' scoped querysets, so a county user asking for another
+jurisdiction's carrier, event or counselor gets a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.exporters import FORMATS, export_response
+from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.permissions import require_right
+from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
+
+from . import plan, registers
+from .models import (
+    IncubationCarrier,
+    PlanTask,
+    PlanTaskUnit,
+    PolicyCounselor,
+    TaskProgressReport,
+    TrainingEvent,
+)
+from .register_filters import CarrierFilter, CounselorFilter, TrainingFilter
+from .register_forms import (
+    CarrierForm,
+    CarrierRevokeForm,
+    CounselorForm,
+    PeriodForm,
+    TaskReportForm,
+    TrainingEventForm,
+)
+from .register_tables import CarrierExporter, CarrierTable, CounselorTable, TrainingTable
+
+FORM_TEMPLATE = "assessment/registers/form.html"
+
+
+def _apply_errors(form, exc) -> None:
+    """Attach a service's refusal to the form field it concerns, keeping what the user typed."""
+    if isinstance(exc, DomainError):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _paginate(request, table):
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
+    return table
+
+
+def _querystring(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _form_page(request, form, *, save, done, success_url, title: str, crumbs, cancel: str, notice: str = ""):
+    """Show ``form``; on a valid POST run ``save`` (one service call) and go to ``success_url(result)``.
+
+    A refusal from the service is shown on the form, which keeps what the user typed.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form)
+        except (DomainError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return redirect(success_url(result))
+    return render(
+        request,
+        FORM_TEMPLATE,
+        {
+            "form": form,
+            "title": title,
+            "crumbs": [*crumbs, (title, None)],
+            "cancel": cancel,
+            "notice": notice,
+        },
+    )
+
+
+# --- incubation carriers -----------------------------------------------------------------------
+
+
+def _carrier_crumbs():
+    return [(_("孵化载体"), reverse("registers:carrier_list"))]
+
+
+def _filtered_carriers(request) -> CarrierFilter:
+    qs = registers.carriers_for(request.user).select_related("jurisdiction")
+    return CarrierFilter(request.GET or None, queryset=qs, user=request.user)
+
+
+def _carrier_editor(request) -> None:
+    allowed, reason = registers.can_edit_carriers(request.user)
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def _carrier_for(request, pk: int) -> IncubationCarrier:
+    return get_object_or_404(registers.carriers_for(request.user).select_related("jurisdiction"), pk=pk)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def carrier_list(request):
+    flt = _filtered_carriers(request)
+    today = timezone.localdate()
+    can_edit = registers.can_edit_carriers(request.user)[0]
+    city_wide = request.user.role in CITY_WIDE_ROLES
+    return render(
+        request,
+        "assessment/registers/carrier_list.html",
+        {
+            "filter": flt,
+            "table": _paginate(request, CarrierTable(flt.qs, can_edit=can_edit)),
+            "totals": registers.carrier_totals(flt.qs, on=today),
+            # The goal is the city's: its count is shown to those who see the whole city.
+            "city_in_force": registers.carriers_in_force(today).count() if city_wide else None,
+            "own_in_force": None
+            if city_wide
+            else registers.carriers_for(request.user).filter(registers.in_force_q(today)).count(),
+            "goal": registers.CARRIER_GOAL,
+            "can_edit": can_edit,
+            "querystring": _querystring(request),
+        },
+    )
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def carrier_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    return export_response(CarrierExporter(_filtered_carriers(request).qs), fmt)
+
+
+def _carrier_fields(form) -> dict:
+    return {n: form.cleaned_data[n] for n in ("name", "kind", "level", "jurisdiction", "recognised_on")}
+
+
+@require_right(Right.REGISTER_EDIT)
+def carrier_create(request):
+    _carrier_editor(request)
+    return _form_page(
+        request,
+        CarrierForm(request.POST or None, initial={"recognised_on": timezone.localdate()}),
+        save=lambda form: registers.carrier_create(by=request.user, **_carrier_fields(form)),
+        done=lambda c: _("已登记孵化载体“%(name)s”。") % {"name": c.name},
+        success_url=lambda c: reverse("registers:carrier_list"),
+        title=_("登记孵化载体"),
+        crumbs=_carrier_crumbs(),
+        cancel=reverse("registers:carrier_list"),
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def carrier_edit(request, pk: int):
+    _carrier_editor(request)
+    carrier = _carrier_for(request, pk)
+    # The form works on its own copy, so the service sees the stored values to compare against.
+    form = CarrierForm(request.POST or None, instance=IncubationCarrier.objects.get(pk=carrier.pk))
+    return _form_page(
+        request,
+        form,
+        save=lambda form: registers.carrier_update(carrier=carrier, by=request.user, **_carrier_fields(form)),
+        done=_("已保存。"),
+        success_url=lambda c: reverse("registers:carrier_list"),
+        title=_("修改孵化载体：%(name)s") % {"name": carrier.name},
+        crumbs=_carrier_crumbs(),
+        cancel=reverse("registers:carrier_list"),
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def carrier_revoke(request, pk: int):
+    _carrier_editor(request)
+    carrier = _carrier_for(request, pk)
+    return _form_page(
+        request,
+        CarrierRevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()}),
+        save=lambda form: registers.carrier_revoke(
+            carrier=carrier, revoked_on=form.cleaned_data["revoked_on"], by=request.user
+        ),
+        done=lambda c: _("已撤销孵化载体“%(name)s”，不再计入全市孵化载体数。") % {"name": c.name},
+        success_url=lambda c: reverse("registers:carrier_list"),
+        title=_("撤销孵化载体：%(name)s") % {"name": carrier.name},
+        crumbs=_carrier_crumbs(),
+        cancel=reverse("registers:carrier_list"),
+        notice=_("撤销后该载体保留在登记表中，撤销日期之后不再计入孵化载体数。"),
+    )
+
+
+# --- training events ---------------------------------------------------------------------------
+
+
+def _training_crumbs():
+    return [(_("政策培训"), reverse("registers:training_list"))]
+
+
+def _event_for(request, pk: int) -> TrainingEvent:
+    return get_object_or_404(
+        registers.training_events_for(request.user).select_related("jurisdiction"), pk=pk
+    )
+
+
+def _coverage_year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def training_list(request):
+    qs = (
+        registers.training_events_for(request.user)
+        .select_related("jurisdiction")
+        .annotate(attendee_count=Count("enterprises"))
+    )
+    flt = TrainingFilter(request.GET or None, queryset=qs, user=request.user)
+    year = _coverage_year(request)
+    can_edit = has_right(request.user, Right.REGISTER_EDIT)
+    return render(
+        request,
+        "assessment/registers/training_list.html",
+        {
+            "filter": flt,
+            "table": _paginate(request, TrainingTable(flt.qs, can_edit=can_edit)),
+            "coverage": registers.training_coverage(request.user, year=year),
+            "year": year,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def training_detail(request, pk: int):
+    event = _event_for(request, pk)
+    return render(
+        request,
+        "assessment/registers/training_detail.html",
+        {
+            "event": event,
+            "enterprises": event.enterprises.order_by("name"),
+            "can_edit": has_right(request.user, Right.REGISTER_EDIT),
+            "crumbs": [*_training_crumbs(), (str(event), None)],
+        },
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def training_create(request):
+    form = TrainingEventForm(
+        request.POST or None, user=request.user, initial={"held_on": timezone.localdate()}
+    )
+    return _form_page(
+        request,
+        form,
+        save=lambda form: registers.training_event_create(by=request.user, **form.service_fields()),
+        done=lambda e: (
+            _("已登记培训“%(topic)s”，参训企业 %(n)d 家。") % {"topic": e.topic, "n": e.enterprises.count()}
+        ),
+        success_url=lambda e: reverse("registers:training_detail", args=[e.pk]),
+        title=_("登记培训"),
+        crumbs=_training_crumbs(),
+        cancel=reverse("registers:training_list"),
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def training_edit(request, pk: int):
+    event = _event_for(request, pk)
+    form = TrainingEventForm(
+        request.POST or None, user=request.user, instance=TrainingEvent.objects.get(pk=pk)
+    )
+    return _form_page(
+        request,
+        form,
+        save=lambda form: registers.training_event_update(
+            event=event, by=request.user, **form.service_fields()
+        ),
+        done=_("已保存。"),
+        success_url=lambda e: reverse("registers:training_detail", args=[e.pk]),
+        title=_("修改培训：%(topic)s") % {"topic": event.topic},
+        crumbs=_training_crumbs(),
+        cancel=reverse("registers:training_detail", args=[event.pk]),
+    )
+
+
+# --- policy counselors -------------------------------------------------------------------------
+
+
+def _counselor_crumbs():
+    return [(_("政策辅导员"), reverse("registers:counselor_list"))]
+
+
+def _counselor_for(request, pk: int) -> PolicyCounselor:
+    return get_object_or_404(registers.counselors_for(request.user).select_related("jurisdiction"), pk=pk)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def counselor_list(request):
+    qs = (
+        registers.counselors_for(request.user)
+        .select_related("jurisdiction")
+        .annotate(enterprise_count=Count("enterprises"))
+    )
+    flt = CounselorFilter(request.GET or None, queryset=qs, user=request.user)
+    can_edit = has_right(request.user, Right.REGISTER_EDIT)
+    return render(
+        request,
+        "assessment/registers/counselor_list.html",
+        {
+            "filter": flt,
+            "table": _paginate(request, CounselorTable(flt.qs, can_edit=can_edit)),
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def counselor_detail(request, pk: int):
+    counselor = _counselor_for(request, pk)
+    return render(
+        request,
+        "assessment/registers/counselor_detail.html",
+        {
+            "counselor": counselor,
+            "enterprises": counselor.enterprises.order_by("name"),
+            "can_edit": has_right(request.user, Right.REGISTER_EDIT),
+            "crumbs": [*_counselor_crumbs(), (counselor.name, None)],
+        },
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def counselor_create(request):
+    return _form_page(
+        request,
+        CounselorForm(request.POST or None, user=request.user, initial={"active": True}),
+        save=lambda form: registers.counselor_create(by=request.user, **form.service_fields()),
+        done=lambda c: _("已登记政策辅导员“%(name)s”。") % {"name": c.name},
+        success_url=lambda c: reverse("registers:counselor_detail", args=[c.pk]),
+        title=_("登记政策辅导员"),
+        crumbs=_counselor_crumbs(),
+        cancel=reverse("registers:counselor_list"),
+    )
+
+
+@require_right(Right.REGISTER_EDIT)
+def counselor_edit(request, pk: int):
+    counselor = _counselor_for(request, pk)
+    form = CounselorForm(request.POST or None, user=request.user, instance=PolicyCounselor.objects.get(pk=pk))
+    return _form_page(
+        request,
+        form,
+        save=lambda form: registers.counselor_update(
+            counselor=counselor, by=request.user, **form.service_fields()
+        ),
+        done=_("已保存。"),
+        success_url=lambda c: reverse("registers:counselor_detail", args=[c.pk]),
+        title=_("修改政策辅导员：%(name)s") % {"name": counselor.name},
+        crumbs=_counselor_crumbs(),
+        cancel=reverse("registers:counselor_detail", args=[counselor.pk]),
+    )
+
+
+# --- the plan's 13 tasks -----------------------------------------------------------------------
+
+
+def _plan_crumbs():
+    return [(_("行动计划任务"), reverse("registers:plan_tasks"))]
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def plan_tasks(request):
+    period_form = PeriodForm(request.GET if "year" in request.GET else None)
+    year, quarter = period_form.period()
+    if not period_form.is_bound:
+        period_form = PeriodForm(initial={"year": year, "quarter": quarter})
+    missing_only = request.GET.get("missing") == "1"
+    status = plan.quarter_status(year=year, quarter=quarter)
+    tasks = [t for t in status.tasks if t.missing] if missing_only else status.tasks
+    return render(
+        request,
+        "assessment/registers/plan_tasks.html",
+        {
+            "status": status,
+            "tasks": tasks,
+            "period_form": period_form,
+            "year": year,
+            "quarter": quarter,
+            "missing_only": missing_only,
+            "is_current": (year, quarter) == plan.current_quarter(),
+            "period_query": urlencode({"year": year, "quarter": quarter}),
+            "can_report": has_right(request.user, Right.TASK_REPORT),
+        },
+    )
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def plan_task_detail(request, number: int):
+    task = get_object_or_404(PlanTask, number=number)
+    return render(
+        request,
+        "assessment/registers/plan_task_detail.html",
+        {
+            "task": task,
+            "history": plan.task_history(task),
+            "can_report": has_right(request.user, Right.TASK_REPORT),
+            "crumbs": [*_plan_crumbs(), (_("任务%(n)d") % {"n": task.number}, None)],
+        },
+    )
+
+
+def _report_initial(request) -> tuple[dict, TaskProgressReport | None]:
+    """Initial values from the link that opened the form (?unit=&year=&quarter=), with the report there."""
+    initial = dict(zip(("year", "quarter"), plan.current_quarter(), strict=True))
+    for name in ("year", "quarter"):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            initial[name] = int(value)
+    unit_pk = request.GET.get("unit", "")
+    unit = PlanTaskUnit.objects.filter(pk=int(unit_pk)).first() if unit_pk.isdigit() else None
+    if unit is None:
+        return initial, None
+    initial["task_unit"] = unit
+    report = TaskProgressReport.objects.filter(
+        task_unit=unit, year=initial["year"], quarter=initial["quarter"]
+    ).first()
+    if report:
+        initial["progress"] = report.progress
+    return initial, report
+
+
+@require_right(Right.TASK_REPORT)
+def task_report(request):
+    initial, existing = _report_initial(request)
+    form = TaskReportForm(request.POST or None, initial=initial)
+    notice = ""
+    if existing:
+        notice = _("该单位本季度已于%(at)s报送，提交将更新原报告，原内容保留在操作日志中。") % {
+            "at": timezone.localtime(existing.reported_at).strftime("%Y-%m-%d %H:%M")
+        }
+
+    def save(form):
+        data = form.cleaned_data
+        return plan.task_report_record(
+            task_unit=data["task_unit"],
+            year=data["year"],
+            quarter=data["quarter"],
+            progress=data["progress"],
+            by=request.user,
+        )
+
+    def done(result):
+        report, created = result
+        text = (
+            _("已登记%(unit)s %(year)d年第%(q)d季度进展。")
+            if created
+            else _("已更新%(unit)s %(year)d年第%(q)d季度进展。")
+        )
+        return text % {"unit": report.task_unit.unit, "year": report.year, "q": report.quarter}
+
+    return _form_page(
+        request,
+        form,
+        save=save,
+        done=done,
+        success_url=lambda result: (
+            reverse("registers:plan_tasks")
+            + "?"
+            + urlencode({"year": result[0].year, "quarter": result[0].quarter})
+        ),
+        title=_("登记任务进展"),
+        crumbs=_plan_crumbs(),
+        cancel=reverse("registers:plan_tasks"),
+        notice=notice,
+    )
