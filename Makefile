@@ -3,7 +3,8 @@
 #   make run       migrate, load demo data, serve on http://127.0.0.1:8000
 #   make test      the pytest suite (PYTEST_ARGS="-k ledger -x"); DATABASE_URL/REDIS_URL from the environment
 #   make lint      ruff
-#   make bench     time `import_ledger` on BENCH_ROWS rows and the payout sheet of BENCH_LINES lines (10000)
+#   make bench     time `import_ledger` on BENCH_ROWS rows, the payout sheet of BENCH_LINES lines (10000)
+#                  and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -58,6 +59,7 @@ lint: install
 bench: install
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_payout.py
+	$(PY) scripts/bench_rollup.py
 
 clean:
 	rm -rf static/vendor staticfiles .pytest_cache .ruff_cache test-artifacts build *.egg-info

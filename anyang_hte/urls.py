@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("ledger/", include("enterprises.urls")),
     path("rewards/", include("incentives.urls")),
+    path("assessment/", include("assessment.urls")),
     path("registers/", include("assessment.register_urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),

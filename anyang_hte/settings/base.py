@@ -150,6 +150,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.tasks.refresh_stages",
         "schedule": crontab(hour=1, minute=10),
     },
+    "rollup-indicators-nightly": {
+        "task": "assessment.tasks.rollup_current_year",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "watchlists-notify-weekly": {
+        "task": "assessment.tasks.watchlists_notify",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=0),
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -71,6 +71,8 @@ def world(db):
             "row_pk": row.pk,
             "action": "lock",
             "number": 4,
+            "code": ent.jurisdiction.code,
+            "indicator": "new_hte",
             "pk": ent.pk,
             "year": FiguresFactory(enterprise=ent, year=2024).year,
             "milestone_pk": MilestoneFactory(enterprise=ent).pk,
@@ -86,6 +88,8 @@ def world(db):
 def _kwargs_for(name, pattern, values):
     names = list(pattern.pattern.regex.groupindex)
     kwargs = {n: values[n] for n in names if n in values}
+    if "code" in names and name.startswith("assessment:watchlist"):
+        kwargs["code"] = "hte_expiring"
     if "pk" in names and name.startswith("incentives:"):
         key = "batch_pk" if ":batch" in name else "official_pk" if ":official" in name else "reward_pk"
         kwargs["pk"] = values[key]

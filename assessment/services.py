@@ -1,0 +1,360 @@
+"""Writes of the assessment: indicator rollups, targets and the jurisdictions' industrial value-added.
+
+A rollup computes every indicator for every jurisdiction and the city with database aggregates
+(:mod:`assessment.indicators`) and upserts one snapshot per (scope, year, indicator): a rerun or a
+retried task writes the same values again (only ``computed_at`` moves), so a worker killed half-way
+loses nothing. At most one rollup of a year is pending or running (a partial unique constraint).
+"""
+
+import datetime
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.audit import audit_log
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.roles import Right, has_right
+
+from . import indicators
+from .indicators import INDICATORS, Indicator
+from .models import IndicatorSnapshot, IndustrialValueAdded, RollupRun, Target
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (RollupRun.Status.PENDING, RollupRun.Status.RUNNING)
+STALE_AFTER = datetime.timedelta(minutes=30)
+MIN_YEAR = 2017  # the policy took effect on 2017-12-29
+
+
+def _check_right(by) -> None:
+    if not has_right(by, Right.ASSESSMENT_MANAGE):
+        raise DomainError(_("您没有设定考核目标和汇总指标的权限。"))
+
+
+def check_year(year: int) -> int:
+    year, last = int(year), timezone.localdate().year + 1
+    if not MIN_YEAR <= year <= last:
+        raise DomainError(
+            _("年度应在 %(first)s 到 %(last)s 之间。") % {"first": MIN_YEAR, "last": last}, field="year"
+        )
+    return year
+
+
+def _user(by):
+    return by if getattr(by, "pk", None) else None
+
+
+# --- rollup -------------------------------------------------------------------------------------
+
+
+def rollup_indicator(
+    indicator: Indicator, *, year: int, among: Sequence[Jurisdiction]
+) -> tuple[int, dict[str, Decimal | None]]:
+    """Compute one indicator for every jurisdiction and the city and upsert its snapshots.
+
+    Returns (snapshots written, values). A share with no denominator gets no snapshot (and loses an
+    earlier one: the number is unknown now).
+    """
+    values = indicators.evaluate(indicator, year, among=among)
+    now = timezone.now()
+    rows = [
+        IndicatorSnapshot(scope=scope, year=year, indicator=indicator.code, value=value, computed_at=now)
+        for scope, value in values.items()
+        if value is not None
+    ]
+    unknown = [scope for scope, value in values.items() if value is None]
+    if rows:
+        IndicatorSnapshot.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["scope", "year", "indicator"],
+            update_fields=["value", "computed_at"],
+        )
+    if unknown:
+        IndicatorSnapshot.objects.filter(year=year, indicator=indicator.code, scope__in=unknown).delete()
+    return len(rows), values
+
+
+def rollup_year_sync(*, year: int) -> dict:
+    """Roll up a year in this process, without a RollupRun (the management command).
+
+    Returns ``{"year", "snapshots": int, "seconds": float, "values": {code: {scope: value}}}``.
+    """
+    started = time.perf_counter()
+    among = indicators.jurisdictions()
+    written, values = 0, {}
+    for indicator in INDICATORS:
+        count, values[indicator.code] = rollup_indicator(indicator, year=year, among=among)
+        written += count
+    return {"year": year, "snapshots": written, "seconds": time.perf_counter() - started, "values": values}
+
+
+def _expire_stale(year: int) -> int:
+    """Mark FAILED an active run of ``year`` that has not moved for STALE_AFTER (a dead worker)."""
+    now = timezone.now()
+    cutoff = now - STALE_AFTER
+    stale = Q(status=RollupRun.Status.RUNNING, started_at__lt=cutoff) | Q(
+        status=RollupRun.Status.PENDING, created_at__lt=cutoff
+    )
+    return (
+        RollupRun.objects.filter(stale, year=year)
+        .filter(status__in=ACTIVE)
+        .update(
+            status=RollupRun.Status.FAILED,
+            finished_at=now,
+            error=_("stale：超过 %(minutes)s 分钟未完成，已由新的汇总取代。")
+            % {"minutes": int(STALE_AFTER.total_seconds() // 60)},
+        )
+    )
+
+
+def _already_running(run: RollupRun) -> RollupRun:
+    run.is_new = False
+    run.message = _("%(year)s 年度的指标正在汇总（%(status)s，%(percent)s%%），请稍候。") % {
+        "year": run.year,
+        "status": run.get_status_display(),
+        "percent": run.percent,
+    }
+    return run
+
+
+def rollup_start(*, year: int, by) -> RollupRun:
+    """Queue a rollup of ``year``; the task starts after commit.
+
+    ``by`` is the requesting user (who needs ASSESSMENT_MANAGE) or None for the system (the nightly
+    beat task). If a rollup of the year is already pending or running, that run is returned instead.
+    The returned run carries ``is_new`` (bool) and ``message`` (for the page).
+    """
+    if by is not None:
+        _check_right(by)
+    year = check_year(year)
+    from .tasks import rollup_indicators_task
+
+    with transaction.atomic():
+        _expire_stale(year)
+        active = RollupRun.objects.filter(year=year, status__in=ACTIVE).first()
+        if active is not None:
+            return _already_running(active)
+        try:
+            with transaction.atomic():  # a savepoint: the partial unique constraint settles a race
+                run = RollupRun.objects.create(year=year, requested_by=_user(by), steps_total=len(INDICATORS))
+        except IntegrityError:
+            active = RollupRun.objects.filter(year=year, status__in=ACTIVE).first()
+            if active is None:
+                raise
+            return _already_running(active)
+        audit_log(run, "assessment.rollup.started", by=_user(by), data={"year": year})
+        transaction.on_commit(lambda: rollup_indicators_task.delay(run.pk))
+    run.is_new = True
+    run.message = _("已开始汇总 %(year)s 年度指标。") % {"year": year}
+    return run
+
+
+def _claim(run_id: int) -> bool:
+    """Set the run RUNNING from the start. A FAILED run is taken up again (a retried task) unless
+    another rollup of its year is active meanwhile; a DONE run is left alone."""
+    try:
+        with transaction.atomic():
+            return bool(
+                RollupRun.objects.filter(pk=run_id, status__in=[*ACTIVE, RollupRun.Status.FAILED]).update(
+                    status=RollupRun.Status.RUNNING,
+                    started_at=timezone.now(),
+                    finished_at=None,
+                    steps_total=len(INDICATORS),
+                    steps_done=0,
+                    error="",
+                )
+            )
+    except IntegrityError:
+        return False
+
+
+def rollup_run(*, run_id: int) -> RollupRun:
+    """Run a queued rollup: one step per indicator, progress saved after each.
+
+    Safe to run again for the same run (a redelivered or retried task starts over and upserts the
+    same values). A run superseded meanwhile (marked stale) stops at its next step. On an error the
+    run is FAILED with the message and the error is raised again (the task retries database errors).
+    """
+    if not _claim(run_id):
+        return RollupRun.objects.get(pk=run_id)
+    run = RollupRun.objects.get(pk=run_id)
+    running = RollupRun.objects.filter(pk=run_id, status=RollupRun.Status.RUNNING)
+    try:
+        among = indicators.jurisdictions()
+        for indicator in INDICATORS:
+            rollup_indicator(indicator, year=run.year, among=among)
+            if not running.update(steps_done=F("steps_done") + 1):
+                logger.warning("rollup %s of %s superseded; stopping", run_id, run.year)
+                run.refresh_from_db()
+                return run
+    except Exception as exc:
+        logger.exception("rollup %s of %s failed", run_id, run.year)
+        try:
+            running.update(status=RollupRun.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        except DatabaseError:  # the connection itself is gone; the retry will claim the run again
+            logger.warning("could not mark rollup %s failed", run_id)
+        raise
+    running.update(status=RollupRun.Status.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def rollup_nightly(*, today: datetime.date | None = None) -> list[RollupRun]:
+    """The nightly rollup: the current year and, in January, the year just closed."""
+    today = today or timezone.localdate()
+    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+    return [rollup_start(year=year, by=None) for year in years]
+
+
+# --- targets and value-added ----------------------------------------------------------------------
+
+
+def largest_remainder(total: int, weights: Sequence[tuple[object, Decimal | int]]) -> dict[object, int]:
+    """Split the whole number ``total`` over the keys in proportion to their weights; the parts are
+    whole numbers adding up to ``total`` exactly (largest remainder). Ties go to the earlier key."""
+    weight_sum = sum((Fraction(w) for _key, w in weights), Fraction(0))
+    if total < 0 or weight_sum <= 0 or any(Fraction(w) < 0 for _key, w in weights):
+        raise DomainError(_("分解目标需要非负的总数和正的权重。"))
+    quotas = [(key, Fraction(total) * Fraction(w) / weight_sum) for key, w in weights]
+    parts = {key: int(quota) for key, quota in quotas}  # floor: quotas are non-negative
+    left = total - sum(parts.values())
+    by_remainder = sorted(range(len(quotas)), key=lambda i: -(quotas[i][1] - int(quotas[i][1])))
+    for i in by_remainder[:left]:
+        parts[quotas[i][0]] += 1
+    return parts
+
+
+def _target_indicator(code: str) -> Indicator:
+    try:
+        indicator = indicators.get(code)
+    except KeyError:
+        raise DomainError(_("未知的指标：%(code)s") % {"code": code}, field="indicator") from None
+    return indicator
+
+
+def _save_target(*, jurisdiction, year, indicator, value, by, action, data) -> Target:
+    old = Target.objects.filter(jurisdiction=jurisdiction, year=year, indicator=indicator).first()
+    target, _created = Target.objects.update_or_create(
+        jurisdiction=jurisdiction,
+        year=year,
+        indicator=indicator,
+        defaults={"value": value, "set_by": _user(by)},
+    )
+    audit_log(
+        target,
+        action,
+        by=_user(by),
+        data={
+            "jurisdiction": jurisdiction.code,
+            "year": year,
+            "indicator": indicator,
+            "value": str(value),
+            "previous": str(old.value) if old else None,
+            **data,
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def target_set(*, jurisdiction: Jurisdiction, year: int, indicator: str, value, by) -> Target:
+    """Set one jurisdiction's target for an indicator and year (create or replace)."""
+    _check_right(by)
+    year = check_year(year)
+    _target_indicator(indicator)
+    value = Decimal(value)
+    if value < 0:
+        raise DomainError(_("目标值不能为负数。"), field="value")
+    return _save_target(
+        jurisdiction=jurisdiction,
+        year=year,
+        indicator=indicator,
+        value=value,
+        by=by,
+        action="assessment.target.set",
+        data={},
+    )
+
+
+def default_weights() -> list[tuple[Jurisdiction, int]]:
+    """Each jurisdiction's valid HTEs today, plus one (so that none gets nothing by default)."""
+    among = indicators.jurisdictions()
+    valid = indicators.evaluate("valid_hte", timezone.localdate().year, among=among)
+    return [(j, int(valid[j.code]) + 1) for j in among]
+
+
+@transaction.atomic
+def targets_spread(
+    *,
+    year: int,
+    indicator: str,
+    city_total,
+    by,
+    weights: Mapping[str, Decimal | int] | None = None,
+) -> list[Target]:
+    """Spread a city total (e.g. the 80 new HTEs) over the jurisdictions as whole numbers that add up
+    to it exactly, in proportion to ``weights`` ({jurisdiction code: weight}; by default each
+    jurisdiction's current valid HTEs + 1). Writes (replaces) one target per jurisdiction."""
+    _check_right(by)
+    year = check_year(year)
+    if not _target_indicator(indicator).additive:
+        raise DomainError(_("比例类指标不能按县区分解。"), field="indicator")
+    total = Decimal(city_total)
+    if total != total.to_integral_value() or total < 0:
+        raise DomainError(_("分解的全市目标应为非负整数。"), field="city_total")
+    if weights is None:
+        pairs = default_weights()
+    else:
+        among = indicators.jurisdictions()
+        unknown = set(weights) - {j.code for j in among}
+        if unknown:
+            raise DomainError(_("未知的县区代码：%(codes)s") % {"codes": ", ".join(sorted(unknown))})
+        pairs = [(j, weights.get(j.code, 0)) for j in among]
+    parts = largest_remainder(int(total), pairs)
+    return [
+        _save_target(
+            jurisdiction=jurisdiction,
+            year=year,
+            indicator=indicator,
+            value=Decimal(parts[jurisdiction]),
+            by=by,
+            action="assessment.target.spread",
+            data={"city_total": int(total), "weight": str(weight)},
+        )
+        for jurisdiction, weight in pairs
+    ]
+
+
+@transaction.atomic
+def value_added_set(*, jurisdiction: Jurisdiction, year: int, amount, by) -> IndustrialValueAdded:
+    """Enter a jurisdiction's above-scale industrial value-added for a year (yuan; create or replace)."""
+    _check_right(by)
+    year = check_year(year)
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    if amount <= 0:
+        raise DomainError(_("规模以上工业增加值应大于零。"), field="amount")
+    old = IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction, year=year).first()
+    record, _created = IndustrialValueAdded.objects.update_or_create(
+        jurisdiction=jurisdiction, year=year, defaults={"amount": amount}
+    )
+    audit_log(
+        record,
+        "assessment.value_added.set",
+        by=_user(by),
+        data={
+            "jurisdiction": jurisdiction.code,
+            "year": year,
+            "amount": str(amount),
+            "previous": str(old.amount) if old else None,
+        },
+    )
+    return record

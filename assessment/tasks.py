@@ -1,0 +1,33 @@
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def rollup_indicators_task(run_id: int) -> str:
+    """Roll up one queued RollupRun; a lost database connection is retried (the upsert is idempotent)."""
+    return services.rollup_run(run_id=run_id).status
+
+
+@shared_task(acks_late=True)
+def rollup_current_year() -> list[int]:
+    """Nightly (beat): queue the current year's rollup and, in January, the previous year's."""
+    return [run.pk for run in services.rollup_nightly()]
+
+
+@shared_task(acks_late=True)
+def watchlists_notify(today: str | None = None) -> int:
+    """Weekly (beat): tell each county's officials the sizes of its four watch lists; return how many."""
+    import datetime
+
+    from . import watchlists
+
+    day = datetime.date.fromisoformat(today) if today else None
+    return watchlists.watchlists_notify(today=day)

@@ -1,0 +1,381 @@
+"""Watch lists (预警清单): what needs a county's attention soon, and the weekly reminder.
+
+Four lists, each a queryset built in one place so the pages, the exports, the counts and the weekly
+notification agree:
+
+- ``hte_expiring``: HTE certificates expiring in the next 12 months whose holder has no later HTE
+  certificate yet (re-certification, 重新认定, is needed);
+- ``lg_expiring``: Henan Little Giant titles (and the cultivation tier) expiring in the next 12 months,
+  without a later title of the same kind;
+- ``report_missing``: enterprises holding a valid HTE certificate granted before last year ended, with
+  no annual figures (``AnnualFigures``) for last year. The annual development report is due by
+  31 May; the portal has no separate report register, so a missing figures row stands for a missing
+  report;
+- ``milestones_overdue``: open helper timetable milestones (帮扶节点) past their due date.
+
+Every list is scoped through the models' ``for_user`` (a county sees its own rows only), and can be
+narrowed to one jurisdiction. Counts per jurisdiction are one grouped query per list.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from anyang_hte.core.exporters import CellValue, ListExporter
+from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.notifications import Message, notify_many
+from anyang_hte.core.roles import CITY_WIDE_ROLES, Role
+from enterprises.models import AnnualFigures, LedgerMilestone, Qualification, QualificationKind
+from enterprises.querysets import _add_months
+from enterprises.services import today as portal_today
+
+HORIZON_MONTHS = 12
+LG_KINDS = (QualificationKind.LITTLE_GIANT, QualificationKind.LG_CULTIVATION)
+
+
+@dataclass(frozen=True)
+class WatchList:
+    code: str
+    label: str
+    description: str
+    icon: str
+    short: str
+    # the model the rows are, and the path from a row to its jurisdiction
+    jurisdiction_field: str
+
+
+HTE_EXPIRING = "hte_expiring"
+LG_EXPIRING = "lg_expiring"
+REPORT_MISSING = "report_missing"
+MILESTONES_OVERDUE = "milestones_overdue"
+
+WATCHLISTS: dict[str, WatchList] = {
+    w.code: w
+    for w in (
+        WatchList(
+            HTE_EXPIRING,
+            gettext_lazy("高企证书12个月内到期"),
+            gettext_lazy("高新技术企业证书将在12个月内到期、且尚无新证书的企业，需组织重新认定申报。"),
+            "bi-hourglass-split",
+            gettext_lazy("高企证书到期"),
+            "enterprise__jurisdiction",
+        ),
+        WatchList(
+            LG_EXPIRING,
+            gettext_lazy("科技小巨人12个月内到期"),
+            gettext_lazy("河南省科技小巨人（含培育企业）称号将在12个月内到期、且尚无同类新称号的企业。"),
+            "bi-award",
+            gettext_lazy("小巨人到期"),
+            "enterprise__jurisdiction",
+        ),
+        WatchList(
+            REPORT_MISSING,
+            gettext_lazy("高企年报未报"),
+            gettext_lazy(
+                "持有有效高企证书（上年底前取得）、但台账中没有上一年度年度数据的企业。"
+                "高企年度发展情况报表应于每年5月31日前报送；本平台以“无上年度年度数据”视为年报缺报。"
+            ),
+            "bi-file-earmark-x",
+            gettext_lazy("年报未报"),
+            "jurisdiction",
+        ),
+        WatchList(
+            MILESTONES_OVERDUE,
+            gettext_lazy("帮扶节点逾期"),
+            gettext_lazy("挂钩帮扶时间表中已过计划完成日期、尚未完成的节点。"),
+            "bi-alarm",
+            gettext_lazy("节点逾期"),
+            "enterprise__jurisdiction",
+        ),
+    )
+}
+
+
+# --- the four lists (unscoped) -------------------------------------------------------------------
+
+
+def hte_expiring(today: datetime.date) -> QuerySet:
+    end = _add_months(today, HORIZON_MONTHS)
+    later = Qualification.objects.filter(
+        enterprise=OuterRef("enterprise"),
+        kind=QualificationKind.HTE,
+        revoked_on__isnull=True,
+        granted_on__gt=OuterRef("granted_on"),
+    )
+    return (
+        Qualification.objects.filter(
+            kind=QualificationKind.HTE,
+            revoked_on__isnull=True,
+            granted_on__lte=today,
+            expires_on__gte=today,
+            expires_on__lte=end,
+        )
+        .filter(~Exists(later))
+        .select_related("enterprise__jurisdiction")
+        .order_by("expires_on", "enterprise__name", "pk")
+    )
+
+
+def lg_expiring(today: datetime.date) -> QuerySet:
+    end = _add_months(today, HORIZON_MONTHS)
+    later = Qualification.objects.filter(
+        enterprise=OuterRef("enterprise"),
+        kind=OuterRef("kind"),
+        revoked_on__isnull=True,
+        granted_on__gt=OuterRef("granted_on"),
+    )
+    return (
+        Qualification.objects.filter(
+            kind__in=LG_KINDS,
+            revoked_on__isnull=True,
+            granted_on__lte=today,
+            expires_on__gte=today,
+            expires_on__lte=end,
+        )
+        .filter(~Exists(later))
+        .select_related("enterprise__jurisdiction")
+        .order_by("expires_on", "enterprise__name", "pk")
+    )
+
+
+def report_missing(today: datetime.date) -> QuerySet:
+    from enterprises.models import Enterprise
+
+    last_year = today.year - 1
+    holds_hte = Qualification.objects.valid_on(today).filter(
+        enterprise=OuterRef("pk"),
+        kind=QualificationKind.HTE,
+        granted_on__lte=datetime.date(last_year, 12, 31),
+    )
+    reported = AnnualFigures.objects.filter(enterprise=OuterRef("pk"), year=last_year)
+    return (
+        Enterprise.objects.filter(Exists(holds_hte))
+        .filter(~Exists(reported))
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__sort_order", "name", "pk")
+    )
+
+
+def milestones_overdue(today: datetime.date) -> QuerySet:
+    return (
+        LedgerMilestone.objects.overdue(today)
+        .select_related("enterprise__jurisdiction")
+        .order_by("due_on", "enterprise__name", "pk")
+    )
+
+
+_BUILDERS = {
+    HTE_EXPIRING: hte_expiring,
+    LG_EXPIRING: lg_expiring,
+    REPORT_MISSING: report_missing,
+    MILESTONES_OVERDUE: milestones_overdue,
+}
+
+
+def watchlist_queryset(
+    code: str, *, user, today: datetime.date, jurisdiction: Jurisdiction | None = None
+) -> QuerySet:
+    """The rows of one list that ``user`` may see, optionally of one jurisdiction only."""
+    qs = _BUILDERS[code](today).for_user(user)
+    if jurisdiction is not None:
+        qs = qs.filter(**{WATCHLISTS[code].jurisdiction_field: jurisdiction})
+    return qs
+
+
+def counts_by_jurisdiction(*, today: datetime.date, user=None) -> dict[int, dict[str, int]]:
+    """``{jurisdiction_id: {list code: rows}}`` with every list present (0 when empty); one query a list.
+
+    Without ``user`` the counts are city-wide (the weekly task); with one they are scoped to it.
+    """
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(WATCHLISTS, 0))
+    for code, watch in WATCHLISTS.items():
+        qs = _BUILDERS[code](today)
+        if user is not None:
+            qs = qs.for_user(user)
+        field = f"{watch.jurisdiction_field}_id"
+        for row in qs.order_by().values(field).annotate(n=Count("pk")):
+            counts[row[field]][code] = row["n"]
+    return dict(counts)
+
+
+@dataclass
+class CountRow:
+    jurisdiction: Jurisdiction | None  # None: the totals row
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def cells(self) -> list[tuple[WatchList, int]]:
+        return [(WATCHLISTS[code], self.counts[code]) for code in WATCHLISTS]
+
+
+def count_table(*, today: datetime.date, user) -> tuple[list[CountRow], CountRow]:
+    """One row per jurisdiction the user sees (in the official order), and the totals row."""
+    counts = counts_by_jurisdiction(today=today, user=user)
+    jurisdictions = Jurisdiction.objects.all()
+    if user.role not in CITY_WIDE_ROLES:
+        jurisdictions = jurisdictions.filter(pk=user.jurisdiction_id)
+    rows = [CountRow(j, counts.get(j.pk, dict.fromkeys(WATCHLISTS, 0))) for j in jurisdictions]
+    totals = CountRow(None, {code: sum(r.counts[code] for r in rows) for code in WATCHLISTS})
+    return rows, totals
+
+
+# --- exports -------------------------------------------------------------------------------------
+
+
+def days_left(day: datetime.date | None, today: datetime.date) -> int | None:
+    return (day - today).days if day else None
+
+
+class WatchListExporter(ListExporter):
+    def __init__(self, code: str, rows: QuerySet, *, today: datetime.date):
+        self.code, self.rows, self.today = code, rows, today
+        watch = WATCHLISTS[code]
+        self.filename = _("预警清单_%(name)s") % {"name": watch.label}
+        self.title = _("%(name)s（截至%(day)s）") % {"name": watch.label, "day": f"{today:%Y-%m-%d}"}
+        self.headers = headers(code)
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        for index, row in enumerate(self.rows.iterator(chunk_size=500), start=1):
+            yield [index, *row_cells(self.code, row, self.today)]
+
+    def column_widths(self) -> list[float]:
+        widths = {"#": 6, _("企业名称"): 36, _("统一社会信用代码"): 22, _("事项"): 30}
+        return [float(widths.get(h, 14)) for h in self.headers]
+
+
+def headers(code: str) -> list[str]:
+    base = ["#", _("县区"), _("企业名称"), _("统一社会信用代码")]
+    if code in (HTE_EXPIRING, LG_EXPIRING):
+        return [
+            *base,
+            _("资质类型"),
+            _("证书/登记编号"),
+            _("认定日期"),
+            _("有效期至"),
+            _("剩余天数"),
+            _("挂钩帮扶责任人"),
+        ]
+    if code == REPORT_MISSING:
+        return [*base, _("高企证书编号"), _("认定日期"), _("有效期至"), _("挂钩帮扶责任人"), _("责任人电话")]
+    return [*base, _("事项"), _("计划完成日期"), _("逾期天数"), _("挂钩帮扶责任人")]
+
+
+def row_cells(code: str, row, today: datetime.date) -> list[CellValue]:
+    """The cells after "#" of one row: the page and the exports share them."""
+    if code == REPORT_MISSING:
+        hte = getattr(row, "current_hte", None)
+        return [
+            row.jurisdiction.name,
+            row.name,
+            row.credit_code,
+            hte.number if hte else "",
+            hte.granted_on if hte else None,
+            hte.expires_on if hte else None,
+            row.helper_name,
+            row.helper_phone,
+        ]
+    ent = row.enterprise
+    base = [ent.jurisdiction.name, ent.name, ent.credit_code]
+    if code in (HTE_EXPIRING, LG_EXPIRING):
+        return [
+            *base,
+            row.get_kind_display(),
+            row.number,
+            row.granted_on,
+            row.expires_on,
+            days_left(row.expires_on, today),
+            ent.helper_name,
+        ]
+    return [*base, row.title, row.due_on, (today - row.due_on).days, ent.helper_name]
+
+
+def with_current_hte(enterprises, today: datetime.date):
+    """Attach each enterprise's latest valid HTE certificate (``current_hte``) in one query."""
+    enterprises = list(enterprises)
+    latest: dict[int, Qualification] = {}
+    for q in (
+        Qualification.objects.valid_on(today)
+        .filter(kind=QualificationKind.HTE, enterprise__in=[e.pk for e in enterprises])
+        .order_by("enterprise_id", "granted_on")
+    ):
+        latest[q.enterprise_id] = q  # the last one granted wins
+    for e in enterprises:
+        e.current_hte = latest.get(e.pk)
+    return enterprises
+
+
+class _ReportMissingRows:
+    """Iterate the report-missing enterprises in chunks, each with its current HTE certificate."""
+
+    def __init__(self, qs: QuerySet, today: datetime.date, chunk: int = 500):
+        self.qs, self.today, self.chunk = qs, today, chunk
+
+    def iterator(self, chunk_size: int = 500):
+        batch = []
+        for e in self.qs.iterator(chunk_size=chunk_size):
+            batch.append(e)
+            if len(batch) >= self.chunk:
+                yield from with_current_hte(batch, self.today)
+                batch = []
+        if batch:
+            yield from with_current_hte(batch, self.today)
+
+
+def exporter_for(code: str, qs: QuerySet, *, today: datetime.date) -> WatchListExporter:
+    rows = _ReportMissingRows(qs, today) if code == REPORT_MISSING else qs
+    return WatchListExporter(code, rows, today=today)
+
+
+# --- the weekly reminder -------------------------------------------------------------------------
+
+
+def watchlists_notify(*, today: datetime.date | None = None) -> int:
+    """Tell each county's officials the sizes of its four lists; one message per county with any.
+
+    A county whose four lists are all empty is told nothing. Returns the number of counties told.
+    """
+    today = today or portal_today()
+    counts = counts_by_jurisdiction(today=today)
+    officials: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(
+        role=Role.COUNTY_OFFICIAL, is_active=True, jurisdiction_id__in=list(counts)
+    ).order_by("pk"):
+        officials[user.jurisdiction_id].append(user)
+    names = dict(Jurisdiction.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    url = reverse("assessment:watchlists")
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for juris_id in sorted(counts, key=lambda pk: names.get(pk, "")):
+            numbers = counts[juris_id]
+            if not any(numbers.values()) or not officials.get(juris_id):
+                continue
+            title = _("%(name)s本周预警：%(summary)s") % {
+                "name": names[juris_id],
+                "summary": "，".join(f"{WATCHLISTS[code].short} {n}" for code, n in numbers.items() if n),
+            }
+            body = "\n".join(
+                [
+                    _("截至%(day)s，%(name)s的预警清单：")
+                    % {"day": f"{today:%Y-%m-%d}", "name": names[juris_id]}
+                ]
+                + [
+                    _("· %(label)s：%(n)d 条") % {"label": WATCHLISTS[code].label, "n": n}
+                    for code, n in numbers.items()
+                ]
+                + [_("请登录平台查看清单并跟进处理。")]
+            )
+            messages.append(Message(users=officials[juris_id], title=title, body=body, url=url))
+    notify_many(messages)
+    return len(messages)

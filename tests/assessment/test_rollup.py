@@ -1,0 +1,273 @@
+"""The rollup: snapshots equal to the live table, idempotent reruns, one active run per year,
+stale runs, progress, retries of the Celery task, the nightly task and the management command."""
+
+import datetime
+import re
+from decimal import Decimal
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from anyang_hte.celery import app as celery_app
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import AuditLog
+from anyang_hte.core.roles import Role
+from assessment import indicators, selectors, services, tasks
+from assessment.indicators import INDICATORS
+from assessment.models import IndicatorSnapshot, IndustrialValueAdded, RollupRun
+from tests.factories import UserFactory, jurisdiction
+
+from .test_indicators import BG, LZ, WF, YEAR, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager():
+    return UserFactory(username="reviewer_rollup", role=Role.TECH_REVIEWER, jurisdiction=None)
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def snapshot_values(year=YEAR) -> dict[tuple[str, str], Decimal]:
+    return {
+        (s.scope, s.indicator): s.value for s in IndicatorSnapshot.objects.filter(year=year).order_by("pk")
+    }
+
+
+def table_numbers(rows) -> list[tuple]:
+    return [(row["scope"], row["values"], row["targets"], row["progress"], row["rank"]) for row in rows]
+
+
+def start(year, by, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.rollup_start(year=year, by=by)
+
+
+def test_rollup_writes_snapshots_equal_to_the_live_table(world, manager, django_capture_on_commit_callbacks):
+    services.target_set(jurisdiction=jurisdiction(WF), year=YEAR, indicator="new_hte", value=2, by=manager)
+    assert selectors.snapshot_table(YEAR) is None
+    live = selectors.indicator_table(YEAR)
+    assert {row["source"] for row in live} == {"live"}
+
+    run = start(YEAR, manager, django_capture_on_commit_callbacks)
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.DONE and run.percent == 100
+    assert run.steps_done == run.steps_total == len(INDICATORS)
+    assert run.requested_by == manager and run.started_at and run.finished_at
+
+    snapshot = selectors.snapshot_table(YEAR)
+    assert snapshot is not None and {row["source"] for row in snapshot} == {"snapshot"}
+    assert table_numbers(snapshot) == table_numbers(live)
+    assert table_numbers(selectors.indicator_table(YEAR)) == table_numbers(live)
+    assert [row["scope"] for row in live][-1] == "city" and len(live) == 12
+
+    wf = next(row for row in snapshot if row["scope"] == WF)
+    assert wf["values"]["new_hte"] == 1 and wf["targets"]["new_hte"] == 2 and wf["progress"]["new_hte"] == 50
+    assert wf["rank"] == {"new_hte": 1, "valid_hte": 1}
+    assert [c["code"] for c in wf["cells"]] == indicators.CODES
+    # a share without a denominator has no snapshot: 17 × 12, less 8 value-added and 9 helper shares
+    assert IndicatorSnapshot.objects.filter(year=YEAR).count() == 17 * 12 - 8 - 9
+    assert AuditLog.objects.filter(action="assessment.rollup.started", user=manager).count() == 1
+
+
+def test_a_rerun_leaves_the_snapshots_unchanged(world, manager, django_capture_on_commit_callbacks):
+    start(YEAR, manager, django_capture_on_commit_callbacks)
+    before = snapshot_values()
+    computed_before = max(IndicatorSnapshot.objects.values_list("computed_at", flat=True))
+    ids_before = set(IndicatorSnapshot.objects.values_list("pk", flat=True))
+
+    again = start(YEAR, manager, django_capture_on_commit_callbacks)
+    again.refresh_from_db()
+    assert again.status == RollupRun.Status.DONE
+    assert snapshot_values() == before
+    assert set(IndicatorSnapshot.objects.values_list("pk", flat=True)) == ids_before  # updated in place
+    assert min(IndicatorSnapshot.objects.values_list("computed_at", flat=True)) > computed_before
+
+    result = services.rollup_year_sync(year=YEAR)  # the command's path writes the same numbers
+    assert result["snapshots"] == len(before) and snapshot_values() == before
+
+
+def test_a_second_start_while_one_is_active_returns_the_active_run(
+    manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = services.rollup_start(year=YEAR, by=manager)
+        second = services.rollup_start(year=YEAR, by=manager)
+    assert len(callbacks) == 1  # one task queued
+    assert first.is_new and not second.is_new and second.pk == first.pk
+    assert "正在汇总" in second.message
+    assert RollupRun.objects.filter(year=YEAR).count() == 1
+    other_year = services.rollup_start(year=YEAR - 1, by=manager)
+    assert other_year.is_new
+    # the database refuses a second active run of the same year, whatever the code does
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RollupRun.objects.create(year=YEAR, status=RollupRun.Status.RUNNING)
+
+
+def test_a_stale_run_is_replaced(manager, django_capture_on_commit_callbacks):
+    old = RollupRun.objects.create(
+        year=YEAR, status=RollupRun.Status.RUNNING, started_at=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.rollup_start(year=YEAR, by=manager)
+    old.refresh_from_db()
+    assert run.is_new and run.pk != old.pk and run.status == RollupRun.Status.PENDING
+    assert old.status == RollupRun.Status.FAILED and old.error.startswith("stale")
+    # the old run's late task cannot take the year back while the new run is active
+    assert services.rollup_run(run_id=old.pk).status == RollupRun.Status.FAILED
+    assert services.rollup_run(run_id=run.pk).status == RollupRun.Status.DONE
+    # a pending run that no worker picked up in 30 minutes is stale too
+    RollupRun.objects.filter(pk=run.pk).update(
+        status=RollupRun.Status.PENDING, created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        newest = services.rollup_start(year=YEAR, by=manager)
+    assert newest.is_new and RollupRun.objects.get(pk=run.pk).status == RollupRun.Status.FAILED
+
+
+def test_only_assessment_managers_start_a_rollup(county_official):
+    with pytest.raises(DomainError):
+        services.rollup_start(year=YEAR, by=county_official)
+    with pytest.raises(DomainError):
+        services.rollup_start(year=1999, by=None)
+    assert not RollupRun.objects.exists()
+
+
+def test_progress_is_saved_after_each_indicator(world):
+    run = RollupRun.objects.create(year=YEAR)
+    seen = []
+    real = services.rollup_indicator
+
+    def recording(indicator, **kwargs):
+        current = RollupRun.objects.get(pk=run.pk)
+        seen.append((current.status, current.steps_done, current.steps_total))
+        return real(indicator, **kwargs)
+
+    with mock.patch.object(services, "rollup_indicator", side_effect=recording):
+        services.rollup_run(run_id=run.pk)
+    n = len(INDICATORS)
+    assert seen == [(RollupRun.Status.RUNNING, i, n) for i in range(n)]
+    run.refresh_from_db()
+    assert (run.status, run.steps_done, run.percent) == (RollupRun.Status.DONE, n, 100)
+
+
+def test_a_failure_marks_the_run_failed_and_a_retry_finishes_it(world):
+    run = RollupRun.objects.create(year=YEAR)
+    real = services.rollup_indicator
+    calls = []
+
+    def failing_third(indicator, **kwargs):
+        calls.append(indicator.code)
+        if len(calls) == 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(indicator, **kwargs)
+
+    with mock.patch.object(services, "rollup_indicator", side_effect=failing_third):
+        with pytest.raises(OperationalError):
+            services.rollup_run(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.FAILED and run.steps_done == 2
+    assert "server closed" in run.error and run.finished_at is not None
+
+    services.rollup_run(run_id=run.pk)  # what the retried task does
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.DONE and run.error == "" and run.steps_done == len(INDICATORS)
+    assert snapshot_values() == {
+        (scope, code): value
+        for code, by_scope in indicators.evaluate_all(YEAR).items()
+        for scope, value in by_scope.items()
+        if value is not None
+    }
+
+
+def test_a_run_superseded_midway_stops(world):
+    run = RollupRun.objects.create(year=YEAR)
+    real = services.rollup_indicator
+
+    def superseded_after_two(indicator, **kwargs):
+        result = real(indicator, **kwargs)
+        if indicator.code == INDICATORS[1].code:
+            RollupRun.objects.filter(pk=run.pk).update(status=RollupRun.Status.FAILED, error="stale")
+        return result
+
+    with mock.patch.object(services, "rollup_indicator", side_effect=superseded_after_two):
+        services.rollup_run(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.steps_done) == (RollupRun.Status.FAILED, 1)
+
+
+def test_the_task_retries_on_a_lost_database_connection(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)  # let apply() run the retries
+    run = RollupRun.objects.create(year=YEAR)
+    calls = []
+    real = services.rollup_run
+
+    def flaky(*, run_id):
+        calls.append(run_id)
+        if len(calls) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(run_id=run_id)
+
+    with mock.patch.object(tasks.services, "rollup_run", side_effect=flaky):
+        result = tasks.rollup_indicators_task.apply(args=[run.pk])
+    assert calls == [run.pk] * 3
+    assert result.successful() and result.result == RollupRun.Status.DONE
+
+    calls.clear()
+    with mock.patch.object(tasks.services, "rollup_run", side_effect=ValueError("a bug")):
+        result = tasks.rollup_indicators_task.apply(args=[run.pk])
+    assert result.failed()  # not a database error: no retry
+
+    always = mock.Mock(side_effect=OperationalError("down"))
+    with mock.patch.object(tasks.services, "rollup_run", always):
+        result = tasks.rollup_indicators_task.apply(args=[run.pk])
+    assert result.failed() and always.call_count == 1 + 5  # max_retries=5
+    opts = tasks.rollup_indicators_task
+    assert opts.acks_late and opts.max_retries == 5 and OperationalError in opts.autoretry_for
+
+
+def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        runs = services.rollup_nightly(today=datetime.date(2026, 1, 5))
+        assert [r.year for r in runs] == [2025, 2026]
+        assert [r.year for r in services.rollup_nightly(today=datetime.date(2026, 6, 5))] == [2026]
+    assert RollupRun.objects.count() == 2
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["rollup-indicators-nightly"]
+    assert entry["task"] == "assessment.tasks.rollup_current_year"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {0})
+
+
+def test_a_share_whose_denominator_is_gone_loses_its_snapshot(world):
+    services.rollup_year_sync(year=YEAR)
+    assert snapshot_values()[(BG, "hte_value_added_share")] == Decimal("12.5")
+    IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction(BG), year=YEAR).delete()
+    services.rollup_year_sync(year=YEAR)
+    values = snapshot_values()
+    assert (BG, "hte_value_added_share") not in values
+    assert values[("city", "hte_value_added_share")] == Decimal("7.5")  # 3,000,000 / 40,000,000
+    assert values[(LZ, "hte_value_added_share")] == 0
+
+
+def test_the_command_prints_the_table(world):
+    out = StringIO()
+    call_command("rollup_indicators", "--year", str(YEAR), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("2024")
+    assert lines[1].split()[:2] == ["县区", "新认定高企"]
+    assert len(lines) == 2 + 12 + 1
+    # new, valid, tech SMEs, Little Giants, Leading, candidates, overdue milestones, paid (万元)
+    assert lines[2].split() == ["文峰区", "1", "2", "1", "1", "1", "1", "3", "30.00"]
+    assert lines[3].split() == ["北关区", "1", "2", "0", "0", "1", "1", "0", "50.00"]
+    assert lines[-2].split() == ["全市", "2", "4", "1", "1", "2", "2", "3", "80.00"]
+    assert re.fullmatch(r"rolled up 187 snapshots in \d+\.\d\ds", lines[-1])
+    assert len(snapshot_values()) == 187
