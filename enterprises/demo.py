@@ -621,6 +621,9 @@ def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None)
     from incentives.demo import seed_demo_rewards
 
     seed_demo_rewards(accounts)
+    from assessment.demo import seed_demo_assessment
+
+    seed_demo_assessment(accounts)
 
     return SeedResult(
         accounts=accounts, counts=_counts(demo_codes, new), created=len(new), skipped=len(existing)
