@@ -99,9 +99,10 @@ def _period(year: int) -> tuple[datetime.date, datetime.date]:
 # --- the conditions the indicators share -------------------------------------------------------
 
 
-def _holds_valid(kind: str, day: datetime.date) -> Exists:
-    """The enterprise holds a ``kind`` qualification valid on ``day`` (QualificationQuerySet.valid_on)."""
-    return Exists(Qualification.objects.valid_on(day).filter(enterprise=OuterRef("pk"), kind=kind))
+def _holds_valid(kind: str, day: datetime.date, *, enterprise: str = "pk") -> Exists:
+    """The enterprise (``enterprise``: the outer query's path to it) holds a ``kind`` qualification
+    valid on ``day`` (QualificationQuerySet.valid_on)."""
+    return Exists(Qualification.objects.valid_on(day).filter(enterprise=OuterRef(enterprise), kind=kind))
 
 
 def _granted_in(kind: str, year: int) -> Exists:
@@ -196,11 +197,6 @@ def _enterprises(condition: Callable[[int], Q | Exists]) -> Callable[[int], Quer
     return lambda year: Enterprise.objects.filter(condition(year))
 
 
-# enterprise conditions per indicator
-def _new_hte(year):
-    return _first_hte_in(year)
-
-
 def _valid(kind):
     return lambda year: _holds_valid(kind, period_end(year))
 
@@ -270,11 +266,7 @@ def _ledger(year: int) -> QuerySet:
 
 def _value_added_figures(year: int) -> QuerySet:
     """The year's figures of enterprises holding a valid HTE at the period's end."""
-    holds = Exists(
-        Qualification.objects.valid_on(period_end(year)).filter(
-            enterprise=OuterRef("enterprise"), kind=QualificationKind.HTE
-        )
-    )
+    holds = _holds_valid(QualificationKind.HTE, period_end(year), enterprise="enterprise")
     return AnnualFigures.objects.filter(holds, year=year, industrial_value_added__isnull=False)
 
 
@@ -315,7 +307,7 @@ HOUSEHOLDS, ITEMS, TIMES, YUAN, PCT = _("家"), _("个"), _("场"), _("元"), _(
 INDICATORS: list[Indicator] = [
     _indicator(
         "new_hte", _("新认定高新技术企业"), _("新认定高企"), HOUSEHOLDS, COUNT,
-        drill=_enterprises(_new_hte), field=ENT,
+        drill=_enterprises(_first_hte_in), field=ENT,
         description=_("当年首次认定的高新技术企业（重新认定不计入，已撤销的不计入）。"),
     ),
     _indicator(

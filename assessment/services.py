@@ -98,21 +98,18 @@ def rollup_year_sync(*, year: int) -> dict:
 
 
 def _expire_stale(year: int) -> int:
-    """Mark FAILED an active run of ``year`` that has not moved for STALE_AFTER (a dead worker)."""
+    """Mark FAILED a run of ``year`` still pending or running STALE_AFTER after it was queued or
+    started (its worker died, or none took it): a new rollup may then replace it."""
     now = timezone.now()
     cutoff = now - STALE_AFTER
     stale = Q(status=RollupRun.Status.RUNNING, started_at__lt=cutoff) | Q(
         status=RollupRun.Status.PENDING, created_at__lt=cutoff
     )
-    return (
-        RollupRun.objects.filter(stale, year=year)
-        .filter(status__in=ACTIVE)
-        .update(
-            status=RollupRun.Status.FAILED,
-            finished_at=now,
-            error=_("stale：超过 %(minutes)s 分钟未完成，已由新的汇总取代。")
-            % {"minutes": int(STALE_AFTER.total_seconds() // 60)},
-        )
+    minutes = int(STALE_AFTER.total_seconds() // 60)
+    return RollupRun.objects.filter(stale, year=year).update(
+        status=RollupRun.Status.FAILED,
+        finished_at=now,
+        error=_("stale：超过 %(minutes)s 分钟未完成，已由新的汇总取代。") % {"minutes": minutes},
     )
 
 

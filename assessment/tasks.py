@@ -6,13 +6,15 @@ from . import services
 
 @shared_task(
     acks_late=True,
+    reject_on_worker_lost=True,  # a killed worker's message goes back to the queue: the rerun is harmless
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     retry_backoff_max=120,
     max_retries=5,
 )
 def rollup_indicators_task(run_id: int) -> str:
-    """Roll up one queued RollupRun; a lost database connection is retried (the upsert is idempotent)."""
+    """Roll up one queued RollupRun. Acknowledged after it ran, retried on a lost database connection;
+    safe to run again (the snapshots are upserted)."""
     return services.rollup_run(run_id=run_id).status
 
 

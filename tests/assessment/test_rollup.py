@@ -231,7 +231,8 @@ def test_the_task_retries_on_a_lost_database_connection(monkeypatch):
         result = tasks.rollup_indicators_task.apply(args=[run.pk])
     assert result.failed() and always.call_count == 1 + 5  # max_retries=5
     opts = tasks.rollup_indicators_task
-    assert opts.acks_late and opts.max_retries == 5 and OperationalError in opts.autoretry_for
+    assert opts.acks_late and opts.reject_on_worker_lost and opts.max_retries == 5
+    assert OperationalError in opts.autoretry_for
 
 
 def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_capture_on_commit_callbacks):
@@ -271,3 +272,71 @@ def test_the_command_prints_the_table(world):
     assert lines[-2].split() == ["全市", "2", "4", "1", "1", "2", "2", "3", "80.00"]
     assert re.fullmatch(r"rolled up 187 snapshots in \d+\.\d\ds", lines[-1])
     assert len(snapshot_values()) == 187
+
+
+# --- the selectors the pages read ---------------------------------------------------------------
+
+
+def test_table_rows_ranks_targets_and_scopes(world, manager):
+    for code, value in ((WF, 4), (BG, 1)):
+        services.target_set(
+            jurisdiction=jurisdiction(code), year=YEAR, indicator="new_hte", value=value, by=manager
+        )
+    rows = selectors.indicator_table(YEAR)
+    by_scope = {row["scope"]: row for row in rows}
+    assert [r["scope"] for r in rows][:3] == [WF, BG, "410505"] and rows[-1]["is_city"]
+    assert by_scope[WF]["rank"] == {"new_hte": 1, "valid_hte": 1}
+    assert by_scope[BG]["rank"] == {"new_hte": 1, "valid_hte": 1}  # ties share the rank
+    assert by_scope[LZ]["rank"] == {"new_hte": 3, "valid_hte": 3}
+    assert by_scope["city"]["rank"] == {"new_hte": None, "valid_hte": None}
+    assert by_scope[WF]["progress"]["new_hte"] == Decimal("25.0")
+    assert by_scope[BG]["progress"]["new_hte"] == Decimal("100.0")
+    assert by_scope["city"]["targets"]["new_hte"] == 5 and by_scope["city"]["progress"]["new_hte"] == Decimal(
+        "40.0"
+    )
+    assert by_scope[LZ]["targets"]["new_hte"] is None and by_scope[LZ]["progress"]["new_hte"] is None
+    assert by_scope["city"]["name"] == "全市" and by_scope[WF]["name"] == "文峰区"
+    only = selectors.indicator_table(YEAR, scopes=[BG, "city"])
+    assert [r["scope"] for r in only] == [BG, "city"] and only[0]["rank"]["new_hte"] == 1
+
+
+def test_trend_and_funnel(world):
+    points = selectors.trend("new_hte", [2021, 2022, 2023, 2024])
+    assert [(p["year"], p["value"]) for p in points] == [(2021, 1), (2022, 0), (2023, 0), (2024, 2)]
+    assert points[0]["values"][WF] == 1 and {p["source"] for p in points} == {"live"}
+    services.rollup_year_sync(year=2024)
+    assert [p["source"] for p in selectors.trend("new_hte", [2023, 2024])] == ["live", "snapshot"]
+    funnel = selectors.funnel(YEAR)
+    assert [(f["code"], f["value"]) for f in funnel] == [
+        ("tech_sme", 1),
+        ("hte_candidates", 2),
+        ("valid_hte", 4),
+        ("little_giant", 1),
+        ("leading", 2),
+    ]
+    assert str(funnel[0]["label"]) == "科技型中小企业"
+
+
+def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
+    this_year = timezone.localdate().year
+    services.rollup_year_sync(year=this_year)
+    assert selectors.indicator_table(this_year)[0]["source"] == "snapshot"
+    IndicatorSnapshot.objects.filter(year=this_year).update(
+        computed_at=timezone.now() - datetime.timedelta(hours=27)
+    )
+    assert selectors.snapshot_table(this_year) is None
+    assert selectors.indicator_table(this_year)[0]["source"] == "live"
+
+    # a closed year's snapshots taken after its end stay the record; taken during the year they age
+    services.rollup_year_sync(year=YEAR)
+    IndicatorSnapshot.objects.filter(year=YEAR).update(
+        computed_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    assert selectors.indicator_table(YEAR)[0]["source"] == "snapshot"
+    during = datetime.datetime(YEAR, 11, 1, 12, tzinfo=datetime.UTC)
+    IndicatorSnapshot.objects.filter(year=YEAR).update(computed_at=during)
+    assert selectors.indicator_table(YEAR)[0]["source"] == "live"
+    # an incomplete set (a rollup stopped half-way the first time) is not used either
+    IndicatorSnapshot.objects.filter(year=YEAR).update(computed_at=timezone.now())
+    IndicatorSnapshot.objects.filter(year=YEAR, indicator="carriers").delete()
+    assert selectors.snapshot_table(YEAR) is None
