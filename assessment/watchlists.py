@@ -102,29 +102,8 @@ WATCHLISTS: dict[str, WatchList] = {
 # --- the four lists (unscoped) -------------------------------------------------------------------
 
 
-def hte_expiring(today: datetime.date) -> QuerySet:
-    end = _add_months(today, HORIZON_MONTHS)
-    later = Qualification.objects.filter(
-        enterprise=OuterRef("enterprise"),
-        kind=QualificationKind.HTE,
-        revoked_on__isnull=True,
-        granted_on__gt=OuterRef("granted_on"),
-    )
-    return (
-        Qualification.objects.filter(
-            kind=QualificationKind.HTE,
-            revoked_on__isnull=True,
-            granted_on__lte=today,
-            expires_on__gte=today,
-            expires_on__lte=end,
-        )
-        .filter(~Exists(later))
-        .select_related("enterprise__jurisdiction")
-        .order_by("expires_on", "enterprise__name", "pk")
-    )
-
-
-def lg_expiring(today: datetime.date) -> QuerySet:
+def _expiring(today: datetime.date, kinds) -> QuerySet:
+    """Titles of ``kinds`` expiring within the horizon whose holder has no later title of that kind."""
     end = _add_months(today, HORIZON_MONTHS)
     later = Qualification.objects.filter(
         enterprise=OuterRef("enterprise"),
@@ -134,7 +113,7 @@ def lg_expiring(today: datetime.date) -> QuerySet:
     )
     return (
         Qualification.objects.filter(
-            kind__in=LG_KINDS,
+            kind__in=kinds,
             revoked_on__isnull=True,
             granted_on__lte=today,
             expires_on__gte=today,
@@ -144,6 +123,14 @@ def lg_expiring(today: datetime.date) -> QuerySet:
         .select_related("enterprise__jurisdiction")
         .order_by("expires_on", "enterprise__name", "pk")
     )
+
+
+def hte_expiring(today: datetime.date) -> QuerySet:
+    return _expiring(today, [QualificationKind.HTE])
+
+
+def lg_expiring(today: datetime.date) -> QuerySet:
+    return _expiring(today, LG_KINDS)
 
 
 def report_missing(today: datetime.date) -> QuerySet:
