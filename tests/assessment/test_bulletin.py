@@ -14,7 +14,7 @@ from assessment.bulletin import bulletin_data, write_xlsx
 from assessment.models import Target
 from tests.factories import EnterpriseFactory, MilestoneFactory, QualificationFactory, jurisdiction
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessment.test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 YEAR = timezone.localdate().year
 JAN_1 = datetime.date(YEAR, 1, 1)

@@ -21,7 +21,7 @@ from tests.factories import (
     jurisdiction,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessment.test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 YEAR = timezone.localdate().year
 JAN_1 = datetime.date(YEAR, 1, 1)

@@ -14,7 +14,7 @@ from assessment import plan
 from assessment.models import PlanTask, PlanTaskUnit, TaskProgressReport
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessment.register_test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 UNIT_COUNTS = {1: 4, 2: 4, 3: 4, 4: 3, 5: 2, 6: 4, 7: 2, 8: 2, 9: 3, 10: 1, 11: 2, 12: 2, 13: 2}
 YEAR, QUARTER = plan.current_quarter()

@@ -23,7 +23,7 @@ from assessment.register_forms import resolve_enterprise_lines
 from enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessment.register_test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 WF, LZ, AY = "410502", "410581", "410522"  # 文峰区, 林州市, 安阳县
 TODAY = timezone.localdate()

@@ -21,7 +21,7 @@ from tests.factories import (
     jurisdiction,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.assessment.test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 TODAY = datetime.date(2026, 3, 15)
 D = datetime.timedelta

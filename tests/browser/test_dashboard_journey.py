@@ -21,7 +21,6 @@ from .conftest import login
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.assessment.test_urls"),
 ]
 
 # The screenshot kept in the repository's docs is refreshed on demand (UPDATE_SCREENSHOTS=1 make test),
