@@ -340,23 +340,12 @@ def _pay_locked_lines(
 
 def _after_payments(batch: PayoutBatch, lines: list[FundingLine], by) -> None:
     """Rewards whose lines are now all paid become PAID; a batch with nothing left to pay too."""
-    from incentives.services import reward_mark_paid_if_complete
+    from incentives.services import rewards_mark_paid_if_complete
 
-    # Only rewards with no line left to pay are handed over (one query per 900 rewards finds them), so
-    # paying the city's half of ten thousand HTE rewards does not look at each reward in turn.
+    # Rewards whose lines are now all paid become PAID in bulk, a chunk of rewards at a time.
     reward_ids = sorted({line.reward_id for line in lines})
     for start in range(0, len(reward_ids), CHUNK):
-        chunk = reward_ids[start : start + CHUNK]
-        waiting = FundingLine.objects.filter(reward_id__in=chunk).exclude(
-            status__in=[Line.PAID, Line.CANCELLED]
-        )
-        complete = (
-            Reward.objects.filter(pk__in=chunk, status=Reward.Status.APPROVED)
-            .exclude(pk__in=Subquery(waiting.values("reward_id")))
-            .order_by("pk")
-        )
-        for reward in complete:
-            reward_mark_paid_if_complete(reward=reward, by=by)
+        rewards_mark_paid_if_complete(reward_ids=reward_ids[start : start + CHUNK], by=by)
     if batch.status == Batch.LOCKED and not batch.lines.filter(status=Line.BATCHED).exists():
         batch.status = Batch.PAID
         batch.save(update_fields=["status"])

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.audit import audit_log
+from anyang_hte.core.audit import audit_log, audit_log_many
 from anyang_hte.core.errors import DomainError
 
 from . import documents, permissions
@@ -240,20 +240,59 @@ def reward_approve(*, reward: Reward, by, comment: str = "") -> Reward:
 def reward_mark_paid_if_complete(*, reward: Reward, by=None) -> Reward:
     """APPROVED → PAID once every line that is not cancelled has been paid (the payout service calls
     this after recording payments). Does nothing otherwise."""
-    reward, lines = _lock(reward)
-    live = [line for line in lines if line.status != L.CANCELLED]
-    if reward.status != S.APPROVED or not live or any(line.status != L.PAID for line in live):
-        return reward
-    ensure_transition(reward, to=S.PAID)
-    before = _move(reward, S.PAID, by=by, comment=_("各资金明细均已拨付。"))
-    reward.save(update_fields=["status", "updated_at"])
-    audit_log(
-        reward,
+    rewards_mark_paid_if_complete(reward_ids=[reward.pk], by=by)
+    return Reward.objects.get(pk=reward.pk)
+
+
+@transaction.atomic
+def rewards_mark_paid_if_complete(*, reward_ids, by=None) -> int:
+    """The same for many rewards at once (a whole batch paid): a few queries, not a few per reward.
+
+    Returns how many rewards became PAID.
+    """
+    rewards = list(Reward.objects.select_for_update().filter(pk__in=list(reward_ids)).order_by("pk"))
+    ids = [reward.pk for reward in rewards]
+    live: dict[int, list] = {}
+    for reward_id, line_id, status in (
+        FundingLine.objects.filter(reward_id__in=ids)
+        .exclude(status=L.CANCELLED)
+        .values_list("reward_id", "pk", "status")
+    ):
+        live.setdefault(reward_id, []).append((line_id, status))
+    complete = [
+        reward
+        for reward in rewards
+        if reward.status == S.APPROVED
+        and live.get(reward.pk)
+        and all(st == L.PAID for _pk, st in live[reward.pk])
+    ]
+    if not complete:
+        return 0
+    for reward in complete:
+        ensure_transition(reward, to=S.PAID)
+    Reward.objects.filter(pk__in=[r.pk for r in complete]).update(status=S.PAID, updated_at=timezone.now())
+    comment = _("各资金明细均已拨付。")
+    RewardDecision.objects.bulk_create(
+        [
+            RewardDecision(
+                reward=reward,
+                from_status=S.APPROVED,
+                to_status=S.PAID,
+                by=by if getattr(by, "pk", None) else None,
+                role=getattr(by, "role", "") or "",
+                comment=comment,
+            )
+            for reward in complete
+        ],
+        batch_size=500,
+    )
+    audit_log_many(
+        complete,
         "incentives.reward.paid",
         by=by,
-        data={"from": before, "lines": [line.pk for line in live]},
+        data_for=lambda reward: {"from": S.APPROVED, "lines": [pk for pk, _st in live[reward.pk]]},
     )
-    return reward
+    return len(complete)
 
 
 def _cancel_unpaid_lines(lines: list[FundingLine], *, by, reason: str) -> list[dict]:
