@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import FORMATS, export_response
-from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.pages import add_refusal_to_form, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
 
@@ -44,22 +43,6 @@ from .register_tables import CarrierExporter, CarrierTable, CounselorTable, Trai
 FORM_TEMPLATE = "assessment/registers/form.html"
 
 
-def _apply_errors(form, exc) -> None:
-    """Attach a service's refusal to the form field it concerns, keeping what the user typed."""
-    if isinstance(exc, DomainError):
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _paginate(request, table):
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
-    return table
-
-
 def _querystring(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -75,7 +58,7 @@ def _form_page(request, form, *, save, done, success_url, title: str, crumbs, ca
         try:
             result = save(form)
         except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, done(result) if callable(done) else done)
             return redirect(success_url(result))
@@ -125,7 +108,7 @@ def carrier_list(request):
         "assessment/registers/carrier_list.html",
         {
             "filter": flt,
-            "table": _paginate(request, CarrierTable(flt.qs, can_edit=can_edit)),
+            "table": paginate_table(request, CarrierTable(flt.qs, can_edit=can_edit)),
             "totals": registers.carrier_totals(flt.qs, on=today),
             # The goal is the city's: its count is shown to those who see the whole city.
             "city_in_force": registers.carriers_in_force(today).count() if city_wide else None,
@@ -238,7 +221,7 @@ def training_list(request):
         "assessment/registers/training_list.html",
         {
             "filter": flt,
-            "table": _paginate(request, TrainingTable(flt.qs, can_edit=can_edit)),
+            "table": paginate_table(request, TrainingTable(flt.qs, can_edit=can_edit)),
             "coverage": registers.training_coverage(request.user, year=year),
             "year": year,
             "can_edit": can_edit,
@@ -325,7 +308,7 @@ def counselor_list(request):
         "assessment/registers/counselor_list.html",
         {
             "filter": flt,
-            "table": _paginate(request, CounselorTable(flt.qs, can_edit=can_edit)),
+            "table": paginate_table(request, CounselorTable(flt.qs, can_edit=can_edit)),
             "can_edit": can_edit,
         },
     )

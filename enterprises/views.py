@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
-from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.pages import add_refusal_to_form, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 
@@ -42,18 +41,6 @@ from .tables import EnterpriseTable
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def _apply_errors(form, exc) -> None:
-    """Attach a service's refusal to the form field it concerns, keeping what the user typed."""
-    if isinstance(exc, DomainError):
-        field = exc.field if exc.field in form.fields else None
-        form.add_error(field, exc.message)
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _filtered(request):
     today = timezone.localdate()
     qs = selectors.enterprise_list_queryset(request.user, today=today)
@@ -69,9 +56,7 @@ def enterprise_list(request):
     except ValueError:
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
-    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(
-        table
-    )
+    paginate_table(request, table, per_page=per_page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -132,7 +117,7 @@ def enterprise_create(request):
                     _("该统一社会信用代码已由其他县区登记，请联系市科技局核实企业归属。"),
                 )
         except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("已登记企业“%(name)s”。") % {"name": enterprise.name})
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -174,7 +159,7 @@ def enterprise_edit(request, pk: int):
         try:
             services.enterprise_update(enterprise=enterprise, by=request.user, **form.service_fields())
         except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
@@ -199,7 +184,7 @@ def figures_edit(request, pk: int, year: int | None = None):
                     **form.figure_values(),
                 )
         except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("年度数据已保存，达标情况已重新计算。"))
             return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#figures")
@@ -219,7 +204,7 @@ def _form_page(request, form, *, enterprise, save, done: str, anchor: str, title
         try:
             save(form.cleaned_data)
         except (DomainError, ValidationError) as exc:
-            _apply_errors(form, exc)
+            add_refusal_to_form(form, exc)
         else:
             messages.success(request, done)
             return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + anchor)

@@ -8,11 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
-from anyang_hte.core.pagination import CappedPaginator
+from anyang_hte.core.pages import paginate_table, refusal_message
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, Role, has_right
 from enterprises.identifiers import normalise_credit_code
@@ -43,16 +42,6 @@ from .models import (
 )
 from .tables import BatchTable, LineTable, RewardTable
 
-
-def _refusal(request, exc) -> None:
-    messages.error(request, exc.message if isinstance(exc, DomainError) else "；".join(exc.messages))
-
-
-def _paginate(request, table):
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": CappedPaginator}).configure(table)
-    return table
-
-
 # --- rewards -----------------------------------------------------------------------------------
 
 
@@ -66,7 +55,7 @@ def reward_list(request):
     return render(
         request,
         "incentives/reward_list.html",
-        {"filter": flt, "table": _paginate(request, RewardTable(flt.qs)), "totals": totals},
+        {"filter": flt, "table": paginate_table(request, RewardTable(flt.qs)), "totals": totals},
     )
 
 
@@ -121,7 +110,7 @@ def document_upload(request, pk: int):
                 by=request.user,
             )
         except (DomainError, ValidationError) as exc:
-            _refusal(request, exc)
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(request, _("材料已上传。"))
     else:
@@ -138,7 +127,7 @@ def document_remove(request, pk: int, document_pk: int):
     try:
         services.reward_document_remove(document=document, by=request.user)
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("材料已删除。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
@@ -161,7 +150,7 @@ def reward_submit(request, pk: int):
     try:
         services.reward_submit(reward=reward, by=request.user, comment=form.cleaned_data.get("comment", ""))
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("已提交市科技局审核。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
@@ -188,7 +177,7 @@ def reward_review(request, pk: int):
             services.reward_reject(reward=reward, by=request.user, reason=comment)
             messages.success(request, _("已决定不予奖励。"))
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
     return redirect("incentives:reward_detail", pk=reward.pk)
 
 
@@ -211,7 +200,7 @@ def line_list(request):
         "incentives/line_list.html",
         {
             "filter": flt,
-            "table": _paginate(request, LineTable(flt.qs)),
+            "table": paginate_table(request, LineTable(flt.qs)),
             "totals": totals,
             "drafts": drafts,
             "batch_form": BatchForm(),
@@ -232,7 +221,7 @@ def batch_list(request):
     qs = PayoutBatch.objects.for_user(request.user).annotate(
         line_count=Count("lines"), total=Sum("lines__amount")
     )
-    table = _paginate(request, BatchTable(qs.select_related("jurisdiction")))
+    table = paginate_table(request, BatchTable(qs.select_related("jurisdiction")))
     return render(request, "incentives/batch_list.html", {"table": table, "batch_form": BatchForm()})
 
 
@@ -250,7 +239,7 @@ def batch_create(request):
         )
         added = payouts.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
         return redirect("incentives:line_list")
     messages.success(request, _("已创建批次，编入 %(n)d 笔资金。") % {"n": added})
     return redirect("incentives:batch_detail", pk=batch.pk)
@@ -319,7 +308,7 @@ def batch_action(request, pk: int, action: str):
         else:
             raise Http404
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
     return redirect("incentives:batch_detail", pk=batch.pk)
 
 
@@ -377,7 +366,7 @@ def official_list_upload(request):
                 by=request.user,
             )
         except (DomainError, ValidationError) as exc:
-            _refusal(request, exc)
+            messages.error(request, refusal_message(exc))
         else:
             messages.success(
                 request,
@@ -439,7 +428,7 @@ def official_list_row_action(request, pk: int, row_pk: int, action: str):
         else:
             raise Http404
     except (DomainError, ValidationError) as exc:
-        _refusal(request, exc)
+        messages.error(request, refusal_message(exc))
     else:
         messages.success(request, _("已处理第 %(r)d 行。") % {"r": row.row_number})
     return redirect("incentives:official_list_detail", pk=pk)
