@@ -1,6 +1,24 @@
+"""Business events: one ``audit_log`` call inside the service's transaction (after pretix's log_action).
+
+The row names the acting person; when the portal itself acted (a command or a scheduled task, a
+:class:`~anyang_hte.core.roles.SystemActor`) the person is empty and ``data["system"]`` says which.
+"""
+
 from django.contrib.contenttypes.models import ContentType
 
 from .models import AuditLog
+from .roles import is_system
+
+
+def _user(by):
+    return by if by is not None and getattr(by, "pk", None) else None
+
+
+def _data(by, data: dict | None) -> dict:
+    data = dict(data or {})
+    if is_system(by):
+        data.setdefault("system", by.name)
+    return data
 
 
 def audit_log(obj, action: str, *, by, data: dict | None = None) -> AuditLog:
@@ -9,8 +27,8 @@ def audit_log(obj, action: str, *, by, data: dict | None = None) -> AuditLog:
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         action=action,
-        user=by if by is not None and getattr(by, "pk", None) else None,
-        data=data or {},
+        user=_user(by),
+        data=_data(by, data),
     )
 
 
@@ -20,11 +38,15 @@ def audit_log_many(objs, action: str, *, by, data_for) -> list[AuditLog]:
     if not objs:
         return []
     content_type = ContentType.objects.get_for_model(objs[0])
-    user = by if by is not None and getattr(by, "pk", None) else None
+    user = _user(by)
     return AuditLog.objects.bulk_create(
         [
             AuditLog(
-                content_type=content_type, object_id=str(obj.pk), action=action, user=user, data=data_for(obj)
+                content_type=content_type,
+                object_id=str(obj.pk),
+                action=action,
+                user=user,
+                data=_data(by, data_for(obj)),
             )
             for obj in objs
         ],

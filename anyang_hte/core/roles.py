@@ -2,7 +2,15 @@
 
 Every permission check in the project asks :func:`has_right`; every row-level scope asks
 :func:`anyang_hte.core.scope.scope_queryset`. A role or right that is not listed here grants nothing.
+
+Besides people there is one more actor: :class:`SystemActor`, the portal itself when a management
+command runs on the server or a scheduled task runs at night. It is never a ``User`` row (no log-in can
+become it), it must be named where it acts (``by=SystemActor("command import_ledger")``), and it holds
+only :data:`SYSTEM_RIGHTS`: it keeps the ledger and the indicators, but never submits, approves or pays
+money, which always needs a person.
 """
+
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -97,10 +105,65 @@ JURISDICTION_BOUND_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE}
 # Roles that see every jurisdiction.
 CITY_WIDE_ROLES = frozenset({Role.TECH_REVIEWER, Role.CITY_FINANCE, Role.ADMIN})
 
+# What the portal itself may do from a command or a scheduled task: keep the ledger (imports, stages,
+# readiness), record certifications from official lists and the rewards they give, roll up indicators.
+SYSTEM_RIGHTS = frozenset(
+    {
+        Right.LEDGER_VIEW,
+        Right.LEDGER_EDIT,
+        Right.LEDGER_IMPORT,
+        Right.LEDGER_EXPORT,
+        Right.QUALIFICATION_EDIT,
+        Right.REWARD_VIEW,
+        Right.OFFICIAL_LIST_IMPORT,
+        Right.ASSESSMENT_VIEW,
+        Right.ASSESSMENT_MANAGE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The portal acting on its own: ``name`` says which command or task (it goes into the audit log).
+
+    It looks enough like a user for the guards (authenticated, active, city-wide, no jurisdiction) and
+    has no primary key, so audit rows and ``created_by`` columns record no person.
+    """
+
+    name: str
+    pk = None
+    id = None
+    role = "system"
+    jurisdiction = None
+    jurisdiction_id = None
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_jurisdiction_bound = False
+
+    def __str__(self) -> str:
+        return f"system ({self.name})"
+
+
+def is_system(user) -> bool:
+    return isinstance(user, SystemActor)
+
 
 def has_right(user, right: str) -> bool:
+    if is_system(user):
+        return right in SYSTEM_RIGHTS
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.role in JURISDICTION_BOUND_ROLES and not user.jurisdiction_id:
         return False
     return right in RIGHTS.get(user.role, frozenset())
+
+
+def is_city_wide(user) -> bool:
+    """Whether ``user`` sees every jurisdiction (the city's offices, the administrator, the system)."""
+    if is_system(user):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in CITY_WIDE_ROLES

@@ -1,0 +1,68 @@
+"""The guard at the door of every write service: the right, then the scope.
+
+Every service that writes calls :func:`guard` (or :func:`ensure_allowed` with a permission helper's
+decision) before it changes anything, so the rule holds whichever door the call came through: a page,
+the admin site, a management command, a Celery task or an API. A refusal is a :class:`DomainError`
+whose message says why, in words an official can act on; it never names another county's data.
+
+``by`` is a portal user or a :class:`~anyang_hte.core.roles.SystemActor`; ``None`` is refused like an
+anonymous user (nothing gets through by forgetting to say who acts).
+
+    guard(by, Right.LEDGER_EDIT, jurisdiction_id=enterprise.jurisdiction_id)
+"""
+
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+from .roles import Right, has_right
+from .scope import user_may_use_jurisdiction
+
+Decision = tuple[bool, str]
+
+
+def _label(right: str) -> str:
+    try:
+        return str(Right(right).label)
+    except ValueError:
+        return str(right)
+
+
+def ensure_right(by, *rights: str, reason: str | None = None) -> None:
+    """``by`` holds at least one of ``rights``; otherwise refuse with ``reason`` (or a default naming them)."""
+    if any(has_right(by, right) for right in rights):
+        return
+    if reason is None:
+        reason = _("您没有“%(right)s”的权限。") % {"right": "”或“".join(_label(r) for r in rights)}
+    raise DomainError(reason)
+
+
+def ensure_scope(by, jurisdiction_id, *, reason: str | None = None, field: str | None = None) -> None:
+    """The row of ``jurisdiction_id`` is inside ``by``'s scope (their own county, or city-wide)."""
+    if user_may_use_jurisdiction(by, jurisdiction_id):
+        return
+    raise DomainError(reason or _("该记录不属于您所在的县区，不能办理。"), field=field)
+
+
+def guard(
+    by,
+    *rights: str,
+    jurisdiction_id=None,
+    reason: str | None = None,
+    scope_reason: str | None = None,
+    field: str | None = None,
+) -> None:
+    """The right (one of ``rights``) and, when ``jurisdiction_id`` is given, the scope.
+
+    Pass ``jurisdiction_id`` for every write on a row that belongs to a jurisdiction; leave it out only
+    for city-level records (rules, the city's targets) whose right already says who may act.
+    """
+    ensure_right(by, *rights, reason=reason)
+    if jurisdiction_id is not None:
+        ensure_scope(by, jurisdiction_id, reason=scope_reason, field=field)
+
+
+def ensure_allowed(decision: Decision, *, field: str | None = None) -> None:
+    """Refuse with the reason of a permission helper's ``(allowed, reason)``."""
+    allowed, reason = decision
+    if not allowed:
+        raise DomainError(reason, field=field)
