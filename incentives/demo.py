@@ -6,10 +6,9 @@ and only rewards still untouched (generated, no documents) are moved along.
 
 from django.core.files.base import ContentFile
 
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
 
 from . import services
-from .engine import rewards_run_all
 from .models import Reward, RewardDocument
 
 DEMO_PDF = b"%PDF-1.4\n% demo document of the Anyang HTE portal\n%%EOF\n"
@@ -19,7 +18,7 @@ APPROVED_PER_COUNTY = 1
 
 def seed_demo_rewards(accounts) -> int:
     """Generate the rules' rewards, then submit a few per demo county and approve some."""
-    created = rewards_run_all(by=None)
+    created = services.rewards_run_all(by=SystemActor("command seed_demo"))
     reviewer = next(u for u in accounts if u.role == Role.TECH_REVIEWER)
     for official in (u for u in accounts if u.role == Role.COUNTY_OFFICIAL):
         fresh = list(

@@ -15,14 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import Enterprise, Qualification, QualificationKind
 
+from .funding import FundingSource  # defined beside who pays which source; used here and imported from here
 from .querysets import FundingLineQuerySet, PayoutBatchQuerySet, RewardQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class FundingSource(models.TextChoices):
-    CITY = "city", _("市级财政")
-    COUNTY = "county", _("县区财政")
 
 
 class RewardRule(models.Model):

@@ -8,8 +8,12 @@ table's business (``workflow.ensure_transition``), except for document editing, 
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.scope import user_may_use_jurisdiction
 
+from .funding import can_pay
 from .models import Reward
+
+__all__ = ["can_edit_documents", "can_manage_rules", "can_pay", "can_review", "can_submit"]
 
 EDITABLE_STATUSES = frozenset({Reward.Status.GENERATED, Reward.Status.RETURNED})
 
@@ -21,7 +25,7 @@ def can_submit(user, reward: Reward) -> Decision:
     """Only the county office of the reward's jurisdiction submits it."""
     if not has_right(user, Right.REWARD_SUBMIT):
         return False, _("只有县区科技部门可以申报奖励。")
-    if reward.jurisdiction_id != user.jurisdiction_id:
+    if not user_may_use_jurisdiction(user, reward.jurisdiction_id):
         return False, _("只能申报本县区企业的奖励。")
     return OK
 

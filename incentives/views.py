@@ -1,23 +1,25 @@
 """Thin views of the incentives engine: parse input, call one service or selector, render."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
-from anyang_hte.core.pages import paginate_table, refusal_message
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.pages import form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
-from anyang_hte.core.roles import Right, Role, has_right
+from anyang_hte.core.roles import Right
 from enterprises.identifiers import normalise_credit_code
 from enterprises.models import Enterprise
 
-from . import official_lists, payouts, permissions, selectors, services
+from . import permissions, selectors, services
 from .exporters import payout_sheet_response
 from .filters import LineFilter, RewardFilter
 from .forms import (
@@ -31,9 +33,9 @@ from .forms import (
     RowLinkForm,
     SubmitForm,
 )
+from .funding import paying_office
 from .models import (
     FundingLine,
-    FundingSource,
     OfficialList,
     OfficialListRow,
     PayoutBatch,
@@ -41,6 +43,11 @@ from .models import (
     RewardDocument,
 )
 from .tables import BatchTable, LineTable, RewardTable
+
+
+def _crumbs(*more) -> list:
+    return [(_("奖励兑现"), reverse("incentives:reward_list")), *more]
+
 
 # --- rewards -----------------------------------------------------------------------------------
 
@@ -55,7 +62,12 @@ def reward_list(request):
     return render(
         request,
         "incentives/reward_list.html",
-        {"filter": flt, "table": paginate_table(request, RewardTable(flt.qs)), "totals": totals},
+        {
+            "filter": flt,
+            "table": paginate_table(request, RewardTable(flt.qs)),
+            "totals": totals,
+            "crumbs": [(_("奖励兑现"), None)],
+        },
     )
 
 
@@ -73,9 +85,7 @@ def reward_detail(request, pk: int):
     reward = _reward_for(request, pk)
     can_submit, submit_reason = permissions.can_submit(request.user, reward)
     can_review, review_reason = permissions.can_review(request.user, reward)
-    can_edit_documents = reward.status in (Reward.Status.GENERATED, Reward.Status.RETURNED) and has_right(
-        request.user, Right.REWARD_SUBMIT
-    )
+    can_edit_documents = permissions.can_edit_documents(request.user, reward)[0]
     return render(
         request,
         "incentives/reward_detail.html",
@@ -92,6 +102,7 @@ def reward_detail(request, pk: int):
             "document_form": DocumentForm(),
             "submit_form": SubmitForm(),
             "review_form": ReviewForm(),
+            "crumbs": _crumbs((str(reward), None)),
         },
     )
 
@@ -109,13 +120,12 @@ def document_upload(request, pk: int):
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
-        except (DomainError, ValidationError) as exc:
-            messages.error(request, refusal_message(exc))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("材料已上传。"))
     else:
-        for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
+        messages.error(request, form_errors_message(form))
     return redirect("incentives:reward_detail", pk=reward.pk)
 
 
@@ -126,8 +136,8 @@ def document_remove(request, pk: int, document_pk: int):
     document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
     try:
         services.reward_document_remove(document=document, by=request.user)
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("材料已删除。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
@@ -149,8 +159,8 @@ def reward_submit(request, pk: int):
     form.is_valid()
     try:
         services.reward_submit(reward=reward, by=request.user, comment=form.cleaned_data.get("comment", ""))
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("已提交市科技局审核。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
@@ -162,8 +172,7 @@ def reward_review(request, pk: int):
     reward = _reward_for(request, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, "；".join(errors))
+        messages.error(request, form_errors_message(form))
         return redirect("incentives:reward_detail", pk=reward.pk)
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
     try:
@@ -176,8 +185,8 @@ def reward_review(request, pk: int):
         else:
             services.reward_reject(reward=reward, by=request.user, reason=comment)
             messages.success(request, _("已决定不予奖励。"))
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("incentives:reward_detail", pk=reward.pk)
 
 
@@ -204,16 +213,18 @@ def line_list(request):
             "totals": totals,
             "drafts": drafts,
             "batch_form": BatchForm(),
+            "crumbs": _crumbs((_("待拨付资金"), None)),
         },
     )
 
 
-def _batch_source(user):
-    if user.role == Role.CITY_FINANCE:
-        return FundingSource.CITY, None
-    if user.role == Role.COUNTY_FINANCE:
-        return FundingSource.COUNTY, user.jurisdiction
-    raise PermissionDenied(_("只有财政部门可以编制拨付批次。"))
+def _batch_source(user) -> tuple[str, Jurisdiction | None]:
+    """The source (and county) of the batches this finance office builds (``funding.paying_office``)."""
+    office = paying_office(user)
+    if office is None:
+        raise PermissionDenied(_("只有财政部门可以编制拨付批次。"))
+    jurisdiction = Jurisdiction.objects.get(pk=office.jurisdiction_id) if office.jurisdiction_id else None
+    return office.source, jurisdiction
 
 
 @require_right(Right.PAYOUT_MANAGE)
@@ -222,7 +233,11 @@ def batch_list(request):
         line_count=Count("lines"), total=Sum("lines__amount")
     )
     table = paginate_table(request, BatchTable(qs.select_related("jurisdiction")))
-    return render(request, "incentives/batch_list.html", {"table": table, "batch_form": BatchForm()})
+    return render(
+        request,
+        "incentives/batch_list.html",
+        {"table": table, "batch_form": BatchForm(), "crumbs": _crumbs((_("拨付批次"), None))},
+    )
 
 
 @require_POST
@@ -234,12 +249,12 @@ def batch_create(request):
         return redirect("incentives:line_list")
     source, jurisdiction = _batch_source(request.user)
     try:
-        batch = payouts.batch_create(
+        batch = services.batch_create(
             by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
         )
-        added = payouts.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+        added = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
         return redirect("incentives:line_list")
     messages.success(request, _("已创建批次，编入 %(n)d 笔资金。") % {"n": added})
     return redirect("incentives:batch_detail", pk=batch.pk)
@@ -273,6 +288,7 @@ def batch_detail(request, pk: int):
             "lines": selectors.batch_lines(batch),
             "total": selectors.batch_total(batch),
             "payment_form": PaymentForm(),
+            "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
     )
 
@@ -283,32 +299,31 @@ def batch_action(request, pk: int, action: str):
     batch = _batch_for(request, pk)
     try:
         if action == "lock":
-            payouts.batch_lock(batch=batch, by=request.user)
+            services.batch_lock(batch=batch, by=request.user)
             messages.success(request, _("批次已锁定，可以导出拨付清单。"))
         elif action == "add":
-            n = payouts.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+            n = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
             messages.success(request, _("已编入 %(n)d 笔资金。") % {"n": n})
         elif action == "remove":
             line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
-            payouts.batch_remove_line(batch=batch, line=line, by=request.user)
+            services.batch_remove_line(batch=batch, line=line, by=request.user)
             messages.success(request, _("已移出批次。"))
         elif action in ("pay", "pay_line"):
             form = PaymentForm(request.POST)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    messages.error(request, "；".join(errors))
+                messages.error(request, form_errors_message(form))
                 return redirect("incentives:batch_detail", pk=batch.pk)
             if action == "pay":
-                n = payouts.batch_record_payment(batch=batch, by=request.user, **form.cleaned_data)
+                n = services.batch_record_payment(batch=batch, by=request.user, **form.cleaned_data)
                 messages.success(request, _("已登记 %(n)d 笔拨付。") % {"n": n})
             else:
                 line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
-                payouts.payment_record(line=line, by=request.user, **form.cleaned_data)
+                services.payment_record(line=line, by=request.user, **form.cleaned_data)
                 messages.success(request, _("已登记拨付。"))
         else:
             raise Http404
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("incentives:batch_detail", pk=batch.pk)
 
 
@@ -344,7 +359,13 @@ def budget(request, fmt: str | None = None):
     return render(
         request,
         "incentives/budget.html",
-        {"rows": rows, "year": year, "group_by": group_by, "groups": BUDGET_GROUPS},
+        {
+            "rows": rows,
+            "year": year,
+            "group_by": group_by,
+            "groups": BUDGET_GROUPS,
+            "crumbs": _crumbs((_("奖励资金统计"), None)),
+        },
     )
 
 
@@ -357,7 +378,7 @@ def official_list_upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = official_lists.official_list_import(
+            result = services.official_list_import(
                 fileobj=data["file"],
                 filename=data["file"].name,
                 kind=data["kind"],
@@ -365,8 +386,8 @@ def official_list_upload(request):
                 title=data["title"],
                 by=request.user,
             )
-        except (DomainError, ValidationError) as exc:
-            messages.error(request, refusal_message(exc))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(
                 request,
@@ -380,7 +401,11 @@ def official_list_upload(request):
             )
             return redirect("incentives:official_list_detail", pk=result.list.pk)
     lists = OfficialList.objects.order_by("-uploaded_at")[:50]
-    return render(request, "incentives/official_list_upload.html", {"form": form, "lists": lists})
+    return render(
+        request,
+        "incentives/official_list_upload.html",
+        {"form": form, "lists": lists, "crumbs": _crumbs((_("认定名单"), None))},
+    )
 
 
 @require_right(Right.OFFICIAL_LIST_IMPORT)
@@ -396,6 +421,10 @@ def official_list_detail(request, pk: int):
             "link_form": RowLinkForm(),
             "create_form": RowCreateForm(),
             "ignore_form": RowIgnoreForm(),
+            "crumbs": _crumbs(
+                (_("认定名单"), reverse("incentives:official_list_upload")),
+                (official.title or official.get_kind_display(), None),
+            ),
         },
     )
 
@@ -413,22 +442,22 @@ def official_list_row_action(request, pk: int, row_pk: int, action: str):
             enterprise = Enterprise.objects.filter(credit_code=code).first()
             if enterprise is None:
                 raise DomainError(_("台账中没有统一社会信用代码为 %(c)s 的企业。") % {"c": code})
-            official_lists.official_list_row_link(row=row, enterprise=enterprise, by=request.user)
+            services.official_list_row_link(row=row, enterprise=enterprise, by=request.user)
         elif action == "create":
             form = RowCreateForm(request.POST)
             if not form.is_valid():
                 raise DomainError(_("请选择县区并填写统一社会信用代码。"))
-            official_lists.official_list_row_create(row=row, by=request.user, **form.cleaned_data)
+            services.official_list_row_create(row=row, by=request.user, **form.cleaned_data)
         elif action == "ignore":
             form = RowIgnoreForm(request.POST)
             form.is_valid()
-            official_lists.official_list_row_ignore(
+            services.official_list_row_ignore(
                 row=row, by=request.user, reason=form.cleaned_data.get("reason", "")
             )
         else:
             raise Http404
-    except (DomainError, ValidationError) as exc:
-        messages.error(request, refusal_message(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("已处理第 %(r)d 行。") % {"r": row.row_number})
     return redirect("incentives:official_list_detail", pk=pk)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.errors import DomainError
 
-from .models import FundingLine, Reward
+from .models import FundingLine, OfficialListRow, Reward
 
 S = Reward.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -26,6 +26,17 @@ LINE_TRANSITIONS: dict[str, set[str]] = {
     L.CANCELLED: set(),
 }
 
+R = OfficialListRow.Status
+# An official list's row after the import: an ignored row (another city's, or ignored by mistake) can
+# still be linked or created; a row with an enterprise is final.
+ROW_TRANSITIONS: dict[str, set[str]] = {
+    R.UNMATCHED: {R.LINKED, R.CREATED, R.IGNORED},
+    R.IGNORED: {R.LINKED, R.CREATED},
+    R.MATCHED: set(),
+    R.LINKED: set(),
+    R.CREATED: set(),
+}
+
 
 def ensure_transition(reward: Reward, *, to: str) -> None:
     if to not in TRANSITIONS.get(reward.status, set()):
@@ -40,4 +51,12 @@ def ensure_line_transition(line: FundingLine, *, to: str) -> None:
         raise DomainError(
             _("资金明细当前状态为“%(now)s”，不能变更为“%(to)s”。")
             % {"now": line.get_status_display(), "to": L(to).label}
+        )
+
+
+def ensure_row_transition(row: OfficialListRow, *, to: str) -> None:
+    if to not in ROW_TRANSITIONS.get(row.status, set()):
+        raise DomainError(
+            _("第%(r)d行当前状态为“%(now)s”，不能变更为“%(to)s”。")
+            % {"r": row.row_number, "now": row.get_status_display(), "to": R(to).label}
         )

@@ -88,7 +88,7 @@ def main() -> None:
     # Recording the whole batch as paid; every reward here completes (its only line is paid).
     from django.utils import timezone
 
-    from incentives.payouts import batch_record_payment
+    from incentives.services import batch_record_payment
 
     started = time.perf_counter()
     today = timezone.localdate()

@@ -1,4 +1,9 @@
-"""The incentives engine: a recorded qualification meets the reward rules and produces rewards, once.
+"""The incentives engine: a recorded qualification meets the reward rules and produces rewards, once;
+a revoked one takes them back (unpaid money cancelled, paid money recovered).
+
+Both run when ``enterprises`` announces a qualification (``enterprises.signals``, received in
+``incentives/receivers.py``) with the same ``by`` who recorded or revoked it, inside that transaction;
+the guard here asks ``by`` for the right to record qualifications in the enterprise's jurisdiction.
 
 A rule matches a qualification when its trigger kind is the qualification's kind, its effective period
 (``effective_from`` .. ``effective_to``, open-ended when unset) contains the grant date, and, for a
@@ -13,11 +18,21 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import guard
+from anyang_hte.core.roles import Right, is_city_wide
 from enterprises.models import Qualification
 
-from .models import FundingLine, FundingSource, Reward, RewardRule
+from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
+from ..workflow import ensure_transition
+from ._common import lock_reward, record_move, set_line_status, user_or_none
+
+S = Reward.Status
+L = FundingLine.Status
 
 
 def rules_in_force(kind: str, on: datetime.date) -> list[RewardRule]:
@@ -85,9 +100,19 @@ def _create_reward(*, rule: RewardRule, qualification: Qualification, by) -> Rew
     return reward
 
 
+def _guard(by, qualification: Qualification) -> None:
+    guard(
+        by,
+        Right.QUALIFICATION_EDIT,
+        jurisdiction_id=qualification.enterprise.jurisdiction_id,
+        reason=_("只有登记资质的部门可以生成或撤回奖励。"),
+    )
+
+
 @transaction.atomic
 def rewards_for_qualification(*, qualification: Qualification, by) -> list[Reward]:
     """Run the rules against one qualification; returns the rewards it newly created."""
+    _guard(by, qualification)
     if qualification.revoked_on:
         return []
     rules = rules_in_force(qualification.kind, qualification.granted_on)
@@ -116,13 +141,17 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def rewards_run_all(*, by=None, chunk_size: int = 500) -> int:
+def rewards_run_all(*, by, chunk_size: int = 500) -> int:
     """Run the engine over every qualification of a trigger kind; returns the number of new rewards.
 
-    Idempotent. Works enterprise by enterprise in chunks (a few queries per chunk, one short
-    transaction per chunk), oldest grant first, so the earliest matching qualification is the one a
-    rule rewards.
+    It runs over every jurisdiction, so ``by`` must hold the right city-wide (the ``run_reward_engine``
+    command acts as the system). Idempotent. Works enterprise by enterprise in chunks (a few queries per
+    chunk, one short transaction per chunk), oldest grant first, so the earliest matching qualification
+    is the one a rule rewards.
     """
+    guard(by, Right.QUALIFICATION_EDIT, reason=_("只有登记资质的部门可以生成奖励。"))
+    if not is_city_wide(by):
+        raise DomainError(_("全市奖励重算只能由市科技局或系统执行。"))
     rules = list(RewardRule.objects.all())
     kinds = {rule.trigger_kind for rule in rules}
     if not kinds:
@@ -164,3 +193,103 @@ def _run_chunk(enterprise_ids: list[int], *, rules: list[RewardRule], kinds: set
                 created += 1
             existing.add(key)
     return created
+
+
+# --- a qualification revoked -----------------------------------------------------------------------
+
+
+def _cancel_unpaid_lines(lines: list[FundingLine], *, by, reason: str) -> list[dict]:
+    """Cancel every line not paid yet. A line in a draft batch leaves the batch; a line in a locked
+    batch stays linked to it (the sheet handed to the bank listed it) but is cancelled, and batch
+    totals count only lines that are not cancelled."""
+    done = []
+    batches = {
+        b.pk: b for b in PayoutBatch.objects.filter(pk__in={line.batch_id for line in lines if line.batch_id})
+    }
+    for line in lines:
+        if line.status in (L.PAID, L.CANCELLED):
+            continue
+        batch = batches.get(line.batch_id)
+        set_line_status(line, L.CANCELLED)
+        entry = {"line": line.pk, "source": line.source, "amount": str(line.amount)}
+        if batch is not None and batch.status == PayoutBatch.Status.DRAFT:
+            line.batch = None
+            entry["left_draft_batch"] = batch.pk
+        elif batch is not None:
+            entry["in_locked_batch"] = batch.pk
+            audit_log(
+                batch,
+                "incentives.batch.line_cancelled",
+                by=by,
+                data={"line": line.pk, "amount": str(line.amount), "reason": reason},
+            )
+        line.save(update_fields=["status", "batch"])
+        done.append(entry)
+    return done
+
+
+@transaction.atomic
+def rewards_on_qualification_revoked(*, qualification, by) -> list[Recovery]:
+    """A revoked qualification: an unpaid reward is cancelled; money already paid is not touched but
+    a Recovery (追回) is opened for each payment. Returns the recoveries opened."""
+    _guard(by, qualification)
+    reason = _("资质已于 %(d)s 撤销：%(r)s") % {
+        "d": qualification.revoked_on or timezone.localdate(),
+        "r": qualification.revoke_reason or "",
+    }
+    recoveries = []
+    reward_ids = list(qualification.rewards.order_by("pk").values_list("pk", flat=True))
+    for reward_id in reward_ids:
+        reward, lines = lock_reward(Reward(pk=reward_id))
+        if reward.status in (S.CANCELLED, S.REJECTED):
+            continue
+        paid = [line for line in lines if line.status == L.PAID]
+        cancelled = _cancel_unpaid_lines(lines, by=by, reason=reason)
+        if not paid:
+            ensure_transition(reward, to=S.CANCELLED)
+            before = record_move(reward, S.CANCELLED, by=by, comment=reason)
+            reward.save(update_fields=["status", "updated_at"])
+            audit_log(
+                reward,
+                "incentives.reward.cancelled",
+                by=by,
+                data={"from": before, "reason": reason, "lines": cancelled},
+            )
+            continue
+        payments = Payment.objects.filter(line__in=paid).select_related("line").order_by("pk")
+        opened = []
+        for payment in payments:
+            if Recovery.objects.filter(payment=payment).exists():
+                continue
+            recovery = Recovery.objects.create(
+                payment=payment,
+                amount=payment.amount,
+                reason=reason[:255],
+                opened_by=user_or_none(by),
+            )
+            audit_log(
+                recovery,
+                "incentives.recovery.opened",
+                by=by,
+                data={
+                    "reward": reward.pk,
+                    "payment": payment.pk,
+                    "line": payment.line_id,
+                    "amount": str(payment.amount),
+                    "reason": reason,
+                },
+            )
+            opened.append(recovery)
+        recoveries.extend(opened)
+        audit_log(
+            reward,
+            "incentives.reward.qualification_revoked",
+            by=by,
+            data={
+                "status": reward.status,
+                "reason": reason,
+                "recoveries": [r.pk for r in opened],
+                "lines_cancelled": cancelled,
+            },
+        )
+    return recoveries

@@ -27,40 +27,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right, Role, has_right
+from anyang_hte.core.roles import Right
 
-from .models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward
-from .selectors import batch_summary
-from .workflow import ensure_line_transition
+from .. import notifications
+from ..funding import can_pay, paying_office
+from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward
+from ..selectors import batch_summary
+from ..workflow import ensure_line_transition
+from .rewards import rewards_mark_paid_if_complete
 
 Line = FundingLine.Status
 Batch = PayoutBatch.Status
 CHUNK = 900  # ids per IN (...) list, below SQLite's oldest limit on query parameters
 
 
-# --- who may touch what ------------------------------------------------------------------------
+# --- who may touch what (funding.py says which office pays which money) -------------------------
 
 
 def _ensure_finance(by) -> None:
-    if not has_right(by, Right.PAYOUT_MANAGE):
-        raise DomainError(_("只有财政部门可以编制拨付批次和登记拨付。"))
+    guard(by, Right.PAYOUT_MANAGE, reason=_("只有财政部门可以编制拨付批次和登记拨付。"))
 
 
 def _ensure_source(by, *, source: str, jurisdiction_id) -> None:
     """``by`` pays money of ``source`` (and, for county money, of ``jurisdiction_id``)."""
-    _ensure_finance(by)
-    if source == FundingSource.CITY:
-        if by.role != Role.CITY_FINANCE:
-            raise DomainError(_("市级财政资金只能由市财政局编制批次和登记拨付。"))
-    elif source == FundingSource.COUNTY:
-        if by.role != Role.COUNTY_FINANCE:
-            raise DomainError(_("县区财政资金只能由所在县区财政局编制批次和登记拨付。"))
-        if jurisdiction_id is None or by.jurisdiction_id != jurisdiction_id:
-            raise DomainError(_("只能处理本县区财政承担的资金。"))
-    else:
-        raise DomainError(_("未知的资金来源：%(source)s") % {"source": source})
+    ensure_allowed(can_pay(by, source=source, jurisdiction_id=jurisdiction_id))
 
 
 def _ensure_batch_owner(batch: PayoutBatch, by) -> None:
@@ -70,10 +64,6 @@ def _ensure_batch_owner(batch: PayoutBatch, by) -> None:
 def _lock_batch(batch: PayoutBatch | int) -> PayoutBatch:
     pk = batch.pk if isinstance(batch, PayoutBatch) else batch
     return PayoutBatch.objects.select_for_update().get(pk=pk)
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -87,8 +77,9 @@ def batch_create(*, by, name: str, source: str, jurisdiction: Jurisdiction | Non
         raise DomainError(_("请填写批次名称。"), field="name")
     if source == FundingSource.CITY and jurisdiction is not None:
         raise DomainError(_("市级财政批次不属于任何县区。"), field="jurisdiction")
-    if source == FundingSource.COUNTY and jurisdiction is None and by is not None:
-        jurisdiction = getattr(by, "jurisdiction", None)
+    if source == FundingSource.COUNTY and jurisdiction is None:
+        office = paying_office(by)
+        jurisdiction = Jurisdiction.objects.filter(pk=office.jurisdiction_id).first() if office else None
     _ensure_source(by, source=source, jurisdiction_id=jurisdiction.pk if jurisdiction else None)
     batch = PayoutBatch.objects.create(name=name, source=source, jurisdiction=jurisdiction, created_by=by)
     audit_log(
@@ -269,7 +260,7 @@ def batch_lock(*, batch: PayoutBatch, by) -> PayoutBatch:
 def _check_payment_input(paid_on, reference: str) -> str:
     if not isinstance(paid_on, datetime.date) or isinstance(paid_on, datetime.datetime):
         raise DomainError(_("请填写拨付日期。"), field="paid_on")
-    if paid_on > _today():
+    if paid_on > today():
         raise DomainError(_("拨付日期不能晚于今天。"), field="paid_on")
     reference = (reference or "").strip()
     if not reference:
@@ -340,8 +331,6 @@ def _pay_locked_lines(
 
 def _after_payments(batch: PayoutBatch, lines: list[FundingLine], by) -> None:
     """Rewards whose lines are now all paid become PAID; a batch with nothing left to pay too."""
-    from incentives.services import rewards_mark_paid_if_complete
-
     # Rewards whose lines are now all paid become PAID in bulk, a chunk of rewards at a time.
     reward_ids = sorted({line.reward_id for line in lines})
     for start in range(0, len(reward_ids), CHUNK):
@@ -350,8 +339,6 @@ def _after_payments(batch: PayoutBatch, lines: list[FundingLine], by) -> None:
         batch.status = Batch.PAID
         batch.save(update_fields=["status"])
         audit_log(batch, "incentives.batch.paid", by=by, data={"total": str(batch_summary(batch)["paid"])})
-
-    from incentives import notifications
 
     notifications.notify_paid(lines)
 
@@ -421,7 +408,7 @@ def recovery_record(*, recovery: Recovery, recovered_on: datetime.date, referenc
         raise DomainError(_("该笔追回已登记完成，不能重复登记。"))
     if not isinstance(recovered_on, datetime.date) or isinstance(recovered_on, datetime.datetime):
         raise DomainError(_("请填写追回日期。"), field="recovered_on")
-    if recovered_on > _today():
+    if recovered_on > today():
         raise DomainError(_("追回日期不能晚于今天。"), field="recovered_on")
     reference = (reference or "").strip()
     if not reference:

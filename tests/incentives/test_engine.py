@@ -5,14 +5,14 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
 from enterprises import services as ent_services
-from incentives import engine, services
+from incentives import services
+from incentives.services import engine
 from incentives.models import FundingLine, Reward, RewardRule
 from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory, jurisdiction
 
@@ -28,7 +28,10 @@ def hte(enterprise, granted_on, **kw):
     return QualificationFactory(enterprise=enterprise, kind="hte", granted_on=granted_on, **kw)
 
 
-def run(qualification, by=None):
+SYSTEM = SystemActor("test")
+
+
+def run(qualification, by=SYSTEM):
     return engine.rewards_for_qualification(qualification=qualification, by=by)
 
 
@@ -42,10 +45,10 @@ def admin(db):
 
 
 class TestNewHte:
-    def test_recording_a_new_hte_creates_300000_split_city_and_county(self, county_official):
+    def test_recording_a_new_hte_creates_300000_split_city_and_county(self, other_county_official):
         ent = EnterpriseFactory(jurisdiction=jurisdiction("410581"))
         q = ent_services.qualification_record(
-            enterprise=ent, kind="hte", granted_on=D(2024, 11, 30), by=county_official
+            enterprise=ent, kind="hte", granted_on=D(2024, 11, 30), by=other_county_official
         )
         reward = Reward.objects.get(enterprise=ent)
         assert reward.rule.code == "HTE_NEW"
@@ -61,13 +64,13 @@ class TestNewHte:
             assert line.jurisdiction == ent.jurisdiction
             assert line.batch is None
         log = AuditLog.objects.get(action="incentives.reward.generated", object_id=str(reward.pk))
-        assert log.user == county_official
+        assert log.user == other_county_official
         assert log.data["rule"] == "HTE_NEW"
         assert log.data["amount"] == "300000.00"
 
     def test_recording_without_a_user_still_generates(self, db):
         ent = EnterpriseFactory()
-        ent_services.qualification_record(enterprise=ent, kind="hte", granted_on=D(2024, 1, 2), by=None)
+        ent_services.qualification_record(enterprise=ent, kind="hte", granted_on=D(2024, 1, 2), by=SYSTEM)
         assert Reward.objects.filter(enterprise=ent).count() == 1
 
     def test_kinds_without_a_rule_get_nothing(self, county_official):
@@ -180,17 +183,19 @@ class TestIdempotence:
         before = (Reward.objects.count(), FundingLine.objects.count(), AuditLog.objects.count())
         assert run(q, by=county_official) == []
         assert run(q, by=county_official) == []
-        assert engine.rewards_run_all(by=county_official) == 0
+        assert engine.rewards_run_all(by=SYSTEM) == 0
         assert (Reward.objects.count(), FundingLine.objects.count(), AuditLog.objects.count()) == before
+        with pytest.raises(DomainError, match="全市"):  # a county cannot rerun the whole city
+            engine.rewards_run_all(by=county_official)
 
     def test_a_lost_race_is_absorbed_by_the_constraint(self, db):
         """The second insert (as from a concurrent request that passed the check) is refused in a
         savepoint and ignored; the surrounding transaction carries on."""
         q = hte(EnterpriseFactory(), D(2024, 1, 5))
         rule = RewardRule.objects.get(code="HTE_NEW")
-        first = engine._create_reward(rule=rule, qualification=q, by=None)
+        first = engine._create_reward(rule=rule, qualification=q, by=SYSTEM)
         assert first is not None
-        assert engine._create_reward(rule=rule, qualification=q, by=None) is None
+        assert engine._create_reward(rule=rule, qualification=q, by=SYSTEM) is None
         assert Reward.objects.filter(enterprise=q.enterprise).count() == 1
         assert FundingLine.objects.filter(reward__enterprise=q.enterprise).count() == 2
 
@@ -202,20 +207,20 @@ class TestIdempotence:
         hte(b, D(2019, 6, 1))  # re-certification of a pre-policy certificate: not new
         QualificationFactory(enterprise=b, kind="little_giant", granted_on=D(2020, 1, 1))
         hte(c, D(2023, 1, 1), revoked_on=D(2023, 6, 1))
-        assert engine.rewards_run_all(chunk_size=2) == 2
+        assert engine.rewards_run_all(by=SYSTEM, chunk_size=2) == 2
         assert sorted(Reward.objects.values_list("enterprise_id", "rule__code")) == [
             (a.pk, "HTE_NEW"),
             (b.pk, "LITTLE_GIANT"),
         ]
         assert Reward.objects.get(enterprise=a).qualification.granted_on == D(2019, 1, 1)
-        assert engine.rewards_run_all() == 0
+        assert engine.rewards_run_all(by=SYSTEM) == 0
 
     def test_run_all_with_nothing_to_do_takes_few_queries(self, db, django_assert_max_num_queries):
         for i in range(30):
             run(hte(EnterpriseFactory(), D(2020, 1, 1) + datetime.timedelta(days=i)))
         # rules + enterprise ids, then per chunk of 10: savepoint, qualifications, rewards, release.
         with django_assert_max_num_queries(2 + 3 * 4):
-            assert engine.rewards_run_all(chunk_size=10) == 0
+            assert engine.rewards_run_all(by=SYSTEM, chunk_size=10) == 0
 
 
 # --- rules: added and closed as data, never edited once they have produced rewards ---
@@ -285,7 +290,7 @@ def test_rule_close_refused_before_rewarded_grants(admin, county_official):
 
 
 def test_rule_open_validates_amounts(admin):
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError):
         services.rule_open(
             by=admin,
             **rule_fields(trigger_kind="tech_sme", city_amount=Decimal("0"), county_amount=Decimal("0")),
@@ -319,7 +324,7 @@ def test_concurrent_engine_runs_create_one_reward():
     def worker():
         try:
             barrier.wait()
-            engine.rewards_for_qualification(qualification=q, by=None)
+            engine.rewards_for_qualification(qualification=q, by=SYSTEM)
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

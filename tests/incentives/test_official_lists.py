@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -14,15 +13,16 @@ from openpyxl import Workbook
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
+from anyang_hte.core.roles import SystemActor
 from enterprises.models import Enterprise, Qualification
 from incentives.management.commands.import_certified_list import Command
 from incentives.models import OfficialList, OfficialListRow, Reward
-from incentives.official_lists import (
+from incentives.official_lists import read_official_list
+from incentives.services import (
     official_list_import,
     official_list_row_create,
     official_list_row_ignore,
     official_list_row_link,
-    read_official_list,
 )
 from tests.factories import EnterpriseFactory, QualificationFactory, jurisdiction, make_credit_code
 
@@ -343,9 +343,17 @@ def test_county_official_may_not_link_create_or_ignore(reviewer, county_official
     assert row.status == OfficialListRow.Status.UNMATCHED
 
 
-def test_the_shell_is_trusted(enterprises):
-    result = run(xlsx(list_rows()), None)
+def test_the_command_acts_as_the_named_system(enterprises):
+    result = run(xlsx(list_rows()), SystemActor("command import_certified_list"))
     assert result.new_qualifications == 2 and result.list.uploaded_by is None
+    log = AuditLog.objects.get(action="incentives.official_list.imported")
+    assert log.user is None and log.data["system"] == "command import_certified_list"
+
+
+def test_nobody_named_is_refused_and_nothing_is_written(enterprises):
+    with pytest.raises(DomainError, match="导入认定名单"):
+        run(xlsx(list_rows()), None)
+    assert not OfficialList.objects.exists() and not Qualification.objects.exists()
 
 
 # --- the reviewer's follow-up ----------------------------------------------------------------------
@@ -422,11 +430,11 @@ def test_create_uses_the_lists_code_when_none_given(reviewer, enterprises):
 def test_create_with_a_bad_code_is_refused_and_writes_nothing(reviewer, enterprises):
     row = run(xlsx(list_rows()), reviewer).unmatched_rows[1]
     wrong_check = CODE_NEW[:-1] + ("1" if CODE_NEW[-1] != "1" else "2")
-    with pytest.raises(ValidationError, match="校验"):
+    with pytest.raises(DomainError, match="校验"):
         official_list_row_create(
             row=row, jurisdiction=jurisdiction("410502"), credit_code=wrong_check, by=reviewer
         )
-    with pytest.raises(ValidationError, match="请填写"):
+    with pytest.raises(DomainError, match="请填写"):
         official_list_row_create(row=row, jurisdiction=jurisdiction("410502"), credit_code="", by=reviewer)
     row.refresh_from_db()
     assert row.status == OfficialListRow.Status.UNMATCHED

@@ -435,10 +435,11 @@ def test_mark_paid_when_every_live_line_is_paid(county_official):
     city, county = reward.lines.order_by("source")
     batch = PayoutBatchFactory(status=PayoutBatch.Status.LOCKED)
     FundingLine.objects.filter(pk=city.pk).update(status=L.PAID, batch=batch)
-    assert services.reward_mark_paid_if_complete(reward=reward).status == S.APPROVED
+    finance = UserFactory(username="fin_mark", role=Role.CITY_FINANCE, jurisdiction=None)
+    assert services.reward_mark_paid_if_complete(reward=reward, by=finance).status == S.APPROVED
     FundingLine.objects.filter(pk=county.pk).update(status=L.PAID, batch=batch)
-    assert services.reward_mark_paid_if_complete(reward=reward).status == S.PAID
+    assert services.reward_mark_paid_if_complete(reward=reward, by=finance).status == S.PAID
     assert fresh(reward).status == S.PAID
     assert reward.decisions.get().to_status == S.PAID
-    assert services.reward_mark_paid_if_complete(reward=reward).status == S.PAID  # idempotent
+    assert services.reward_mark_paid_if_complete(reward=reward, by=finance).status == S.PAID  # idempotent
     assert reward.decisions.count() == 1

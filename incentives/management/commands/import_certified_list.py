@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.roles import SystemActor
 from enterprises.import_parsing import CellError, fold, parse_date
 from enterprises.models import QualificationKind
-from incentives.official_lists import official_list_import
+from incentives.services import official_list_import
 
 
 def _kind(text: str) -> str:
@@ -58,7 +59,7 @@ class Command(BaseCommand):
                     filename=file_path.name,
                     kind=kind,
                     granted_on=granted,
-                    by=None,
+                    by=SystemActor("command import_certified_list"),
                     title=title,
                     dry_run=dry_run,
                 )

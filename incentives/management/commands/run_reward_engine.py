@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from incentives.engine import rewards_run_all
+from anyang_hte.core.roles import SystemActor
+from incentives.services import rewards_run_all
 
 
 class Command(BaseCommand):
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        created = rewards_run_all(by=None)
+        created = rewards_run_all(by=SystemActor("command run_reward_engine"))
         self.stdout.write(f"new rewards {created}")

@@ -1,0 +1,75 @@
+"""Every write of the incentives engine. Views, commands, the admin site and the ledger's events call
+these; nothing else saves a reward, a funding line, a batch, a payment or a rule.
+
+Each write service takes the acting ``by`` (a user, or a ``SystemActor`` for commands), checks ``by``'s
+right and scope itself (``anyang_hte.core.guards``, ``permissions``, ``funding``), changes state in one
+transaction under row locks, records the decision and an audit entry, and refuses with ``DomainError``.
+
+- ``engine``: rewards from a recorded qualification, their cancellation or recovery when it is revoked;
+- ``rewards``: the county submits (with documents), the tech bureau reviews, a fully paid reward is PAID;
+- ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
+- ``official_lists``: the province's list imported, unmatched rows linked, created or ignored;
+- ``rules``: reward rules opened, edited until used, closed.
+"""
+
+from .engine import rewards_for_qualification, rewards_on_qualification_revoked, rewards_run_all
+from .official_lists import (
+    OfficialListResult,
+    official_list_import,
+    official_list_row_create,
+    official_list_row_ignore,
+    official_list_row_link,
+)
+from .payouts import (
+    batch_add_lines,
+    batch_add_matching,
+    batch_create,
+    batch_lock,
+    batch_record_payment,
+    batch_remove_line,
+    payment_record,
+    recovery_record,
+)
+from .rewards import (
+    missing_for_submission,
+    reward_approve,
+    reward_document_add,
+    reward_document_remove,
+    reward_mark_paid_if_complete,
+    reward_reject,
+    reward_return,
+    reward_submit,
+    rewards_mark_paid_if_complete,
+)
+from .rules import rule_close, rule_open, rule_update
+
+__all__ = [
+    "OfficialListResult",
+    "batch_add_lines",
+    "batch_add_matching",
+    "batch_create",
+    "batch_lock",
+    "batch_record_payment",
+    "batch_remove_line",
+    "missing_for_submission",
+    "official_list_import",
+    "official_list_row_create",
+    "official_list_row_ignore",
+    "official_list_row_link",
+    "payment_record",
+    "recovery_record",
+    "reward_approve",
+    "reward_document_add",
+    "reward_document_remove",
+    "reward_mark_paid_if_complete",
+    "reward_reject",
+    "reward_return",
+    "reward_submit",
+    "rewards_for_qualification",
+    "rewards_mark_paid_if_complete",
+    "rewards_on_qualification_revoked",
+    "rewards_run_all",
+    "rule_close",
+    "rule_open",
+    "rule_update",
+]

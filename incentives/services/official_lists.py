@@ -1,0 +1,327 @@
+"""Official lists (认定/公示名单) written: the import, and the reviewer's follow-up on unmatched rows.
+
+Reading and matching the file is :mod:`incentives.official_lists`. Only the tech bureau imports lists
+(``OFFICIAL_LIST_IMPORT``; the ``import_certified_list`` command acts as the system). A matched row records
+its qualification through the ledger's own service, which checks the right again and gives the rewards.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import guard
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.roles import Right
+from enterprises.models import Enterprise, Qualification, QualificationKind
+from enterprises.services import enterprise_create, qualification_record
+
+from ..models import OfficialList, OfficialListRow, Reward
+from ..official_lists import ParsedList, match_rows, read_official_list
+from ..workflow import ensure_row_transition
+from ._common import user_or_none
+
+CHUNK = 500  # ids per look-up query
+Status = OfficialListRow.Status
+RESOLVED = (Status.MATCHED, Status.LINKED, Status.CREATED)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class OfficialListResult:
+    list: OfficialList
+    matched: int
+    unmatched: int
+    new_qualifications: int
+    new_rewards: int
+    unmatched_rows: list[OfficialListRow] = field(default_factory=list)
+    already_imported: bool = False  # the same file, kind and date were imported before: nothing changed
+    dry_run: bool = False  # nothing was written; ``list`` and the rows exist only in this result
+
+
+def _check_right(by) -> None:
+    guard(by, Right.OFFICIAL_LIST_IMPORT, reason=_("您没有导入认定名单的权限。"))
+
+
+def _check_kind_and_date(kind: str, granted_on) -> None:
+    if kind not in QualificationKind.values:
+        raise DomainError(
+            _("未知的资质类型“%(k)s”，应为：%(all)s。")
+            % {"k": kind, "all": ", ".join(QualificationKind.values)},
+            field="kind",
+        )
+    if not isinstance(granted_on, datetime.date) or isinstance(granted_on, datetime.datetime):
+        raise DomainError(_("请填写名单的认定日期。"), field="granted_on")
+    if granted_on > today():
+        raise DomainError(_("认定日期不能晚于今天。"), field="granted_on")
+
+
+def _read_bytes(fileobj) -> bytes:
+    limit = settings.LEDGER_IMPORT_MAX_BYTES
+    data = fileobj.read(limit + 1)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > limit:
+        raise DomainError(_("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
+    if not data:
+        raise DomainError(_("文件是空的。"))
+    return data
+
+
+def _existing_result(official_list: OfficialList, *, dry_run: bool) -> OfficialListResult:
+    unmatched = list(official_list.rows.filter(status=Status.UNMATCHED).order_by("row_number"))
+    return OfficialListResult(
+        list=official_list,
+        matched=official_list.rows.filter(status__in=RESOLVED).count(),
+        unmatched=len(unmatched),
+        new_qualifications=0,
+        new_rewards=0,
+        unmatched_rows=unmatched,
+        already_imported=True,
+        dry_run=dry_run,
+    )
+
+
+def _record(*, official_list: OfficialList, enterprise: Enterprise, number: str, by):
+    """(qualification, whether it is new): nothing new when the enterprise already holds this grant."""
+    existing = Qualification.objects.filter(
+        enterprise=enterprise, kind=official_list.kind, granted_on=official_list.granted_on
+    ).first()
+    if existing is not None:
+        return existing, False
+    qualification = qualification_record(
+        enterprise=enterprise,
+        kind=official_list.kind,
+        granted_on=official_list.granted_on,
+        number=number,
+        source=Qualification.Source.OFFICIAL_LIST,
+        by=by,
+    )
+    return qualification, True
+
+
+def official_list_import(
+    *,
+    fileobj,
+    filename: str,
+    kind: str,
+    granted_on: datetime.date,
+    by,
+    title: str = "",
+    dry_run: bool = False,
+) -> OfficialListResult:
+    """Import a list in one transaction: match its rows, record qualifications (and so rewards).
+
+    ``dry_run`` does everything, counts, and rolls it all back.
+    """
+    _check_right(by)
+    _check_kind_and_date(kind, granted_on)
+    data = _read_bytes(fileobj)
+    checksum = hashlib.sha256(data).hexdigest()
+    parsed = read_official_list(data, filename)
+    try:
+        with transaction.atomic():
+            result = _import(
+                parsed,
+                checksum=checksum,
+                filename=filename,
+                kind=kind,
+                granted_on=granted_on,
+                title=(title or "").strip() or parsed.title,
+                by=by,
+                dry_run=dry_run,
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+    except IntegrityError as exc:
+        raise DomainError(
+            _("写入时与其他操作冲突（可能有人同时登记了相同的资质），没有写入任何数据，请重新导入。")
+        ) from exc
+    return result
+
+
+def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, by, dry_run):
+    lookup = {"checksum": checksum, "kind": kind, "granted_on": granted_on}
+    existing = OfficialList.objects.filter(**lookup).first()
+    if existing is not None:
+        return _existing_result(existing, dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            official_list = OfficialList.objects.create(
+                **lookup,
+                title=title[: OfficialList._meta.get_field("title").max_length],
+                filename=(filename or "")[-255:],
+                uploaded_by=user_or_none(by),
+            )
+    except IntegrityError:  # the same list imported at the same moment by someone else
+        return _existing_result(OfficialList.objects.get(**lookup), dry_run=dry_run)
+
+    matches = match_rows(parsed.rows)
+    new_qualification_ids: list[int] = []
+    rows: list[OfficialListRow] = []
+    for parsed_row in parsed.rows:
+        match = matches[parsed_row.number]
+        row = OfficialListRow(
+            official_list=official_list,
+            row_number=parsed_row.number,
+            name=parsed_row.name,
+            credit_code=parsed_row.credit_code,
+            certificate_number=parsed_row.certificate_number,
+            status=Status.UNMATCHED,
+            note=match.note[:255],
+        )
+        if match.enterprise is not None:
+            qualification, created = _record(
+                official_list=official_list,
+                enterprise=match.enterprise,
+                number=parsed_row.certificate_number,
+                by=by,
+            )
+            if created:
+                new_qualification_ids.append(qualification.pk)
+            row.status, row.enterprise, row.qualification = Status.MATCHED, match.enterprise, qualification
+        rows.append(row)
+    OfficialListRow.objects.bulk_create(rows, batch_size=CHUNK)
+
+    official_list.matched = sum(r.status == Status.MATCHED for r in rows)
+    official_list.unmatched = sum(r.status == Status.UNMATCHED for r in rows)
+    official_list.new_qualifications = len(new_qualification_ids)
+    official_list.new_rewards = _rewards_of(new_qualification_ids)
+    official_list.save(update_fields=["matched", "unmatched", "new_qualifications", "new_rewards"])
+    audit_log(
+        official_list,
+        "incentives.official_list.imported",
+        by=by,
+        data={
+            "filename": official_list.filename,
+            "kind": kind,
+            "granted_on": granted_on.isoformat(),
+            "rows": len(rows),
+            "matched": official_list.matched,
+            "unmatched": official_list.unmatched,
+            "new_qualifications": official_list.new_qualifications,
+            "new_rewards": official_list.new_rewards,
+        },
+    )
+    return OfficialListResult(
+        list=official_list,
+        matched=official_list.matched,
+        unmatched=official_list.unmatched,
+        new_qualifications=official_list.new_qualifications,
+        new_rewards=official_list.new_rewards,
+        unmatched_rows=[r for r in rows if r.status == Status.UNMATCHED],
+        dry_run=dry_run,
+    )
+
+
+def _rewards_of(qualification_ids: list[int]) -> int:
+    return sum(
+        Reward.objects.filter(qualification_id__in=chunk).count() for chunk in _chunks(qualification_ids)
+    )
+
+
+# --- the reviewer's follow-up on unmatched rows --------------------------------------------------
+
+
+def _lock_row(row: OfficialListRow, *, to: str) -> OfficialListRow:
+    """Lock the list (its counts are refreshed) and then the row, and check the move."""
+    official_list = OfficialList.objects.select_for_update().get(pk=row.official_list_id)
+    row = OfficialListRow.objects.select_for_update().get(pk=row.pk)
+    row.official_list = official_list
+    ensure_row_transition(row, to=to)
+    return row
+
+
+def _refresh_counts(official_list: OfficialList, *, new_qualifications: int = 0, new_rewards: int = 0):
+    rows = official_list.rows
+    official_list.matched = rows.filter(status__in=RESOLVED).count()
+    official_list.unmatched = rows.filter(status=Status.UNMATCHED).count()
+    official_list.new_qualifications += new_qualifications
+    official_list.new_rewards += new_rewards
+    official_list.save(update_fields=["matched", "unmatched", "new_qualifications", "new_rewards"])
+
+
+def _resolve(row: OfficialListRow, *, enterprise: Enterprise, status: str, by) -> dict:
+    """Record the row's qualification for ``enterprise`` and mark the row; returns audit data."""
+    official_list = row.official_list
+    qualification, created = _record(
+        official_list=official_list, enterprise=enterprise, number=row.certificate_number, by=by
+    )
+    new_rewards = _rewards_of([qualification.pk]) if created else 0
+    row.status, row.enterprise, row.qualification = status, enterprise, qualification
+    row.save(update_fields=["status", "enterprise", "qualification"])
+    _refresh_counts(official_list, new_qualifications=int(created), new_rewards=new_rewards)
+    return {
+        "list": official_list.pk,
+        "row": row.row_number,
+        "enterprise": enterprise.pk,
+        "qualification": qualification.pk,
+        "new_qualification": created,
+        "new_rewards": new_rewards,
+    }
+
+
+@transaction.atomic
+def official_list_row_link(*, row: OfficialListRow, enterprise: Enterprise, by) -> OfficialListRow:
+    """The reviewer says which enterprise an unmatched row names; its qualification is recorded."""
+    _check_right(by)
+    row = _lock_row(row, to=Status.LINKED)
+    data = _resolve(row, enterprise=enterprise, status=Status.LINKED, by=by)
+    if row.credit_code and row.credit_code != enterprise.credit_code:
+        data["list_credit_code"] = row.credit_code  # the reviewer overrode the list's code
+    audit_log(row, "incentives.official_list_row.linked", by=by, data=data)
+    return row
+
+
+@transaction.atomic
+def official_list_row_create(
+    *, row: OfficialListRow, jurisdiction: Jurisdiction, credit_code: str, by
+) -> OfficialListRow:
+    """Create the enterprise an unmatched row names (in the jurisdiction the reviewer chose).
+
+    ``credit_code`` blank means the list's own code; either is validated by ``enterprise_create``.
+    """
+    _check_right(by)
+    row = _lock_row(row, to=Status.CREATED)
+    if not row.name:
+        raise DomainError(_("该行没有企业名称，无法新建企业，请关联到已有企业。"))
+    enterprise = enterprise_create(
+        credit_code=(credit_code or "").strip() or row.credit_code,
+        name=row.name,
+        jurisdiction=jurisdiction,
+        by=by,
+    )
+    data = _resolve(row, enterprise=enterprise, status=Status.CREATED, by=by)
+    audit_log(row, "incentives.official_list_row.created", by=by, data=data)
+    return row
+
+
+@transaction.atomic
+def official_list_row_ignore(*, row: OfficialListRow, by, reason: str) -> OfficialListRow:
+    """Set aside a row that concerns no enterprise of the portal (another city's, say)."""
+    _check_right(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请说明忽略的原因。"), field="reason")
+    row = _lock_row(row, to=Status.IGNORED)
+    row.status, row.note = Status.IGNORED, reason[: OfficialListRow._meta.get_field("note").max_length]
+    row.save(update_fields=["status", "note"])
+    _refresh_counts(row.official_list)
+    audit_log(
+        row,
+        "incentives.official_list_row.ignored",
+        by=by,
+        data={"list": row.official_list_id, "row": row.row_number, "reason": reason},
+    )
+    return row
