@@ -1,16 +1,20 @@
-"""Demo assessment data for walk-throughs: targets, carriers, training events and counselors.
+"""The whole demo, and its assessment part: targets, carriers, training events and counselors.
 
-Called by ``seed_demo`` after the ledger and rewards are in place. Idempotent: each piece is created
+:func:`seed_demo` seeds every app in layer order (the ledger, its rewards, the assessment); it lives in
+the top layer because it is the one place that may name all three. Idempotent: each piece is created
 only when its kind of row does not exist yet; deterministic (no randomness beyond the ledger's).
 """
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Role
+from enterprises.demo import SeedResult, seed_demo_ledger
 from enterprises.models import Enterprise
+from incentives.demo import seed_demo_rewards
 
 from . import registers, services
 from .models import IncubationCarrier, PolicyCounselor, Target, TrainingEvent
@@ -27,6 +31,15 @@ CARRIERS = [
     ("示范区电子商务孵化基地", "incubator", "city", "410599", datetime.date(2024, 10, 18)),
 ]
 TRAINING_TOPICS = ["高新技术企业认定政策解读", "研发费用归集与辅助账实务", "知识产权布局与申请"]
+
+
+@transaction.atomic
+def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None) -> SeedResult:
+    """Demo accounts, the ledger, rewards in flight and the assessment registers, in one transaction."""
+    result = seed_demo_ledger(per_jurisdiction=per_jurisdiction, today=today)
+    seed_demo_rewards(result.accounts)
+    seed_demo_assessment(result.accounts)
+    return result
 
 
 def seed_demo_assessment(accounts) -> None:

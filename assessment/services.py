@@ -1,4 +1,8 @@
-"""Writes of the assessment: indicator rollups, targets and the jurisdictions' industrial value-added.
+"""Writes of the assessment: indicator rollups, targets, the jurisdictions' industrial value-added and
+the weekly watch-list reminder. (The plan's registers have their own services in ``registers/``.)
+
+Every service checks ``by``'s right itself (``ASSESSMENT_MANAGE``: the tech bureau, the administrator,
+or the nightly tasks acting as the system).
 
 A rollup computes every indicator for every jurisdiction and the city with database aggregates
 (:mod:`assessment.indicators`) and upserts one snapshot per (scope, year, indicator): a rerun or a
@@ -9,23 +13,30 @@ loses nothing. At most one rollup of a year is pending or running (a partial uni
 import datetime
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.guards import guard
+from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.notifications import Message, notify_many
+from anyang_hte.core.roles import Right, Role
 
 from . import indicators
 from .indicators import INDICATORS, Indicator
 from .models import IndicatorSnapshot, IndustrialValueAdded, RollupRun, Target
+from .watchlists import WATCHLISTS, counts_by_jurisdiction
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +46,11 @@ MIN_YEAR = 2017  # the policy took effect on 2017-12-29
 
 
 def _check_right(by) -> None:
-    if not has_right(by, Right.ASSESSMENT_MANAGE):
-        raise DomainError(_("您没有设定考核目标和汇总指标的权限。"))
+    guard(by, Right.ASSESSMENT_MANAGE, reason=_("您没有设定考核目标和汇总指标的权限。"))
 
 
 def check_year(year: int) -> int:
-    year, last = int(year), timezone.localdate().year + 1
+    year, last = int(year), portal_today().year + 1
     if not MIN_YEAR <= year <= last:
         raise DomainError(
             _("年度应在 %(first)s 到 %(last)s 之间。") % {"first": MIN_YEAR, "last": last}, field="year"
@@ -83,11 +93,13 @@ def rollup_indicator(
     return len(rows), values
 
 
-def rollup_year_sync(*, year: int) -> dict:
-    """Roll up a year in this process, without a RollupRun (the management command).
+def rollup_year_sync(*, year: int, by) -> dict:
+    """Roll up a year in this process, without a RollupRun (the management command, as the system).
 
     Returns ``{"year", "snapshots": int, "seconds": float, "values": {code: {scope: value}}}``.
     """
+    _check_right(by)
+    year = check_year(year)
     started = time.perf_counter()
     among = indicators.jurisdictions()
     written, values = 0, {}
@@ -126,14 +138,13 @@ def _already_running(run: RollupRun) -> RollupRun:
 def rollup_start(*, year: int, by) -> RollupRun:
     """Queue a rollup of ``year``; the task starts after commit.
 
-    ``by`` is the requesting user (who needs ASSESSMENT_MANAGE) or None for the system (the nightly
-    beat task). If a rollup of the year is already pending or running, that run is returned instead.
+    ``by`` is the requesting user or the system (the nightly beat task); either needs ASSESSMENT_MANAGE.
+    If a rollup of the year is already pending or running, that run is returned instead.
     The returned run carries ``is_new`` (bool) and ``message`` (for the page).
     """
-    if by is not None:
-        _check_right(by)
+    _check_right(by)
     year = check_year(year)
-    from .tasks import rollup_indicators_task
+    from .tasks import rollup_indicators_task  # tasks import this module
 
     with transaction.atomic():
         _expire_stale(year)
@@ -177,6 +188,9 @@ def _claim(run_id: int) -> bool:
 def rollup_run(*, run_id: int) -> RollupRun:
     """Run a queued rollup: one step per indicator, progress saved after each.
 
+    It takes no ``by``: it carries out a run that ``rollup_start`` admitted (the run records who asked),
+    and writes only snapshots computed from the stored rows.
+
     Safe to run again for the same run (a redelivered or retried task starts over and upserts the
     same values). A run superseded meanwhile (marked stale) stops at its next step. On an error the
     run is FAILED with the message and the error is raised again (the task retries database errors).
@@ -205,11 +219,11 @@ def rollup_run(*, run_id: int) -> RollupRun:
     return run
 
 
-def rollup_nightly(*, today: datetime.date | None = None) -> list[RollupRun]:
+def rollup_nightly(*, by, today: datetime.date | None = None) -> list[RollupRun]:
     """The nightly rollup: the current year and, in January, the year just closed."""
-    today = today or timezone.localdate()
+    today = today or portal_today()
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
-    return [rollup_start(year=year, by=None) for year in years]
+    return [rollup_start(year=year, by=by) for year in years]
 
 
 # --- targets and value-added ----------------------------------------------------------------------
@@ -285,7 +299,7 @@ def target_set(*, jurisdiction: Jurisdiction, year: int, indicator: str, value, 
 def default_weights() -> list[tuple[Jurisdiction, int]]:
     """Each jurisdiction's valid HTEs today, plus one (so that none gets nothing by default)."""
     among = indicators.jurisdictions()
-    valid = indicators.evaluate("valid_hte", timezone.localdate().year, among=among)
+    valid = indicators.evaluate("valid_hte", portal_today().year, among=among)
     return [(j, int(valid[j.code]) + 1) for j in among]
 
 
@@ -355,3 +369,48 @@ def value_added_set(*, jurisdiction: Jurisdiction, year: int, amount, by) -> Ind
         },
     )
     return record
+
+
+# --- the weekly reminder -------------------------------------------------------------------------
+
+
+def watchlists_notify(*, by, today: datetime.date | None = None) -> int:
+    """Tell each county's officials the sizes of its four lists; one message per county with any.
+
+    ``by`` is the weekly task (the system) or the tech bureau. A county whose four lists are all empty
+    is told nothing. Returns the number of counties told.
+    """
+    _check_right(by)
+    today = today or portal_today()
+    counts = counts_by_jurisdiction(today=today, user=by)
+    officials: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(
+        role=Role.COUNTY_OFFICIAL, is_active=True, jurisdiction_id__in=list(counts)
+    ).order_by("pk"):
+        officials[user.jurisdiction_id].append(user)
+    names = dict(Jurisdiction.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+    url = reverse("assessment:watchlists")
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for juris_id in sorted(counts, key=lambda pk: names.get(pk, "")):
+            numbers = counts[juris_id]
+            if not any(numbers.values()) or not officials.get(juris_id):
+                continue
+            title = _("%(name)s本周预警：%(summary)s") % {
+                "name": names[juris_id],
+                "summary": "，".join(f"{WATCHLISTS[code].short} {n}" for code, n in numbers.items() if n),
+            }
+            body = "\n".join(
+                [
+                    _("截至%(day)s，%(name)s的预警清单：")
+                    % {"day": f"{today:%Y-%m-%d}", "name": names[juris_id]}
+                ]
+                + [
+                    _("· %(label)s：%(n)d 条") % {"label": WATCHLISTS[code].label, "n": n}
+                    for code, n in numbers.items()
+                ]
+                + [_("请登录平台查看清单并跟进处理。")]
+            )
+            messages.append(Message(users=officials[juris_id], title=title, body=body, url=url))
+    notify_many(messages)
+    return len(messages)

@@ -1,5 +1,9 @@
+import datetime
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+
+from anyang_hte.core.roles import SystemActor
 
 from . import services
 
@@ -21,15 +25,11 @@ def rollup_indicators_task(run_id: int) -> str:
 @shared_task(acks_late=True)
 def rollup_current_year() -> list[int]:
     """Nightly (beat): queue the current year's rollup and, in January, the previous year's."""
-    return [run.pk for run in services.rollup_nightly()]
+    return [run.pk for run in services.rollup_nightly(by=SystemActor("task rollup_current_year"))]
 
 
 @shared_task(acks_late=True)
 def watchlists_notify(today: str | None = None) -> int:
     """Weekly (beat): tell each county's officials the sizes of its four watch lists; return how many."""
-    import datetime
-
-    from . import watchlists
-
     day = datetime.date.fromisoformat(today) if today else None
-    return watchlists.watchlists_notify(today=day)
+    return services.watchlists_notify(by=SystemActor("task watchlists_notify"), today=day)

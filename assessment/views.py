@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -28,9 +28,10 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.permissions import require_right
-from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
+from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import user_may_use_jurisdiction
 from enterprises.models import Enterprise, LedgerMilestone, Qualification, QualificationKind
+from incentives.models import Reward
 
 from . import indicators, selectors, services
 from . import watchlists as wl
@@ -38,13 +39,23 @@ from .bulletin import bulletin_data
 from .bulletin import xlsx_response as bulletin_xlsx_response
 from .dashboard import dashboard_data
 from .forms import JurisdictionFilterForm, SpreadForm, TargetFormSet, YearForm, chosen_year
-from .models import CITY_SCOPE, IndustrialValueAdded, RollupRun, Target
+from .models import CITY_SCOPE, IncubationCarrier, IndustrialValueAdded, RollupRun, Target, TrainingEvent
 
 ROWS_PER_PAGE = 50
 
 
 def _is_city_wide(user) -> bool:
-    return has_right(user, Right.ASSESSMENT_VIEW) and user.role in CITY_WIDE_ROLES
+    return has_right(user, Right.ASSESSMENT_VIEW) and is_city_wide(user)
+
+
+def _crumbs(request, *more) -> list:
+    """考核监测 (the dashboard, or a county's own page) › ..."""
+    user = request.user
+    if user.is_jurisdiction_bound and user.jurisdiction:
+        root = reverse("assessment:jurisdiction", args=[user.jurisdiction.code])
+    else:
+        root = reverse("assessment:dashboard")
+    return [(_("考核监测"), root), *more]
 
 
 def _require_city_view(request) -> None:
@@ -72,7 +83,7 @@ def _watch(code: str) -> wl.WatchList:
 
 def _watch_filter(request) -> tuple[JurisdictionFilterForm | None, Jurisdiction | None]:
     """The jurisdiction filter: offered to city-wide roles; a county is always its own."""
-    if request.user.role not in CITY_WIDE_ROLES:
+    if not is_city_wide(request.user):
         return None, None
     form = JurisdictionFilterForm(request.GET or None)
     chosen = form.cleaned_data.get("jurisdiction") if form.is_valid() else None
@@ -87,7 +98,7 @@ def watchlists(request):
     return render(
         request,
         "assessment/watchlists.html",
-        {"rows": rows, "totals": totals, "today": today, "crumbs": [(_("预警清单"), None)]},
+        {"rows": rows, "totals": totals, "today": today, "crumbs": _crumbs(request, (_("预警清单"), None))},
     )
 
 
@@ -122,7 +133,9 @@ def watchlist(request, code: str):
             "headers": wl.headers(code)[1:],
             "querystring": query.urlencode(),
             "today": today,
-            "crumbs": [(_("预警清单"), reverse("assessment:watchlists")), (watch.label, None)],
+            "crumbs": _crumbs(
+                request, (_("预警清单"), reverse("assessment:watchlists")), (watch.label, None)
+            ),
         },
     )
 
@@ -168,7 +181,7 @@ def dashboard(request):
         "year_form": YearForm(initial={"year": year}),
         "can_manage": has_right(request.user, Right.ASSESSMENT_MANAGE),
         "run": run or RollupRun.objects.filter(year=year).first(),
-        "crumbs": [(_("全市指标看板"), None)],
+        "crumbs": _crumbs(request, (_("全市指标看板"), None)),
     }
     return render(request, "assessment/dashboard.html", context)
 
@@ -179,10 +192,10 @@ def rollup_start(request):
     year = chosen_year(request.POST)
     try:
         run = services.rollup_start(year=year, by=request.user)
-    except (DomainError, ValidationError) as exc:
+    except DomainError as exc:
         if request.headers.get("HX-Request"):
-            return render(request, "assessment/_rollup_status.html", {"run": None, "error": _message(exc)})
-        messages.error(request, _message(exc))
+            return render(request, "assessment/_rollup_status.html", {"run": None, "error": exc.message})
+        messages.error(request, exc.message)
         return redirect(reverse("assessment:dashboard") + f"?year={year}")
     run.refresh_from_db()  # in-process Celery may have finished it already
     if request.headers.get("HX-Request"):
@@ -201,10 +214,6 @@ def rollup_status(request, pk: int):
             request, "assessment/_rollup_status.html", {"run": run, "year": run.year, "reload": True}
         )
     return redirect(reverse("assessment:dashboard") + f"?year={run.year}&rollup={run.pk}")
-
-
-def _message(exc) -> str:
-    return exc.message if isinstance(exc, DomainError) else "；".join(exc.messages)
 
 
 # --- a jurisdiction's page and the lists behind its numbers ------------------------------------
@@ -238,7 +247,7 @@ def jurisdiction(request, code: str):
             "ranked_count": len(indicators.jurisdictions()),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
-            "crumbs": crumbs,
+            "crumbs": _crumbs(request, *crumbs),
             **_source_note(row),
         },
     )
@@ -299,7 +308,7 @@ def drilldown(request, code: str, indicator: str):
             "certificate_kind": DRILL_KINDS.get(indicator),
             "period_end": indicators.period_end(year),
             "can_see_rewards": has_right(request.user, Right.REWARD_VIEW),
-            "crumbs": crumbs,
+            "crumbs": _crumbs(request, *crumbs),
         },
     )
 
@@ -321,10 +330,6 @@ DRILL_ORDER = {
 
 
 def _drill_kind(model) -> str:
-    from incentives.models import Reward
-
-    from .models import IncubationCarrier, TrainingEvent
-
     kinds = {
         Enterprise: "enterprise",
         LedgerMilestone: "milestone",
@@ -398,8 +403,8 @@ def targets(request):
                         city_total=spread.cleaned_data[f"city_{code}"],
                         by=request.user,
                     )
-            except (DomainError, ValidationError) as exc:
-                messages.error(request, _message(exc))
+            except DomainError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(
                     request,
@@ -413,8 +418,8 @@ def targets(request):
         elif request.POST.get("action") == "save" and formset.is_valid():
             try:
                 changed = _save_targets(formset, among, saved, year=year, by=request.user)
-            except (DomainError, ValidationError) as exc:
-                messages.error(request, _message(exc))
+            except DomainError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(
                     request, _("已保存 %(year)s 年度目标（修改 %(n)d 项）。") % {"year": year, "n": changed}
@@ -435,10 +440,11 @@ def targets(request):
             "totals": totals,
             "spread": spread,
             "year_form": YearForm(initial={"year": year}),
-            "crumbs": [
+            "crumbs": _crumbs(
+                request,
                 (_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"),
                 (_("考核目标"), None),
-            ],
+            ),
         },
     )
 
@@ -478,10 +484,11 @@ def bulletin(request):
                 "bulletin": data,
                 "year": year,
                 "year_form": YearForm(initial={"year": year}),
-                "crumbs": [
+                "crumbs": _crumbs(
+                    request,
                     (_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"),
                     (_("通报"), None),
-                ],
+                ),
             },
         )
 

@@ -1,4 +1,4 @@
-"""Watch lists (预警清单): what needs a county's attention soon, and the weekly reminder.
+"""Watch lists (预警清单): what needs a county's attention soon (the weekly reminder is a service).
 
 Four lists, each a queryset built in one place so the pages, the exports, the counts and the weekly
 notification agree:
@@ -22,20 +22,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.dates import add_months
 from anyang_hte.core.exporters import CellValue, ListExporter
-from anyang_hte.core.models import Jurisdiction, User
-from anyang_hte.core.notifications import Message, notify_many
-from anyang_hte.core.roles import CITY_WIDE_ROLES, Role
-from enterprises.models import AnnualFigures, LedgerMilestone, Qualification, QualificationKind
-from enterprises.querysets import _add_months
-from enterprises.services import today as portal_today
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.roles import is_city_wide
+from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, QualificationKind
 
 HORIZON_MONTHS = 12
 LG_KINDS = (QualificationKind.LITTLE_GIANT, QualificationKind.LG_CULTIVATION)
@@ -104,7 +99,7 @@ WATCHLISTS: dict[str, WatchList] = {
 
 def _expiring(today: datetime.date, kinds) -> QuerySet:
     """Titles of ``kinds`` expiring within the horizon whose holder has no later title of that kind."""
-    end = _add_months(today, HORIZON_MONTHS)
+    end = add_months(today, HORIZON_MONTHS)
     later = Qualification.objects.filter(
         enterprise=OuterRef("enterprise"),
         kind=OuterRef("kind"),
@@ -134,8 +129,6 @@ def lg_expiring(today: datetime.date) -> QuerySet:
 
 
 def report_missing(today: datetime.date) -> QuerySet:
-    from enterprises.models import Enterprise
-
     last_year = today.year - 1
     holds_hte = Qualification.objects.valid_on(today).filter(
         enterprise=OuterRef("pk"),
@@ -177,16 +170,12 @@ def watchlist_queryset(
     return qs
 
 
-def counts_by_jurisdiction(*, today: datetime.date, user=None) -> dict[int, dict[str, int]]:
-    """``{jurisdiction_id: {list code: rows}}`` with every list present (0 when empty); one query a list.
-
-    Without ``user`` the counts are city-wide (the weekly task); with one they are scoped to it.
-    """
+def counts_by_jurisdiction(*, today: datetime.date, user) -> dict[int, dict[str, int]]:
+    """``{jurisdiction_id: {list code: rows}}`` with every list present (0 when empty); one query a list,
+    scoped to ``user`` (the weekly task counts city-wide as the system)."""
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(WATCHLISTS, 0))
     for code, watch in WATCHLISTS.items():
-        qs = _BUILDERS[code](today)
-        if user is not None:
-            qs = qs.for_user(user)
+        qs = _BUILDERS[code](today).for_user(user)
         field = f"{watch.jurisdiction_field}_id"
         for row in qs.order_by().values(field).annotate(n=Count("pk")):
             counts[row[field]][code] = row["n"]
@@ -211,7 +200,7 @@ def count_table(*, today: datetime.date, user) -> tuple[list[CountRow], CountRow
     """One row per jurisdiction the user sees (in the official order), and the totals row."""
     counts = counts_by_jurisdiction(today=today, user=user)
     jurisdictions = Jurisdiction.objects.all()
-    if user.role not in CITY_WIDE_ROLES:
+    if not is_city_wide(user):
         jurisdictions = jurisdictions.filter(pk=user.jurisdiction_id)
     rows = [CountRow(j, counts.get(j.pk, dict.fromkeys(WATCHLISTS, 0))) for j in jurisdictions]
     totals = CountRow(None, {code: sum(r.counts[code] for r in rows) for code in WATCHLISTS})
@@ -323,46 +312,3 @@ class _ReportMissingRows:
 def exporter_for(code: str, qs: QuerySet, *, today: datetime.date) -> WatchListExporter:
     rows = _ReportMissingRows(qs, today) if code == REPORT_MISSING else qs
     return WatchListExporter(code, rows, today=today)
-
-
-# --- the weekly reminder -------------------------------------------------------------------------
-
-
-def watchlists_notify(*, today: datetime.date | None = None) -> int:
-    """Tell each county's officials the sizes of its four lists; one message per county with any.
-
-    A county whose four lists are all empty is told nothing. Returns the number of counties told.
-    """
-    today = today or portal_today()
-    counts = counts_by_jurisdiction(today=today)
-    officials: dict[int, list[User]] = defaultdict(list)
-    for user in User.objects.filter(
-        role=Role.COUNTY_OFFICIAL, is_active=True, jurisdiction_id__in=list(counts)
-    ).order_by("pk"):
-        officials[user.jurisdiction_id].append(user)
-    names = dict(Jurisdiction.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
-    url = reverse("assessment:watchlists")
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for juris_id in sorted(counts, key=lambda pk: names.get(pk, "")):
-            numbers = counts[juris_id]
-            if not any(numbers.values()) or not officials.get(juris_id):
-                continue
-            title = _("%(name)s本周预警：%(summary)s") % {
-                "name": names[juris_id],
-                "summary": "，".join(f"{WATCHLISTS[code].short} {n}" for code, n in numbers.items() if n),
-            }
-            body = "\n".join(
-                [
-                    _("截至%(day)s，%(name)s的预警清单：")
-                    % {"day": f"{today:%Y-%m-%d}", "name": names[juris_id]}
-                ]
-                + [
-                    _("· %(label)s：%(n)d 条") % {"label": WATCHLISTS[code].label, "n": n}
-                    for code, n in numbers.items()
-                ]
-                + [_("请登录平台查看清单并跟进处理。")]
-            )
-            messages.append(Message(users=officials[juris_id], title=title, body=body, url=url))
-    notify_many(messages)
-    return len(messages)

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count
 from simple_history.utils import bulk_create_with_history
 
+from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.roles import Role
 
@@ -569,10 +570,12 @@ def plan_all(*, per_jurisdiction: int, today: datetime.date) -> list[EnterpriseP
 
 
 @transaction.atomic
-def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None) -> SeedResult:
+def seed_demo_ledger(*, per_jurisdiction: int = 30, today: datetime.date | None = None) -> SeedResult:
+    """The demo accounts and ledger. The whole demo (rewards and assessment too) is seeded by the top
+    layer: ``assessment.demo.seed_demo`` (the ``seed_demo`` command)."""
     if not 1 <= per_jurisdiction <= MAX_PER_JURISDICTION:
         raise ValueError(f"per_jurisdiction must be between 1 and {MAX_PER_JURISDICTION}")
-    today = today or services.today()
+    today = today or dates.today()
     accounts = ensure_demo_accounts()
     by_juris = {u.jurisdiction_id: u for u in accounts if u.role == Role.COUNTY_OFFICIAL}
     admin = next(u for u in accounts if u.role == Role.ADMIN)
@@ -618,13 +621,6 @@ def seed_demo(*, per_jurisdiction: int = 30, today: datetime.date | None = None)
     services.readiness_refresh_many(
         enterprise_ids=Enterprise.objects.filter(credit_code__in=demo_codes).values_list("pk", flat=True)
     )
-    from incentives.demo import seed_demo_rewards
-
-    seed_demo_rewards(accounts)
-    from assessment.demo import seed_demo_assessment
-
-    seed_demo_assessment(accounts)
-
     return SeedResult(
         accounts=accounts, counts=_counts(demo_codes, new), created=len(new), skipped=len(existing)
     )

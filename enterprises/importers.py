@@ -1,32 +1,26 @@
-"""The county cultivation ledger (培育台账) importer: preview a spreadsheet, then write all of it or nothing.
+"""The county cultivation ledger (培育台账) import preview: read a spreadsheet and say what it would do.
 
     plan = plan_ledger_import(fileobj, "台账.xlsx", jurisdiction=j, user=request.user)
     if plan.is_valid:
-        result = apply_ledger_import(plan, by=request.user)
+        result = services.apply_ledger_import(plan, by=request.user)
 
 One row is one enterprise (found by its credit code) plus one year of figures (the 年度 column).
 Blank cells never erase data. The import is bound to one jurisdiction. Parsing lives in
-:mod:`enterprises.import_parsing`.
+:mod:`enterprises.import_parsing`; the write (all or nothing) in :mod:`enterprises.services.imports`.
 """
 
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 from xml.etree import ElementTree
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from anyang_hte.core.audit import audit_log
-from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import guard
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right, has_right
-from anyang_hte.core.scope import user_may_use_jurisdiction
+from anyang_hte.core.roles import Right
 
 from .import_parsing import (
     COLUMN_BY_KEY,
@@ -47,13 +41,8 @@ from .import_parsing import (
     row_is_skippable,
 )
 from .models import AnnualFigures, Enterprise, Stage, TechField
-from .pinyin import name_initials
-from .tasks import refresh_readiness
 
 CHUNK = 1000  # credit codes / ids per look-up query
-BATCH = 500  # rows per INSERT / UPDATE
-READINESS_TASK_SIZE = 5000  # enterprise ids per readiness-refresh task
-AUDIT_ACTION = "enterprises.ledger.imported"
 
 ENTERPRISE_KEYS = (
     "name",
@@ -73,7 +62,6 @@ __all__ = [
     "LedgerImportResult",
     "RowError",
     "RowPlan",
-    "apply_ledger_import",
     "build_template_workbook",
     "plan_ledger_import",
 ]
@@ -106,7 +94,7 @@ class LedgerImportResult:
 
 
 @dataclass
-class _Row:
+class SourceRow:
     number: int
     values: dict[str, Any]  # field → model value, for the non-blank cells that could be read
     valid: bool = True
@@ -170,7 +158,7 @@ class LedgerImportPlan:
 
 
 @dataclass
-class _Changes:
+class Changes:
     errors: list[RowError] = field(default_factory=list)
     existing: dict[str, Enterprise] = field(default_factory=dict)
     new_codes: list[str] = field(default_factory=list)
@@ -179,11 +167,16 @@ class _Changes:
     figure_changes: dict[tuple[str, int], list[str]] = field(default_factory=dict)
 
 
-def _check_user(user, jurisdiction: Jurisdiction) -> None:
-    if not has_right(user, Right.LEDGER_IMPORT):
-        raise DomainError(_("您没有导入培育台账的权限。"))
-    if not user_may_use_jurisdiction(user, jurisdiction.pk):
-        raise DomainError(_("您不能向%(j)s导入企业台账。") % {"j": jurisdiction.name}, field="jurisdiction")
+def check_import_right(user, jurisdiction: Jurisdiction) -> None:
+    """``user`` may import into ``jurisdiction``'s ledger (the preview and the write both ask)."""
+    guard(
+        user,
+        Right.LEDGER_IMPORT,
+        jurisdiction_id=jurisdiction.pk,
+        reason=_("您没有导入培育台账的权限。"),
+        scope_reason=_("您不能向%(j)s导入企业台账。") % {"j": jurisdiction.name},
+        field="jurisdiction",
+    )
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -201,7 +194,7 @@ def _display(key: str, value) -> str:
     return str(value)
 
 
-def _read_rows(table: Table, plan: LedgerImportPlan) -> list[_Row]:
+def _read_rows(table: Table, plan: LedgerImportPlan) -> list[SourceRow]:
     mapping, plan.ignored_columns, problems = map_headers(table.headers)
     for message in problems:
         plan.error(table.header_row, None, message)
@@ -211,7 +204,7 @@ def _read_rows(table: Table, plan: LedgerImportPlan) -> list[_Row]:
         plan.error(table.header_row, None, _("表中有经营数据列，但缺少“年度”列。"))
     lookups = Lookups()
     lengths = {key: max_length_of(key) for key in ("name", "helper_name", "helper_phone")}
-    rows: list[_Row] = []
+    rows: list[SourceRow] = []
     for number, values in table.rows:
         if row_is_skippable(values):
             continue
@@ -225,7 +218,7 @@ def _read_rows(table: Table, plan: LedgerImportPlan) -> list[_Row]:
         if len(rows) >= MAX_ROWS:
             plan.error(number, None, _("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
             break
-        row = _Row(number, {})
+        row = SourceRow(number, {})
         for column, raw in cells.items():
             try:
                 row.values[column.key] = parse_cell(column, raw, lookups, max_length=lengths.get(column.key))
@@ -238,7 +231,7 @@ def _read_rows(table: Table, plan: LedgerImportPlan) -> list[_Row]:
     return rows
 
 
-def _check_row(plan: LedgerImportPlan, row: _Row) -> None:
+def _check_row(plan: LedgerImportPlan, row: SourceRow) -> None:
     values = row.values
     if "credit_code" not in values and "credit_code" not in row.bad:
         plan.error(row.number, "credit_code", _("请填写统一社会信用代码。"))
@@ -271,10 +264,10 @@ def _check_row(plan: LedgerImportPlan, row: _Row) -> None:
 def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, user) -> LedgerImportPlan:
     """Read and check the whole file without writing; classify each row and collect every error.
 
-    ``user=None`` is for the management command only (the shell is trusted).
+    ``user`` is the person (or the command's SystemActor) who will apply it: the preview shows only
+    what they may import.
     """
-    if user is not None:
-        _check_user(user, jurisdiction)
+    check_import_right(user, jurisdiction)
     plan = LedgerImportPlan(filename=filename, jurisdiction=jurisdiction, user=user)
     limit = settings.LEDGER_IMPORT_MAX_BYTES
     data = fileobj.read(limit + 1)
@@ -299,15 +292,15 @@ def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, us
     finally:
         table.close()
     _consolidate(rows, plan)
-    changes = _diff(plan)
+    changes = diff_with_database(plan)
     plan.errors.extend(changes.errors)
-    plan.rows = _row_plans(plan, rows, changes)
+    plan.rows = row_plans(plan, rows, changes)
     order = {plan.header(c.key): i for i, c in enumerate(COLUMNS)}
     plan.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
     return plan
 
 
-def _consolidate(rows: list[_Row], plan: LedgerImportPlan) -> None:
+def _consolidate(rows: list[SourceRow], plan: LedgerImportPlan) -> None:
     """Group rows by credit code: enterprise values must agree, a year may appear once per enterprise."""
     year_rows: dict[tuple[str, int], int] = {}
     for row in rows:
@@ -355,9 +348,9 @@ def _consolidate(rows: list[_Row], plan: LedgerImportPlan) -> None:
                 plan.figures[(code, year)] = _FiguresDraft(code, year, row.number, figures)
 
 
-def _diff(plan: LedgerImportPlan) -> _Changes:
+def diff_with_database(plan: LedgerImportPlan) -> Changes:
     """Compare the file with the database (read in chunks): what to create, what to update."""
-    changes = _Changes()
+    changes = Changes()
 
     def error(row, key, message):
         changes.errors.append(RowError(row, plan.header(key), message))
@@ -423,7 +416,7 @@ def _diff(plan: LedgerImportPlan) -> _Changes:
     return changes
 
 
-def _row_plans(plan: LedgerImportPlan, rows: list[_Row], changes: _Changes) -> list[RowPlan]:
+def row_plans(plan: LedgerImportPlan, rows: list[SourceRow], changes: Changes) -> list[RowPlan]:
     error_rows = {e.row for e in plan.errors} | {e.row for e in changes.errors}
     result = []
     for row in rows:
@@ -453,126 +446,3 @@ def _row_plans(plan: LedgerImportPlan, rows: list[_Row], changes: _Changes) -> l
         ordered = tuple(c.header for c in COLUMNS if c.key in keys)
         result.append(RowPlan(row.number, code, name, year, action, ordered))
     return result
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
-    """Write the whole plan in one transaction, or nothing. Applying the same plan again changes nothing."""
-    if plan.errors:
-        raise DomainError(
-            _("导入文件中有%(n)d处错误，请修改后重新上传；没有写入任何数据。") % {"n": len(plan.errors)}
-        )
-    if by is not None:
-        _check_user(by, plan.jurisdiction)
-    try:
-        with transaction.atomic():
-            changes = _diff(plan)  # against the database as it is now: a second apply finds nothing to do
-            if changes.errors:
-                first = changes.errors[0]
-                raise DomainError(
-                    _("第%(r)d行“%(c)s”：%(m)s") % {"r": first.row, "c": first.column, "m": first.message}
-                )
-            rows = [_Row(number, {}) for number in sorted(plan.row_keys)]
-            row_plans = _row_plans(plan, rows, changes)
-            _write(plan, changes, by)
-            result = LedgerImportResult(
-                created=sum(r.action == CREATED for r in row_plans),
-                updated=sum(r.action == UPDATED for r in row_plans),
-                unchanged=sum(r.action == UNCHANGED for r in row_plans),
-            )
-            audit_log(
-                plan.jurisdiction,
-                AUDIT_ACTION,
-                by=by,
-                data={
-                    "filename": plan.filename,
-                    "rows": len(row_plans),
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "enterprises_created": len(changes.new_codes),
-                    "enterprises_updated": len(changes.enterprise_changes),
-                    "figures_written": len(changes.figure_changes),
-                },
-            )
-    except IntegrityError as exc:
-        raise DomainError(
-            _("写入时与其他操作冲突（可能有人同时导入了相同的企业），没有写入任何数据，请重新预览后再导入。")
-        ) from exc
-    return result
-
-
-def _write(plan: LedgerImportPlan, changes: _Changes, by) -> None:
-    user = by if getattr(by, "pk", None) else None
-    reason = (_("台账导入：%(f)s") % {"f": plan.filename})[:100]
-    history = {"batch_size": BATCH, "default_user": user, "default_change_reason": reason}
-    now = timezone.now()
-
-    new = []
-    for code in changes.new_codes:
-        values = plan.enterprises[code].values
-        enterprise = Enterprise(credit_code=code, jurisdiction=plan.jurisdiction, created_by=user, **values)
-        enterprise.name_initials = name_initials(enterprise.name)
-        new.append(enterprise)
-    if new:
-        new = bulk_create_with_history(new, Enterprise, **history)
-    by_code = {e.credit_code: e for e in new}
-
-    updated, fields = [], {"updated_at"}
-    for code, keys in changes.enterprise_changes.items():
-        enterprise = changes.existing[code]
-        for key in keys:
-            setattr(enterprise, key, plan.enterprises[code].values[key])
-        if "name" in keys:
-            enterprise.name_initials = name_initials(enterprise.name)
-            fields.add("name_initials")
-        enterprise.updated_at = now
-        fields.update(keys)
-        updated.append(enterprise)
-    if updated:
-        _bulk_update(updated, Enterprise, fields, history)
-
-    new_figures, updated_figures, figure_fields = [], [], {"updated_at"}
-    for key, keys in changes.figure_changes.items():
-        draft = plan.figures[key]
-        current = changes.current_figures.get(key)
-        if current is None:
-            enterprise = by_code.get(draft.code) or changes.existing[draft.code]
-            new_figures.append(AnnualFigures(enterprise=enterprise, year=draft.year, **draft.values))
-        else:
-            for name in keys:
-                setattr(current, name, draft.values[name])
-            current.updated_at = now
-            figure_fields.update(keys)
-            updated_figures.append(current)
-    if new_figures:
-        bulk_create_with_history(new_figures, AnnualFigures, **history)
-    if updated_figures:
-        _bulk_update(updated_figures, AnnualFigures, figure_fields, history)
-
-    touched = {e.pk for e in new} | {e.pk for e in updated}
-    touched.update((by_code.get(code) or changes.existing[code]).pk for code, _year in changes.figure_changes)
-    # The readiness flags are derived data: refresh them once the import is committed, so a large file
-    # does not hold the write transaction (and on SQLite the whole database) while they are computed.
-    ids = sorted(touched)
-    for start in range(0, len(ids), READINESS_TASK_SIZE):
-        transaction.on_commit(
-            partial(refresh_readiness.delay, ids[start : start + READINESS_TASK_SIZE]), robust=True
-        )
-
-
-def _bulk_update(objs: list, model, fields: set[str], history: dict) -> None:
-    """``bulk_update_with_history``; a field that every object sets to one value (``updated_at``, a
-    helper's name filled down a column) is a plain UPDATE per chunk instead of a CASE per row."""
-    varying = []
-    for name in sorted(fields):
-        values = {getattr(obj, name) for obj in objs}
-        if len(values) > 1:
-            varying.append(name)
-            continue
-        (value,) = values
-        for chunk in _chunks([obj.pk for obj in objs]):
-            model.objects.filter(pk__in=chunk).update(**{name: value})
-    bulk_update_with_history(objs, model, varying, **history)  # no fields: history records only

@@ -1,9 +1,9 @@
-import calendar
 import datetime
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from anyang_hte.core.dates import add_months
 from anyang_hte.core.scope import scope_queryset
 
 
@@ -22,7 +22,7 @@ class EnterpriseQuerySet(models.QuerySet):
     def expiring_within(self, today: datetime.date, months: int):
         from .models import Qualification, QualificationKind
 
-        end = _add_months(today, months)
+        end = add_months(today, months)
         expiring = Qualification.objects.filter(
             enterprise=OuterRef("pk"),
             kind__in=[
@@ -65,8 +65,3 @@ class AnnualFiguresQuerySet(models.QuerySet):
     def for_user(self, user):
         return scope_queryset(self, user, jurisdiction_field="enterprise__jurisdiction")
 
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -6,19 +6,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
-from anyang_hte.core.pages import add_refusal_to_form, paginate_table
+from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 
@@ -34,11 +34,21 @@ from .forms import (
     RevokeForm,
     VisitForm,
 )
-from .importers import apply_ledger_import, build_template_workbook, plan_ledger_import
+from .importers import build_template_workbook, plan_ledger_import
 from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
+from .readiness import assess_enterprise
 from .tables import EnterpriseTable
 
 PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _crumbs(*more, enterprise: Enterprise | None = None) -> list:
+    """培育台账 › (the enterprise) › ... — computed before a form is bound, so a refused edit still shows
+    the stored name."""
+    crumbs = [(_("培育台账"), reverse("enterprises:list"))]
+    if enterprise is not None:
+        crumbs.append((enterprise.name, reverse("enterprises:detail", args=[enterprise.pk])))
+    return crumbs + list(more)
 
 
 def _filtered(request):
@@ -71,6 +81,7 @@ def enterprise_list(request):
             "can_edit": has_right(request.user, Right.LEDGER_EDIT),
             "can_import": has_right(request.user, Right.LEDGER_IMPORT),
             "can_export": has_right(request.user, Right.LEDGER_EXPORT),
+            "crumbs": [(_("培育台账"), None)],
         },
     )
 
@@ -93,7 +104,13 @@ def enterprise_export(request, fmt: str):
     return render(
         request,
         "export_confirm.html",
-        {"title": exporter.title, "limit": limit, "fmt": fmt, "back": reverse("enterprises:list")},
+        {
+            "title": exporter.title,
+            "limit": limit,
+            "fmt": fmt,
+            "back": reverse("enterprises:list"),
+            "crumbs": _crumbs((_("导出"), None)),
+        },
     )
 
 
@@ -116,19 +133,21 @@ def enterprise_create(request):
                     "credit_code",
                     _("该统一社会信用代码已由其他县区登记，请联系市科技局核实企业归属。"),
                 )
-        except (DomainError, ValidationError) as exc:
+        except DomainError as exc:
             add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("已登记企业“%(name)s”。") % {"name": enterprise.name})
             return redirect("enterprises:detail", pk=enterprise.pk)
-    return render(request, "enterprises/enterprise_form.html", {"form": form, "existing": existing})
+    return render(
+        request,
+        "enterprises/enterprise_form.html",
+        {"form": form, "existing": existing, "crumbs": _crumbs((_("登记企业"), None))},
+    )
 
 
 @require_right(Right.LEDGER_VIEW)
 def enterprise_detail(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    from .readiness import assess_enterprise
-
     today = timezone.localdate()
     page = selectors.enterprise_page(enterprise, today=today)
     return render(
@@ -147,6 +166,7 @@ def enterprise_detail(request, pk: int):
             "visit_form": VisitForm(initial={"visited_on": today}),
             "qualification_form": QualificationForm(),
             "today": today,
+            "crumbs": _crumbs((enterprise.name, None)),
         },
     )
 
@@ -154,16 +174,21 @@ def enterprise_detail(request, pk: int):
 @require_right(Right.LEDGER_EDIT)
 def enterprise_edit(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    form = EnterpriseForm(request.POST or None, instance=Enterprise.objects.get(pk=pk), user=request.user)
+    crumbs = _crumbs((_("修改"), None), enterprise=enterprise)
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.enterprise_update(enterprise=enterprise, by=request.user, **form.service_fields())
-        except (DomainError, ValidationError) as exc:
+        except DomainError as exc:
             add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("enterprises:detail", pk=enterprise.pk)
-    return render(request, "enterprises/enterprise_form.html", {"form": form, "enterprise": enterprise})
+    return render(
+        request,
+        "enterprises/enterprise_form.html",
+        {"form": form, "enterprise": enterprise, "crumbs": crumbs},
+    )
 
 
 @require_right(Right.LEDGER_EDIT)
@@ -176,14 +201,13 @@ def figures_edit(request, pk: int, year: int | None = None):
     form = FiguresForm(request.POST or None, instance=instance, enterprise=enterprise, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.figures_save(
-                    enterprise=enterprise,
-                    year=instance.year if instance else form.cleaned_data["year"],
-                    by=request.user,
-                    **form.figure_values(),
-                )
-        except (DomainError, ValidationError) as exc:
+            services.figures_save(
+                enterprise=enterprise,
+                year=instance.year if instance else form.cleaned_data["year"],
+                by=request.user,
+                **form.figure_values(),
+            )
+        except DomainError as exc:
             add_refusal_to_form(form, exc)
         else:
             messages.success(request, _("年度数据已保存，达标情况已重新计算。"))
@@ -191,36 +215,41 @@ def figures_edit(request, pk: int, year: int | None = None):
     return render(
         request,
         "enterprises/figures_form.html",
-        {"form": form, "enterprise": enterprise, "instance": instance},
+        {
+            "form": form,
+            "enterprise": enterprise,
+            "instance": instance,
+            "crumbs": _crumbs((_("年度数据"), None), enterprise=enterprise),
+        },
     )
 
 
-def _form_page(request, form, *, enterprise, save, done: str, anchor: str, title: str):
-    """Show ``form``; on a valid POST run ``save`` (one service call) and go back to the enterprise.
-
-    A refusal from the service is shown on the form, which keeps what the user typed.
-    """
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except (DomainError, ValidationError) as exc:
-            add_refusal_to_form(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + anchor)
-    return render(
-        request, "enterprises/simple_form.html", {"form": form, "enterprise": enterprise, "title": title}
+def _ledger_form(request, form, *, enterprise, save, done: str, anchor: str, title: str):
+    """One of the enterprise page's small forms, through the shared form page; back to the enterprise."""
+    back = reverse("enterprises:detail", args=[enterprise.pk])
+    return form_page(
+        request,
+        form,
+        save=save,
+        done=done,
+        success_url=back + anchor,
+        title=title,
+        crumbs=_crumbs(enterprise=enterprise),
+        cancel=back + anchor,
+        context={"subtitle": enterprise.name},
     )
 
 
 @require_right(Right.LEDGER_EDIT)
 def milestone_add(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    return _form_page(
+    return _ledger_form(
         request,
         MilestoneForm(request.POST or None),
         enterprise=enterprise,
-        save=lambda data: services.milestone_create(enterprise=enterprise, by=request.user, **data),
+        save=lambda form: services.milestone_create(
+            enterprise=enterprise, by=request.user, **form.cleaned_data
+        ),
         done=_("已添加帮扶节点。"),
         anchor="#helper",
         title=_("添加帮扶节点"),
@@ -231,13 +260,13 @@ def milestone_add(request, pk: int):
 def milestone_edit(request, pk: int, milestone_pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
     milestone = get_object_or_404(LedgerMilestone, enterprise=enterprise, pk=milestone_pk)
-    # The form works on its own copy, so the service sees the stored values to compare against.
-    form = MilestoneForm(request.POST or None, instance=LedgerMilestone.objects.get(pk=milestone.pk))
-    return _form_page(
+    return _ledger_form(
         request,
-        form,
+        MilestoneForm(request.POST or None, instance=milestone),
         enterprise=enterprise,
-        save=lambda data: services.milestone_update(milestone=milestone, by=request.user, **data),
+        save=lambda form: services.milestone_update(
+            milestone=milestone, by=request.user, **form.cleaned_data
+        ),
         done=_("帮扶节点已更新。"),
         anchor="#helper",
         title=_("修改帮扶节点"),
@@ -247,11 +276,11 @@ def milestone_edit(request, pk: int, milestone_pk: int):
 @require_right(Right.LEDGER_EDIT)
 def visit_add(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    return _form_page(
+    return _ledger_form(
         request,
         VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()}),
         enterprise=enterprise,
-        save=lambda data: services.visit_create(enterprise=enterprise, by=request.user, **data),
+        save=lambda form: services.visit_create(enterprise=enterprise, by=request.user, **form.cleaned_data),
         done=_("已记录服务走访。"),
         anchor="#visits",
         title=_("记录服务走访"),
@@ -261,11 +290,13 @@ def visit_add(request, pk: int):
 @require_right(Right.QUALIFICATION_EDIT)
 def qualification_add(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    return _form_page(
+    return _ledger_form(
         request,
         QualificationForm(request.POST or None),
         enterprise=enterprise,
-        save=lambda data: services.qualification_record(enterprise=enterprise, by=request.user, **data),
+        save=lambda form: services.qualification_record(
+            enterprise=enterprise, by=request.user, **form.cleaned_data
+        ),
         done=_("已登记资质，培育阶段已更新。"),
         anchor="#qualifications",
         title=_("登记资质"),
@@ -276,11 +307,13 @@ def qualification_add(request, pk: int):
 def qualification_revoke(request, pk: int, qualification_pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
     qualification = get_object_or_404(Qualification, enterprise=enterprise, pk=qualification_pk)
-    return _form_page(
+    return _ledger_form(
         request,
         RevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()}),
         enterprise=enterprise,
-        save=lambda data: services.qualification_revoke(qualification=qualification, by=request.user, **data),
+        save=lambda form: services.qualification_revoke(
+            qualification=qualification, by=request.user, **form.cleaned_data
+        ),
         done=_("资质已撤销，培育阶段已更新。"),
         anchor="#qualifications",
         title=_("撤销资质：%(q)s") % {"q": qualification},
@@ -302,8 +335,6 @@ def import_template(request):
         build_template_workbook(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(True, _("培育台账导入模板.xlsx"))
     return response
 
@@ -324,7 +355,9 @@ def import_upload(request):
             "jurisdiction": form.cleaned_data["jurisdiction"].pk,
         }
         return redirect("enterprises:import_preview", token=token)
-    return render(request, "enterprises/import_upload.html", {"form": form})
+    return render(
+        request, "enterprises/import_upload.html", {"form": form, "crumbs": _crumbs((_("台账导入"), None))}
+    )
 
 
 def _stored_import(request, token: str):
@@ -334,8 +367,6 @@ def _stored_import(request, token: str):
     path = _upload_dir() / f"{token}{meta['suffix']}"
     if not path.exists():
         raise Http404(_("导入文件已失效，请重新上传。"))
-    from anyang_hte.core.models import Jurisdiction
-
     jurisdiction = get_object_or_404(Jurisdiction, pk=meta["jurisdiction"])
     with open(path, "rb") as fh:
         plan = plan_ledger_import(fh, meta["name"], jurisdiction=jurisdiction, user=request.user)
@@ -354,7 +385,7 @@ def import_preview(request, token: str):
             messages.error(request, _("文件仍有错误，未写入任何数据。"))
         else:
             try:
-                result = apply_ledger_import(plan, by=request.user)
+                result = services.apply_ledger_import(plan, by=request.user)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -369,7 +400,13 @@ def import_preview(request, token: str):
     return render(
         request,
         "enterprises/import_preview.html",
-        {"plan": plan, "meta": meta, "jurisdiction": jurisdiction, "token": token},
+        {
+            "plan": plan,
+            "meta": meta,
+            "jurisdiction": jurisdiction,
+            "token": token,
+            "crumbs": _crumbs((_("台账导入"), reverse("enterprises:import")), (_("导入预览"), None)),
+        },
     )
 
 

@@ -20,9 +20,7 @@ class DomainError(Exception):
     @classmethod
     def from_validation_error(cls, exc: ValidationError) -> "DomainError":
         if hasattr(exc, "error_dict"):
-            errors = {
-                (None if name == "__all__" else name): list(err.messages) for name, err in exc.error_dict.items()
-            }
+            errors = {(None if name == "__all__" else name): msgs for name, msgs in exc.message_dict.items()}
             return cls("；".join(m for messages in errors.values() for m in messages), errors=errors)
         return cls("；".join(exc.messages))
 

@@ -40,7 +40,8 @@ def _own_job(request, job_id) -> ExportJob:
 def export_job(request, job_id):
     job = _own_job(request, job_id)
     template = "export_job_status.html" if request.headers.get("HX-Request") else "export_job.html"
-    return render(request, template, {"job": job})
+    crumbs = [(_("培育台账"), reverse("enterprises:list")), (_("导出任务"), None)]
+    return render(request, template, {"job": job, "crumbs": crumbs})
 
 
 def export_job_download(request, job_id):
@@ -57,7 +58,8 @@ NOTIFICATIONS_PER_PAGE = 50
 def notification_list(request):
     notifications = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
     page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "notifications.html", {"page": page})
+    crumbs = [(_("首页"), reverse("home")), (_("消息"), None)]
+    return render(request, "notifications.html", {"page": page, "crumbs": crumbs})
 
 
 @require_http_methods(["GET", "POST"])

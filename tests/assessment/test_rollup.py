@@ -15,7 +15,7 @@ from django.utils import timezone
 from anyang_hte.celery import app as celery_app
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
 from assessment import indicators, selectors, services, tasks
 from assessment.indicators import INDICATORS
 from assessment.models import IndicatorSnapshot, IndustrialValueAdded, RollupRun
@@ -24,6 +24,8 @@ from tests.factories import UserFactory, jurisdiction
 from .test_indicators import BG, LZ, WF, YEAR, build_world
 
 pytestmark = pytest.mark.django_db
+
+SYSTEM = SystemActor("test")
 
 
 @pytest.fixture
@@ -91,7 +93,7 @@ def test_a_rerun_leaves_the_snapshots_unchanged(world, manager, django_capture_o
     assert set(IndicatorSnapshot.objects.values_list("pk", flat=True)) == ids_before  # updated in place
     assert min(IndicatorSnapshot.objects.values_list("computed_at", flat=True)) > computed_before
 
-    result = services.rollup_year_sync(year=YEAR)  # the command's path writes the same numbers
+    result = services.rollup_year_sync(by=SYSTEM, year=YEAR)  # the command's path writes the same numbers
     assert result["snapshots"] == len(before) and snapshot_values() == before
 
 
@@ -137,7 +139,7 @@ def test_only_assessment_managers_start_a_rollup(county_official):
     with pytest.raises(DomainError):
         services.rollup_start(year=YEAR, by=county_official)
     with pytest.raises(DomainError):
-        services.rollup_start(year=1999, by=None)
+        services.rollup_start(year=1999, by=SYSTEM)
     assert not RollupRun.objects.exists()
 
 
@@ -237,9 +239,9 @@ def test_the_task_retries_on_a_lost_database_connection(monkeypatch):
 
 def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        runs = services.rollup_nightly(today=datetime.date(2026, 1, 5))
+        runs = services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 1, 5))
         assert [r.year for r in runs] == [2025, 2026]
-        assert [r.year for r in services.rollup_nightly(today=datetime.date(2026, 6, 5))] == [2026]
+        assert [r.year for r in services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 6, 5))] == [2026]
     assert RollupRun.objects.count() == 2
     from django.conf import settings
 
@@ -249,10 +251,10 @@ def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_ca
 
 
 def test_a_share_whose_denominator_is_gone_loses_its_snapshot(world):
-    services.rollup_year_sync(year=YEAR)
+    services.rollup_year_sync(by=SYSTEM, year=YEAR)
     assert snapshot_values()[(BG, "hte_value_added_share")] == Decimal("12.5")
     IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction(BG), year=YEAR).delete()
-    services.rollup_year_sync(year=YEAR)
+    services.rollup_year_sync(by=SYSTEM, year=YEAR)
     values = snapshot_values()
     assert (BG, "hte_value_added_share") not in values
     assert values[("city", "hte_value_added_share")] == Decimal("7.5")  # 3,000,000 / 40,000,000
@@ -304,7 +306,7 @@ def test_trend_and_funnel(world):
     points = selectors.trend("new_hte", [2021, 2022, 2023, 2024])
     assert [(p["year"], p["value"]) for p in points] == [(2021, 1), (2022, 0), (2023, 0), (2024, 2)]
     assert points[0]["values"][WF] == 1 and {p["source"] for p in points} == {"live"}
-    services.rollup_year_sync(year=2024)
+    services.rollup_year_sync(by=SYSTEM, year=2024)
     assert [p["source"] for p in selectors.trend("new_hte", [2023, 2024])] == ["live", "snapshot"]
     funnel = selectors.funnel(YEAR)
     assert [(f["code"], f["value"]) for f in funnel] == [
@@ -319,7 +321,7 @@ def test_trend_and_funnel(world):
 
 def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
     this_year = timezone.localdate().year
-    services.rollup_year_sync(year=this_year)
+    services.rollup_year_sync(by=SYSTEM, year=this_year)
     assert selectors.indicator_table(this_year)[0]["source"] == "snapshot"
     IndicatorSnapshot.objects.filter(year=this_year).update(
         computed_at=timezone.now() - datetime.timedelta(hours=27)
@@ -328,7 +330,7 @@ def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
     assert selectors.indicator_table(this_year)[0]["source"] == "live"
 
     # a closed year's snapshots taken after its end stay the record; taken during the year they age
-    services.rollup_year_sync(year=YEAR)
+    services.rollup_year_sync(by=SYSTEM, year=YEAR)
     IndicatorSnapshot.objects.filter(year=YEAR).update(
         computed_at=timezone.now() - datetime.timedelta(days=400)
     )

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from anyang_hte.core.models import Notification
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
 from assessment import watchlists as wl
 from tests.factories import (
     EnterpriseFactory,
@@ -132,7 +132,7 @@ def test_lists_are_scoped_to_the_county(fixture, county_official, reviewer):
 
 
 def test_counts_by_jurisdiction(fixture):
-    counts = wl.counts_by_jurisdiction(today=TODAY)
+    counts = wl.counts_by_jurisdiction(today=TODAY, user=SystemActor("test"))
     wf, lz = jurisdiction("410502").pk, jurisdiction("410581").pk
     assert counts[wf] == {"hte_expiring": 1, "lg_expiring": 2, "report_missing": 5, "milestones_overdue": 1}
     assert counts[lz] == {"hte_expiring": 2, "lg_expiring": 0, "report_missing": 2, "milestones_overdue": 1}

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from anyang_hte.core.models import User
 from assessment import selectors, services
-from enterprises.demo import DEMO_PASSWORD, seed_demo
+from assessment.demo import seed_demo
+from enterprises.demo import DEMO_PASSWORD
 
 from .conftest import login
 

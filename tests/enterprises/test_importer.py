@@ -17,20 +17,20 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role
 from enterprises.import_parsing import COLUMNS, HELP_SHEET, TEMPLATE_SHEET, TEMPLATE_TITLE
 from enterprises.importers import (
-    AUDIT_ACTION,
     CREATED,
     INVALID,
     UNCHANGED,
     UPDATED,
     LedgerImportResult,
     RowError,
-    apply_ledger_import,
     build_template_workbook,
     plan_ledger_import,
 )
 from enterprises.models import AnnualFigures, Enterprise, Stage, TechField
 from enterprises.pinyin import name_initials
 from enterprises.readiness import assess_enterprise
+from enterprises.services import apply_ledger_import
+from enterprises.services.imports import AUDIT_ACTION
 from tests.factories import EnterpriseFactory, FiguresFactory, UserFactory, jurisdiction, make_credit_code
 
 HEADERS = [c.header for c in COLUMNS]
@@ -480,7 +480,7 @@ class TestPreviewAndApply:
         def boom(*args, **kwargs):
             raise RuntimeError("audit failed")
 
-        monkeypatch.setattr("enterprises.importers.audit_log", boom)
+        monkeypatch.setattr("enterprises.services.imports.audit_log", boom)
         plan = plan_of(xlsx([ent(2, declared_stage="高企"), ent(3)]), user=official)
         with pytest.raises(RuntimeError):
             apply_ledger_import(plan, by=official)

@@ -14,7 +14,9 @@ from enterprises.readiness import (
     growth_score,
     rd_ratio_required,
 )
-from enterprises.services import FIGURE_FIELDS, figures_save, today
+from anyang_hte.core.dates import today
+from anyang_hte.core.roles import SystemActor
+from enterprises.services import FIGURE_FIELDS, figures_save
 from tests.factories import EnterpriseFactory, FiguresFactory, QualificationFactory
 
 ON = datetime.date(2026, 6, 1)
@@ -551,15 +553,15 @@ def test_figures_save_updates_hte_ready_and_tsme_score():
     last = today().year - 1
     defaults = {field: getattr(FiguresFactory.build(), field) for field in FIGURE_FIELDS}
     for year in (last - 2, last - 1, last):
-        figures_save(enterprise=enterprise, year=year, by=None, **defaults)
+        figures_save(enterprise=enterprise, year=year, by=SystemActor("test"), **defaults)
     stored = Enterprise.objects.get(pk=enterprise.pk)
     assert (stored.hte_ready, stored.tsme_score) == (True, 92)
 
-    figures_save(enterprise=enterprise, year=last, by=None, st_staff_count=5)
+    figures_save(enterprise=enterprise, year=last, by=SystemActor("test"), st_staff_count=5)
     stored = Enterprise.objects.get(pk=enterprise.pk)
     # S&T 5%: HTE fails, tech-SME staff part 0 -> 80
     assert (stored.hte_ready, stored.tsme_score) == (False, 80)
 
-    figures_save(enterprise=enterprise, year=last, by=None, st_staff_count=None)
+    figures_save(enterprise=enterprise, year=last, by=SystemActor("test"), st_staff_count=None)
     stored = Enterprise.objects.get(pk=enterprise.pk)
     assert (stored.hte_ready, stored.tsme_score) == (None, None)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.test import override_settings
 from stdnum.cn import uscc
 
+from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
 from enterprises import services
 from enterprises.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, JURISDICTION_CODES, plan_all
@@ -114,7 +115,7 @@ def test_every_jurisdiction_and_every_stage_is_covered():
 
 def test_the_situations_a_demo_needs_are_present():
     seed()
-    today = services.today()
+    today = dates.today()
     assert Enterprise.objects.expiring_within(today, 12).exists()
     assert Qualification.objects.filter(revoked_on__isnull=False).exists()
     assert Qualification.objects.filter(kind=QualificationKind.HTE, expires_on__lt=today).exists()
@@ -140,7 +141,7 @@ def test_credit_codes_are_valid_and_carry_the_region():
 
 def test_derived_fields_match_what_the_services_compute():
     seed()
-    today = services.today()
+    today = dates.today()
     for enterprise in Enterprise.objects.prefetch_related("figures"):
         assert enterprise.name_initials == name_initials(enterprise.name)
         stored = (enterprise.stage, enterprise.hte_ready, enterprise.tsme_score)
@@ -192,9 +193,9 @@ def test_rejects_a_count_out_of_range():
 
 
 def test_plans_do_not_depend_on_the_database_state():
-    first = [p.enterprise.credit_code for p in plan_all(per_jurisdiction=2, today=services.today())]
+    first = [p.enterprise.credit_code for p in plan_all(per_jurisdiction=2, today=dates.today())]
     seed(2)
-    second = [p.enterprise.credit_code for p in plan_all(per_jurisdiction=2, today=services.today())]
+    second = [p.enterprise.credit_code for p in plan_all(per_jurisdiction=2, today=dates.today())]
     assert first == second
 
 

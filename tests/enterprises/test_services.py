@@ -4,14 +4,17 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
+from anyang_hte.core.roles import SystemActor
 from enterprises import services
 from enterprises.identifiers import normalise_credit_code, validate_credit_code
 from enterprises.models import Enterprise, QualificationKind, Stage
 from tests.factories import EnterpriseFactory, QualificationFactory, jurisdiction, make_credit_code
 
 VALID = "91110000600037341L"
+SYSTEM = SystemActor("test")
 
 
 class TestCreditCode:
@@ -95,23 +98,23 @@ class TestQualifications:
 
     def test_stage_is_the_furthest_valid_qualification(self, county_official):
         ent = EnterpriseFactory()
-        today = services.today()
+        day = today()
         services.qualification_record(
             enterprise=ent,
             kind=QualificationKind.TECH_SME,
-            granted_on=today.replace(month=1, day=1),
+            granted_on=day.replace(month=1, day=1),
             by=county_official,
         )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.TECH_SME
         hte = services.qualification_record(
             enterprise=ent,
             kind=QualificationKind.HTE,
-            granted_on=today - datetime.timedelta(days=30),
+            granted_on=day - datetime.timedelta(days=30),
             by=county_official,
         )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.HTE
         services.qualification_revoke(
-            qualification=hte, revoked_on=today, reason="弄虚作假", by=county_official
+            qualification=hte, revoked_on=day, reason="弄虚作假", by=county_official
         )
         assert Enterprise.objects.get(pk=ent.pk).stage == Stage.TECH_SME
         assert ent.qualifications.count() == 2  # history stays
@@ -134,15 +137,15 @@ class TestQualifications:
             services.qualification_record(
                 enterprise=ent,
                 kind="hte",
-                granted_on=services.today() + datetime.timedelta(days=1),
+                granted_on=today() + datetime.timedelta(days=1),
                 by=county_official,
             )
         services.qualification_record(
-            enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None
+            enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=SYSTEM
         )
         with pytest.raises(DomainError):
             services.qualification_record(
-                enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=None
+                enterprise=ent, kind="hte", granted_on=datetime.date(2024, 1, 2), by=SYSTEM
             )
 
 
@@ -167,11 +170,12 @@ class TestFigures:
     def test_refuses_float_negative_and_inconsistent(self, county_official):
         ent = EnterpriseFactory()
         with pytest.raises(TypeError):
-            services.figures_save(enterprise=ent, year=2024, by=None, sales_revenue=1.5)
+            services.figures_save(enterprise=ent, year=2024, by=SYSTEM, sales_revenue=1.5)
         with pytest.raises(DomainError):
-            services.figures_save(enterprise=ent, year=2024, by=None, rd_expense=Decimal("-1"))
-        with pytest.raises(ValidationError):
-            services.figures_save(enterprise=ent, year=2024, by=None, staff_count=5, st_staff_count=6)
+            services.figures_save(enterprise=ent, year=2024, by=SYSTEM, rd_expense=Decimal("-1"))
+        with pytest.raises(DomainError) as exc:
+            services.figures_save(enterprise=ent, year=2024, by=SYSTEM, staff_count=5, st_staff_count=6)
+        assert "科技人员数不能大于职工总数" in exc.value.message
 
 
 class TestTimetableAndVisits:
@@ -182,12 +186,12 @@ class TestTimetableAndVisits:
         )
         from enterprises.models import LedgerMilestone
 
-        assert LedgerMilestone.objects.overdue(services.today()).filter(pk=m.pk).exists()
-        services.milestone_update(milestone=m, done_on=services.today(), by=county_official)
-        assert not LedgerMilestone.objects.overdue(services.today()).exists()
+        assert LedgerMilestone.objects.overdue(today()).filter(pk=m.pk).exists()
+        services.milestone_update(milestone=m, done_on=today(), by=county_official)
+        assert not LedgerMilestone.objects.overdue(today()).exists()
         v = services.visit_create(
             enterprise=ent,
-            visited_on=services.today(),
+            visited_on=today(),
             visitors="王敏",
             problems="缺少知识产权",
             by=county_official,
@@ -196,9 +200,9 @@ class TestTimetableAndVisits:
         with pytest.raises(DomainError):
             services.visit_create(
                 enterprise=ent,
-                visited_on=services.today() + datetime.timedelta(days=2),
+                visited_on=today() + datetime.timedelta(days=2),
                 visitors="王敏",
-                by=None,
+                by=SYSTEM,
             )
 
 

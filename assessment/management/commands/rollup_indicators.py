@@ -6,13 +6,14 @@ one line per jurisdiction, then 全市, then ``rolled up N snapshots in X.XXs``.
 """
 
 import unicodedata
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.money import wan_rounded
+from anyang_hte.core.roles import SystemActor
 from assessment import indicators
 from assessment.models import CITY_SCOPE
 from assessment.services import check_year, rollup_year_sync
@@ -26,7 +27,6 @@ COLUMNS = [
     "hte_candidates",
     "overdue_milestones",
 ]
-TEN_THOUSAND = Decimal("10000")
 
 
 def _width(text: str) -> int:
@@ -50,9 +50,9 @@ class Command(BaseCommand):
     def handle(self, *args, year, **options):
         try:
             year = check_year(year or timezone.localdate().year)
+            result = rollup_year_sync(year=year, by=SystemActor("command rollup_indicators"))
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        result = rollup_year_sync(year=year)
         values = result["values"]
         headers = [_("县区")] + [str(indicators.get(code).short_label) for code in COLUMNS]
         headers.append(_("已拨付（万元）"))
@@ -62,7 +62,7 @@ class Command(BaseCommand):
             name = (jurisdiction.short_name or jurisdiction.name) if jurisdiction else _("全市")
             paid = values["rewards_paid_city"][scope] + values["rewards_paid_county"][scope]
             cells = [str(values[code][scope]) for code in COLUMNS]
-            cells.append(f"{paid / TEN_THOUSAND:.2f}")
+            cells.append(f"{wan_rounded(paid)}")
             lines.append([name, *cells])
         widths = [max(_width(row[i]) for row in [headers, *lines]) for i in range(len(headers))]
         self.stdout.write(_("%(year)s 年度考核指标") % {"year": year})

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from enterprises.demo import DEMO_PASSWORD, MAX_PER_JURISDICTION, seed_demo
+from assessment.demo import seed_demo
+from enterprises.demo import DEMO_PASSWORD, MAX_PER_JURISDICTION
 
 
 class Command(BaseCommand):

@@ -11,7 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
-from enterprises.importers import apply_ledger_import, plan_ledger_import
+from anyang_hte.core.roles import SystemActor
+from enterprises.importers import plan_ledger_import
+from enterprises.services import apply_ledger_import
+
+SYSTEM = SystemActor("command import_ledger")
 
 
 class Command(BaseCommand):
@@ -31,12 +35,12 @@ class Command(BaseCommand):
         if not file_path.is_file():
             raise CommandError(f"no such file: {path}")
         with file_path.open("rb") as fileobj:
-            plan = plan_ledger_import(fileobj, file_path.name, jurisdiction=target, user=None)
+            plan = plan_ledger_import(fileobj, file_path.name, jurisdiction=target, user=SYSTEM)
         counts = (plan.created, plan.updated, plan.unchanged)
         errors = [(e.row, e.column, e.message) for e in plan.errors]
         if not errors and not dry_run:
             try:
-                result = apply_ledger_import(plan, by=None)
+                result = apply_ledger_import(plan, by=SYSTEM)
             except DomainError as exc:
                 errors = [(0, "(文件)", exc.message)]
             else:

@@ -1,0 +1,30 @@
+"""What the ledger's services share: the acting user on field history, the guarded enterprise row."""
+
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.guards import guard
+
+from ..models import Enterprise
+
+
+def save_with_history(obj, by, **kwargs):
+    """Save with the acting user on the field-history record (the request middleware covers only views)."""
+    if getattr(by, "pk", None):
+        obj._history_user = by
+    obj.save(**kwargs)
+    return obj
+
+
+def guarded_enterprise(enterprise: Enterprise, by, *rights: str) -> Enterprise:
+    """The enterprise's row as stored, locked for the write, once ``by`` holds one of ``rights`` for it.
+
+    The scope is checked against the stored jurisdiction, not the caller's copy of the object.
+    """
+    locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    guard(
+        by,
+        *rights,
+        jurisdiction_id=locked.jurisdiction_id,
+        scope_reason=_("该企业不在您所在县区的培育台账中，不能办理。"),
+    )
+    return locked

@@ -1,0 +1,122 @@
+"""An enterprise's yearly figures, and the readiness flags derived from them."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today
+from anyang_hte.core.errors import DomainError, full_clean
+from anyang_hte.core.roles import Right
+
+from ..models import AnnualFigures, Enterprise, Qualification, QualificationKind
+from ..readiness import assess_enterprise
+from ._common import guarded_enterprise, save_with_history
+
+FIGURE_FIELDS = (
+    "sales_revenue",
+    "rd_expense",
+    "rd_expense_domestic",
+    "total_costs",
+    "staff_count",
+    "st_staff_count",
+    "hightech_revenue",
+    "total_assets",
+    "net_assets",
+    "ip_class1_count",
+    "ip_class2_count",
+    "industrial_value_added",
+)
+FIRST_YEAR = 1990
+
+
+@dataclass(frozen=True)
+class ReadinessFlags:
+    hte_ready: bool | None
+    tsme_score: int | None
+
+
+@transaction.atomic
+def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFigures:
+    """Create or update one year's figures. Money arrives in exact yuan (``Decimal``)."""
+    unknown = set(values) - set(FIGURE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown figure fields: {sorted(unknown)}")
+    enterprise = guarded_enterprise(enterprise, by, Right.LEDGER_EDIT)
+    for key, value in values.items():
+        if isinstance(value, float):
+            raise TypeError(f"{key}: money and counts must not be float")
+        if isinstance(value, Decimal | int) and value < 0:
+            raise DomainError(_("数值不能为负数。"), field=key)
+    if not (FIRST_YEAR <= year <= today().year):
+        raise DomainError(_("年度应在1990年到今年之间。"), field="year")
+    figures = AnnualFigures.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    created = figures is None
+    if created:
+        figures = AnnualFigures(enterprise=enterprise, year=year)
+    changed = [k for k, v in values.items() if getattr(figures, k) != v]
+    if not created and not changed:
+        return figures
+    for key in changed:
+        setattr(figures, key, values[key])
+    full_clean(figures, exclude=["enterprise"])
+    save_with_history(figures, by)
+    audit_log(
+        figures,
+        "enterprises.figures.created" if created else "enterprises.figures.updated",
+        by=by,
+        data={"enterprise": enterprise.pk, "year": year, "fields": sorted(changed)},
+    )
+    enterprise_refresh_readiness(enterprise=enterprise)
+    return figures
+
+
+# --- derived flags: recomputed from stored rows, so no right is needed and no caller input counts ---
+
+
+def enterprise_refresh_readiness(*, enterprise: Enterprise) -> ReadinessFlags:
+    result = assess_enterprise(enterprise, on=today())
+    flags = ReadinessFlags(hte_ready=result.hte_ready, tsme_score=result.tech_sme.total)
+    if (enterprise.hte_ready, enterprise.tsme_score) != (flags.hte_ready, flags.tsme_score):
+        Enterprise.objects.filter(pk=enterprise.pk).update(
+            hte_ready=flags.hte_ready, tsme_score=flags.tsme_score
+        )
+        enterprise.hte_ready, enterprise.tsme_score = flags.hte_ready, flags.tsme_score
+    return flags
+
+
+def readiness_refresh_many(*, enterprise_ids, chunk_size: int = 1000) -> int:
+    """Recompute ``hte_ready``/``tsme_score`` for many enterprises: a few queries per chunk, not per row.
+
+    Returns how many enterprises changed.
+    """
+    on = today()
+    ids = sorted(set(enterprise_ids))
+    changed = 0
+    # Only the flags are kept, not the explanations: skip translating them (a third of the time).
+    with translation.override(None):
+        for start in range(0, len(ids), chunk_size):
+            changed += _readiness_refresh_chunk(ids[start : start + chunk_size], on)
+    return changed
+
+
+def _readiness_refresh_chunk(chunk: list[int], on: datetime.date) -> int:
+    with_hte = set(
+        Qualification.objects.filter(enterprise_id__in=chunk, kind=QualificationKind.HTE)
+        .valid_on(on)
+        .values_list("enterprise_id", flat=True)
+    )
+    dirty = []
+    for enterprise in Enterprise.objects.filter(pk__in=chunk).order_by().prefetch_related("figures"):
+        result = assess_enterprise(enterprise, on=on, has_valid_hte=enterprise.pk in with_hte)
+        flags = (result.hte_ready, result.tech_sme.total)
+        if (enterprise.hte_ready, enterprise.tsme_score) != flags:
+            enterprise.hte_ready, enterprise.tsme_score = flags
+            dirty.append(enterprise)
+    # Derived flags, not ledger data: no field-history rows for them.
+    Enterprise.objects.bulk_update(dirty, ["hte_ready", "tsme_score"], batch_size=500)
+    return len(dirty)
