@@ -4,11 +4,11 @@ and for each chart the spec ``static/js/charts.js`` draws (read from ``json_scri
 Every chart is drawn from the same rows its table shows, so the picture and the numbers agree.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from enterprises.forms import WAN
+from anyang_hte.core.money import wan_rounded
 
 from . import selectors
 from .forms import FIRST_YEAR
@@ -23,10 +23,8 @@ def _num(value):
 
 
 def _wan(value):
-    """Yuan as a JSON number of 万元 with two decimals."""
-    if value is None:
-        return None
-    return float((Decimal(value) / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """Yuan as a JSON number of 万元 with two decimals (Chart.js draws numbers; the table shows text)."""
+    return None if value is None else float(wan_rounded(value))
 
 
 TREND_YEARS = 5

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.forms import WanYuanField
 from anyang_hte.core.models import Jurisdiction
-from enterprises.forms import WanYuanField
 
 FIRST_YEAR = 2017  # 安政办〔2017〕100号 took effect on 2017-12-29
 

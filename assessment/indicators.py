@@ -27,6 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.money import CENT
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, QualificationKind
 from incentives.models import FundingLine, FundingSource, Payment, Reward
 
@@ -34,7 +35,6 @@ from .models import CITY_SCOPE, IncubationCarrier, IndustrialValueAdded, Trainin
 
 COUNT, MONEY, SHARE = "count", "money", "share"
 ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 Value = Decimal | None
 

@@ -30,6 +30,7 @@ from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import guard
 from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
 from anyang_hte.core.roles import Right, Role
 
@@ -350,7 +351,7 @@ def value_added_set(*, jurisdiction: Jurisdiction, year: int, amount, by) -> Ind
     """Enter a jurisdiction's above-scale industrial value-added for a year (yuan; create or replace)."""
     _check_right(by)
     year = check_year(year)
-    amount = Decimal(amount).quantize(Decimal("0.01"))
+    amount = Decimal(amount).quantize(CENT)
     if amount <= 0:
         raise DomainError(_("规模以上工业增加值应大于零。"), field="amount")
     old = IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction, year=year).first()

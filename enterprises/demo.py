@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.money import CENT
 from anyang_hte.core.roles import Role
 
 from . import services
@@ -45,7 +46,6 @@ DEMO_PASSWORD = "Anyang-2017"
 FIGURE_YEARS = (2023, 2024, 2025)
 MAX_PER_JURISDICTION = 1000
 CHANGE_REASON = "演示数据"
-CENT = Decimal("0.01")
 K = QualificationKind
 F = TechField
 

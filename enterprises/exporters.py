@@ -11,20 +11,21 @@ memory and a bounded number of queries. The export is therefore in 入库 (prima
 """
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.exporters import CellValue, ListExporter
+from anyang_hte.core.guards import ensure_right
+from anyang_hte.core.money import yuan_to_wan
+from anyang_hte.core.roles import Right
 
 from .filters import EnterpriseFilter
 from .import_parsing import COLUMNS
 from .models import AnnualFigures, Stage, TechField
 from .selectors import enterprise_list_queryset
 
-CENT = Decimal("0.01")
 TEMPLATE_WIDTHS = {
     "seq": 7,
     "name": 34,
@@ -70,15 +71,6 @@ FIGURE_FIELDS = (
     "ip_class1_count",
     "ip_class2_count",
 )
-
-
-def yuan_to_wan(value: Decimal | None) -> Decimal | None:
-    """Exact yuan → 万元 (at most 6 decimals from 2-decimal yuan), shown with at least 2 decimals."""
-    if value is None:
-        return None
-    wan = value.scaleb(-4)
-    cents = wan.quantize(CENT)
-    return cents if cents == wan else wan.normalize()
 
 
 class LedgerExporter(ListExporter):
@@ -178,7 +170,11 @@ class LedgerExporter(ListExporter):
 
 
 def build_ledger_exporter(user, params) -> LedgerExporter:
-    """The ledger list's export for ``user`` with the list's filters ``params`` (a QueryDict)."""
+    """The ledger list's export for ``user`` with the list's filters ``params`` (a QueryDict).
+
+    Asked again when a background export job runs, so a user who lost the right gets nothing.
+    """
+    ensure_right(user, Right.LEDGER_EXPORT)
     queryset = enterprise_list_queryset(user, today=timezone.localdate())
     flt = EnterpriseFilter(params or None, queryset=queryset, user=user)
     year = params.get("year") if params else None

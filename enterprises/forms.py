@@ -1,64 +1,14 @@
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
 
 from .identifiers import validate_credit_code
 from .models import AnnualFigures, Enterprise, LedgerMilestone, QualificationKind, ServiceVisit, Stage
 from .services import ENTERPRISE_FIELDS
-
-WAN = Decimal("10000")
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def yuan_to_wan(value: Decimal | None) -> str:
-    """Exact 万元 text of a yuan amount: 1234567.89 -> '123.456789'; never rounds."""
-    if value is None:
-        return ""
-    wan = (Decimal(value) / WAN).normalize()
-    text = format(wan, "f")
-    if "." not in text:
-        return text + ".00"
-    whole, frac = text.split(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
-class WanYuanField(forms.DecimalField):
-    """Accepts 万元 (up to 6 decimals, i.e. exact to the fen) and cleans to exact yuan."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_digits", 18)
-        kwargs.setdefault("decimal_places", 6)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"step": "0.000001", "inputmode": "decimal"})
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace(",", "").replace("，", "").strip()
-        try:
-            return super().to_python(value)
-        except ValidationError:
-            raise
-        except InvalidOperation:
-            raise ValidationError(_("请输入数字（单位：万元）。"), code="invalid") from None
-
-    def clean(self, value):
-        wan = super().clean(value)
-        if wan is None:
-            return None
-        return (wan * WAN).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-
-    def prepare_value(self, value):
-        # Bound data (what the user typed) is shown as typed; initial data arrives in yuan.
-        if isinstance(value, Decimal):
-            return yuan_to_wan(value)
-        return value
 
 
 class EnterpriseForm(forms.ModelForm):

@@ -28,6 +28,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.money import NotExactToTheFen, wan_to_yuan
 
 from .identifiers import validate_credit_code
 from .models import Enterprise, QualificationKind, Stage, TechField
@@ -37,8 +38,6 @@ TEMPLATE_TITLE = "安阳市高新技术企业培育台账"
 TEMPLATE_SHEET = "培育台账"
 HELP_SHEET = "填写说明"
 FILE_COLUMN = "(文件)"  # RowError.column for problems with the file as a whole
-YUAN_PER_WAN = Decimal(10000)
-CENT = Decimal("0.01")
 MAX_YUAN = Decimal(10) ** 16  # MONEY fields: 18 digits, 2 decimal places
 MAX_COUNT = 2_147_483_647
 PLANNED_YEARS = (2000, 2100)
@@ -441,12 +440,12 @@ def parse_money(value) -> Decimal:
     wan = parse_decimal(value)
     if wan < 0:
         raise CellError(_("金额不能为负数：%(v)s。") % {"v": _show(value)})
-    yuan = wan * YUAN_PER_WAN
-    cents = yuan.quantize(CENT)
-    if cents != yuan:
+    try:
+        cents = wan_to_yuan(wan)
+    except NotExactToTheFen:
         raise CellError(
             _("金额“%(v)s”万元精确到了0.01元以下，请最多保留6位小数（以万元为单位）。") % {"v": _show(value)}
-        )
+        ) from None
     if cents >= MAX_YUAN:
         raise CellError(_("金额“%(v)s”万元过大，请核对单位是否为万元。") % {"v": _show(value)})
     return cents

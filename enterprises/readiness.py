@@ -14,6 +14,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.money import CENT, wan_rounded
+
 from .models import Qualification, QualificationKind, TechField
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
@@ -83,7 +85,6 @@ FIELD_LABELS = {
     "ip_class2_count": gettext_lazy("II类知识产权数"),
 }
 
-CENT = Decimal("0.01")
 DASH = "—"
 
 
@@ -201,7 +202,7 @@ def _at_least(threshold: Decimal) -> str:
 
 
 def _wan(yuan: Decimal, rounding=ROUND_HALF_UP) -> str:
-    return str((Decimal(yuan) / 10000).quantize(CENT, rounding=rounding))
+    return str(wan_rounded(yuan, rounding=rounding))
 
 
 def _band(value, bands, default: int = 0) -> int:

@@ -94,7 +94,7 @@ def enterprise_export(request, fmt: str):
     exporter = build_ledger_exporter(request.user, request.GET)
     if request.method == "POST":
         job = core_services.export_job_create(
-            user=request.user, kind="enterprises.ledger", fmt=fmt, params=request.GET
+            by=request.user, kind="enterprises.ledger", fmt=fmt, params=request.GET
         )
         return redirect("export_job", job_id=job.pk)
     limit = settings.EXPORT_INLINE_ROWS

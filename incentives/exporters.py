@@ -34,11 +34,11 @@ from anyang_hte.core.exporters import (
     iter_csv,
     neutralise,
 )
+from anyang_hte.core.money import CENT
 
 from .models import FundingLine, FundingSource, PayoutBatch
 from .selectors import batch_lines
 
-CENT = Decimal("0.01")
 TITLE_ROW, INFO_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
 TEXT_FORMAT = "@"

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from anyang_hte.core.forms import DATE_INPUT
 from anyang_hte.core.models import Jurisdiction
 
 from .models import FundingLine, FundingSource, Reward, RewardRule
@@ -67,13 +68,13 @@ class LineFilter(_Search):
         label=_("批准日期起"),
         field_name="reward__approved_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE_INPUT,
     )
     approved_to = django_filters.DateFilter(
         label=_("批准日期止"),
         field_name="reward__approved_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DATE_INPUT,
     )
 
     class Meta:

@@ -4,12 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.forms import DATE_INPUT
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import QualificationKind
 
 from .models import RewardDocument
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DocumentForm(forms.Form):

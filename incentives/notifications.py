@@ -8,7 +8,7 @@ portal's default language whoever triggered them.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,14 +17,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.models import Notification, User
+from anyang_hte.core.money import wan_rounded
 from anyang_hte.core.notifications import Message, notify, notify_many
 from anyang_hte.core.roles import Role
 
 from .models import FundingLine, FundingSource, Reward, RewardDecision
 
 CHUNK = 500
-TEN_THOUSAND = Decimal("10000")
-CENT = Decimal("0.01")
 
 
 def _url(name: str, *args) -> str:
@@ -37,7 +36,7 @@ def _url(name: str, *args) -> str:
 
 def wan(amount) -> str:
     """Yuan as 万元 with two decimals: 150000 → "15.00"."""
-    return str((Decimal(amount) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(wan_rounded(amount))
 
 
 def _users(role: str, *, jurisdiction_id: int | None = None) -> QuerySet[User]:

@@ -28,7 +28,7 @@ def _label(right: str) -> str:
 
 
 def ensure_right(by, *rights: str, reason: str | None = None) -> None:
-    """``by`` holds at least one of ``rights``; otherwise refuse with ``reason`` (or a default naming them)."""
+    """``by`` holds one of ``rights``; otherwise refuse with ``reason`` (or a default naming them)."""
     if any(has_right(by, right) for right in rights):
         return
     if reason is None:

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import tempfile
 
 from django.conf import settings
 from django.core.files import File
@@ -27,14 +28,15 @@ def export_builder(kind: str):
         raise DomainError(_("未知的导出类型。")) from None
 
 
-def export_job_create(*, user, kind: str, fmt: str, params: QueryDict) -> ExportJob:
+def export_job_create(*, by, kind: str, fmt: str, params: QueryDict) -> ExportJob:
+    """Queue a large export for ``by``; the exporter's builder checks ``by``'s right and scope."""
     if fmt not in ("xlsx", "csv"):
         raise DomainError(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
-    exporter = export_builder(kind)(user, params)
+    exporter = export_builder(kind)(by, params)
     job = ExportJob.objects.create(
-        user=user, kind=kind, fmt=fmt, params={k: params.getlist(k) for k in params}, title=exporter.title
+        user=by, kind=kind, fmt=fmt, params={k: params.getlist(k) for k in params}, title=exporter.title
     )
-    from .tasks import run_export
+    from .tasks import run_export  # tasks import this module
 
     transaction.on_commit(lambda: run_export.delay(str(job.pk)))
     return job
@@ -67,12 +69,17 @@ def export_job_run(*, job_id) -> ExportJob:
     params = QueryDict(mutable=True)
     for key, values in job.params.items():
         params.setlist(key, values)
-    exporter = export_builder(job.kind)(job.user, params)
+    try:
+        exporter = export_builder(job.kind)(job.user, params)
+    except DomainError as exc:  # the user lost the right since the job was queued: no file
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, error=exc.message, finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
     total = exporter.count() if hasattr(exporter, "count") else None
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, rows_total=total, rows_done=0)
     filename = export_filename(exporter, job.fmt)
-    import tempfile
-
     try:
         with tempfile.TemporaryFile() as handle:
             if job.fmt == "xlsx":

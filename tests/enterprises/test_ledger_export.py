@@ -9,7 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from anyang_hte.core.exporters import csv_response, write_xlsx, xlsx_response
-from enterprises.exporters import LedgerExporter, yuan_to_wan
+from anyang_hte.core.money import yuan_to_wan
+from enterprises.exporters import LedgerExporter
 from enterprises.models import Enterprise, Stage
 from tests.factories import EnterpriseFactory, FiguresFactory, jurisdiction
 

@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
+from anyang_hte.core.dates import today
+from anyang_hte.core.roles import SystemActor
 from enterprises.models import Enterprise
 from enterprises.readiness import (
     FAIL,
@@ -14,8 +16,6 @@ from enterprises.readiness import (
     growth_score,
     rd_ratio_required,
 )
-from anyang_hte.core.dates import today
-from anyang_hte.core.roles import SystemActor
 from enterprises.services import FIGURE_FIELDS, figures_save
 from tests.factories import EnterpriseFactory, FiguresFactory, QualificationFactory
 

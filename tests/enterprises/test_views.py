@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from anyang_hte.core.forms import WanYuanField
+from anyang_hte.core.money import yuan_to_wan
 from anyang_hte.core.roles import Role
-from enterprises.forms import WanYuanField, yuan_to_wan
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, ServiceVisit
 from tests.factories import EnterpriseFactory, FiguresFactory, MilestoneFactory, UserFactory, jurisdiction
 
@@ -143,8 +144,9 @@ def test_wan_yuan_field_round_trip():
     field = WanYuanField()
     assert field.clean("0.01") == Decimal("100.00")
     assert field.clean("") is None
-    assert yuan_to_wan(Decimal("300000")) == "30.00"
-    assert yuan_to_wan(Decimal("12345678.91")) == "1234.567891"
+    assert field.prepare_value(Decimal("300000")) == "30.00"
+    assert field.prepare_value(Decimal("12345678.91")) == "1234.567891"
+    assert yuan_to_wan(Decimal("12345678.91")) == Decimal("1234.567891")
 
 
 def test_detail_shows_everything(official_client, county_official):

@@ -13,8 +13,8 @@ from django.db import connection, connections
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.roles import Role
-from incentives.services import payouts
 from incentives.models import FundingLine, Payment, PayoutBatch, Reward, RewardRule
+from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 from tests.incentives.factories import RewardWithLinesFactory
 

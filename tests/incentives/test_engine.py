@@ -12,8 +12,8 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role, SystemActor
 from enterprises import services as ent_services
 from incentives import services
-from incentives.services import engine
 from incentives.models import FundingLine, Reward, RewardRule
+from incentives.services import engine
 from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory, jurisdiction
 
 from .factories import RewardRuleFactory

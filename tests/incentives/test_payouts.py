@@ -9,9 +9,9 @@ from django.utils import timezone
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog, Notification
 from anyang_hte.core.roles import Role
-from incentives.services import payouts
 from incentives.models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
 from incentives.selectors import batch_lines, batch_summary, batch_total
+from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 from tests.incentives.factories import RecoveryFactory, RewardWithLinesFactory
 

@@ -1,0 +1,452 @@
+"""Every write service guards itself: called directly (as a command, a task, the admin or an API would),
+without the right or from another county, it refuses with a reason and writes nothing.
+
+``CASES`` lists each service with the office that holds the right (its other-county twin is refused by
+scope) and an office that lacks it. ``test_every_write_service_has_a_case`` finds every public function
+of the services modules that takes ``by`` and fails when one has no case here, so a new service
+cannot land without its guard being tested.
+"""
+
+import datetime
+import inspect
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import QueryDict
+from openpyxl import Workbook
+
+from anyang_hte.core import notifications as core_notifications
+from anyang_hte.core import services as core_services
+from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import Notification
+from anyang_hte.core.roles import Role, SystemActor
+from assessment import services as assessment_services
+from enterprises import services as ledger
+from enterprises.importers import plan_ledger_import
+from incentives import services as incentives
+from incentives.models import FundingLine, OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
+from tests.factories import (
+    EnterpriseFactory,
+    MilestoneFactory,
+    QualificationFactory,
+    UserFactory,
+    jurisdiction,
+    make_credit_code,
+)
+from tests.incentives.factories import (
+    PaymentFactory,
+    PayoutBatchFactory,
+    RecoveryFactory,
+    RewardDocumentFactory,
+    RewardRuleFactory,
+    RewardWithLinesFactory,
+)
+
+WF, LZ = "410502", "410581"
+DAY = datetime.date(2026, 3, 2)
+C, CF, R, F, A = (
+    Role.COUNTY_OFFICIAL,
+    Role.COUNTY_FINANCE,
+    Role.TECH_REVIEWER,
+    Role.CITY_FINANCE,
+    Role.ADMIN,
+)
+NO_ROLE = ""  # an account with no role yet: holds no right at all
+
+pytestmark = pytest.mark.django_db
+
+
+def _user(role: str, code: str | None = WF):
+    bound = role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE)
+    name = f"g_{role or 'none'}_{code if bound else 'city'}"
+    return UserFactory(username=name, role=role, jurisdiction=jurisdiction(code) if bound else None)
+
+
+def _ledger_file() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称"])
+    ws.append([make_credit_code(77001), "安阳守门测试科技有限公司"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _list_file() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "企业名称", "统一社会信用代码", "证书编号"])
+    ws.append([1, "外市某科技有限公司", "", "GR2025"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def w(db):
+    """One county's (文峰区) records at every step, made without the services."""
+    ent = EnterpriseFactory(jurisdiction=jurisdiction(WF), bank_name="工行", bank_account="6222")
+    wf_finance = _user(CF, WF)
+    generated = RewardWithLinesFactory(
+        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF), bank_name="建行", bank_account="6227")
+    )
+    RewardDocumentFactory(reward=generated, kind="bank")
+    submitted = RewardWithLinesFactory(
+        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)),
+        status=Reward.Status.SUBMITTED,
+        submitted_by=UserFactory(username="g_submitter", role=C),
+    )
+    approved = RewardWithLinesFactory(
+        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)), status=Reward.Status.APPROVED
+    )
+    draft = PayoutBatchFactory(source="county", jurisdiction=jurisdiction(WF), created_by=wf_finance)
+    in_draft = RewardWithLinesFactory(
+        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)), status=Reward.Status.APPROVED
+    )
+    in_draft.lines.filter(source="county").update(status=FundingLine.Status.BATCHED, batch=draft)
+    locked = PayoutBatchFactory(
+        source="county",
+        jurisdiction=jurisdiction(WF),
+        created_by=wf_finance,
+        status=PayoutBatch.Status.LOCKED,
+    )
+    to_pay = RewardWithLinesFactory(
+        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)), status=Reward.Status.APPROVED
+    )
+    to_pay.lines.filter(source="county").update(status=FundingLine.Status.BATCHED, batch=locked)
+    payment = PaymentFactory(line__source="county", line__batch=locked, recorded_by=wf_finance)
+    official = OfficialList.objects.create(
+        kind="hte", granted_on=datetime.date(2025, 11, 30), filename="l.xlsx", checksum="1" * 64
+    )
+    return SimpleNamespace(
+        ent=ent,
+        milestone=MilestoneFactory(enterprise=ent),
+        qualification=QualificationFactory(enterprise=ent, granted_on=datetime.date(2024, 1, 5)),
+        generated=generated,
+        document=RewardDocumentFactory(reward=generated),
+        submitted=submitted,
+        approved=approved,
+        approved_county_line=approved.lines.get(source="county"),
+        draft=draft,
+        draft_line=in_draft.lines.get(source="county"),
+        locked=locked,
+        to_pay_line=to_pay.lines.get(source="county"),
+        paid=approved,
+        recovery=RecoveryFactory(payment=payment),
+        plan=plan_ledger_import(
+            io.BytesIO(_ledger_file()), "台账.xlsx", jurisdiction=jurisdiction(WF), user=SystemActor("test")
+        ),
+        row=OfficialListRow.objects.create(
+            official_list=official,
+            row_number=2,
+            name="外市某科技有限公司",
+            status=OfficialListRow.Status.UNMATCHED,
+        ),
+        rule=RewardRule.objects.get(code="HTE_NEW"),
+        unused_rule=RewardRuleFactory(code="GUARD", trigger_kind="tech_sme", effective_from=DAY),
+        notification=Notification.objects.create(user=_user(C, WF), title="t"),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    call: object  # (by, world) -> the service call
+    holder: str  # the office that holds the right (in 文峰区 when county-bound)
+    lacking: str  # an office without the right
+    scoped: bool = True  # the record belongs to 文峰区: the holder's twin in 林州市 is refused too
+
+
+CASES: dict[str, Case] = {
+    # --- the ledger ---
+    "enterprises.enterprise_create": Case(
+        lambda by, w: ledger.enterprise_create(
+            credit_code=make_credit_code(88001), name="新登记公司", jurisdiction=jurisdiction(WF), by=by
+        ),
+        C,
+        F,
+    ),
+    "enterprises.enterprise_update": Case(
+        lambda by, w: ledger.enterprise_update(enterprise=w.ent, name="改名公司", by=by), C, F
+    ),
+    "enterprises.figures_save": Case(
+        lambda by, w: ledger.figures_save(enterprise=w.ent, year=2024, staff_count=9, by=by), C, R
+    ),
+    "enterprises.milestone_create": Case(
+        lambda by, w: ledger.milestone_create(enterprise=w.ent, title="节点", due_on=DAY, by=by), C, F
+    ),
+    "enterprises.milestone_update": Case(
+        lambda by, w: ledger.milestone_update(milestone=w.milestone, title="改了", by=by), C, CF
+    ),
+    "enterprises.visit_create": Case(
+        lambda by, w: ledger.visit_create(enterprise=w.ent, visited_on=DAY, visitors="张三", by=by), C, F
+    ),
+    "enterprises.qualification_record": Case(
+        lambda by, w: ledger.qualification_record(enterprise=w.ent, kind="hte", granted_on=DAY, by=by), C, F
+    ),
+    "enterprises.qualification_revoke": Case(
+        lambda by, w: ledger.qualification_revoke(
+            qualification=w.qualification, revoked_on=DAY, reason="撤销", by=by
+        ),
+        C,
+        CF,
+    ),
+    "enterprises.apply_ledger_import": Case(lambda by, w: ledger.apply_ledger_import(w.plan, by=by), C, R),
+    # --- rewards from qualifications ---
+    "incentives.rewards_for_qualification": Case(
+        lambda by, w: incentives.rewards_for_qualification(qualification=w.qualification, by=by), C, F
+    ),
+    "incentives.rewards_on_qualification_revoked": Case(
+        lambda by, w: incentives.rewards_on_qualification_revoked(qualification=w.qualification, by=by), C, F
+    ),
+    "incentives.rewards_run_all": Case(lambda by, w: incentives.rewards_run_all(by=by), R, F, scoped=False),
+    # --- the county submits, the tech bureau reviews ---
+    "incentives.reward_submit": Case(lambda by, w: incentives.reward_submit(reward=w.generated, by=by), C, R),
+    "incentives.reward_document_add": Case(
+        lambda by, w: incentives.reward_document_add(
+            reward=w.generated,
+            kind="bank",
+            upload=SimpleUploadedFile("账户.pdf", b"%PDF-1.4\n%x\n", content_type="application/pdf"),
+            by=by,
+        ),
+        C,
+        R,
+    ),
+    "incentives.reward_document_remove": Case(
+        lambda by, w: incentives.reward_document_remove(document=w.document, by=by), C, F
+    ),
+    "incentives.reward_return": Case(
+        lambda by, w: incentives.reward_return(reward=w.submitted, reason="补材料", by=by), R, C, scoped=False
+    ),
+    "incentives.reward_reject": Case(
+        lambda by, w: incentives.reward_reject(reward=w.submitted, reason="不符", by=by), R, C, scoped=False
+    ),
+    "incentives.reward_approve": Case(
+        lambda by, w: incentives.reward_approve(reward=w.submitted, by=by), R, A, scoped=False
+    ),
+    "incentives.reward_mark_paid_if_complete": Case(
+        lambda by, w: incentives.reward_mark_paid_if_complete(reward=w.paid, by=by), CF, C
+    ),
+    "incentives.rewards_mark_paid_if_complete": Case(
+        lambda by, w: incentives.rewards_mark_paid_if_complete(reward_ids=[w.paid.pk], by=by), CF, R
+    ),
+    # --- finance pays ---
+    "incentives.batch_create": Case(
+        lambda by, w: incentives.batch_create(
+            name="批次", source="county", jurisdiction=jurisdiction(WF), by=by
+        ),
+        CF,
+        R,
+    ),
+    "incentives.batch_add_lines": Case(
+        lambda by, w: incentives.batch_add_lines(batch=w.draft, lines_or_ids=[w.approved_county_line], by=by),
+        CF,
+        F,
+    ),
+    "incentives.batch_add_matching": Case(
+        lambda by, w: incentives.batch_add_matching(batch=w.draft, by=by), CF, A
+    ),
+    "incentives.batch_remove_line": Case(
+        lambda by, w: incentives.batch_remove_line(batch=w.draft, line=w.draft_line, by=by), CF, F
+    ),
+    "incentives.batch_lock": Case(lambda by, w: incentives.batch_lock(batch=w.draft, by=by), CF, C),
+    "incentives.payment_record": Case(
+        lambda by, w: incentives.payment_record(line=w.to_pay_line, paid_on=DAY, reference="P1", by=by), CF, F
+    ),
+    "incentives.batch_record_payment": Case(
+        lambda by, w: incentives.batch_record_payment(batch=w.locked, paid_on=DAY, reference="P2", by=by),
+        CF,
+        R,
+    ),
+    "incentives.recovery_record": Case(
+        lambda by, w: incentives.recovery_record(recovery=w.recovery, recovered_on=DAY, reference="R", by=by),
+        CF,
+        C,
+    ),
+    # --- the province's lists ---
+    "incentives.official_list_import": Case(
+        lambda by, w: incentives.official_list_import(
+            fileobj=io.BytesIO(_list_file()), filename="名单.xlsx", kind="hte", granted_on=DAY, by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "incentives.official_list_row_link": Case(
+        lambda by, w: incentives.official_list_row_link(row=w.row, enterprise=w.ent, by=by),
+        R,
+        C,
+        scoped=False,
+    ),
+    "incentives.official_list_row_create": Case(
+        lambda by, w: incentives.official_list_row_create(
+            row=w.row, jurisdiction=jurisdiction(WF), credit_code=make_credit_code(88002), by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "incentives.official_list_row_ignore": Case(
+        lambda by, w: incentives.official_list_row_ignore(row=w.row, reason="外市", by=by), R, F, scoped=False
+    ),
+    # --- reward rules ---
+    "incentives.rule_open": Case(
+        lambda by, w: incentives.rule_open(
+            code="X1",
+            name="新规则",
+            trigger_kind="lg_cultivation",
+            city_amount=Decimal("1000"),
+            county_amount=Decimal("0"),
+            effective_from=DAY,
+            policy_document="安政办〔2026〕1号",
+            by=by,
+        ),
+        A,
+        R,
+        scoped=False,
+    ),
+    "incentives.rule_update": Case(
+        lambda by, w: incentives.rule_update(rule=w.unused_rule, notes="改", by=by), A, R, scoped=False
+    ),
+    "incentives.rule_close": Case(
+        lambda by, w: incentives.rule_close(rule=w.rule, effective_to=DAY, by=by), A, F, scoped=False
+    ),
+    # --- the county assessment ---
+    "assessment.rollup_start": Case(
+        lambda by, w: assessment_services.rollup_start(year=2025, by=by), R, C, scoped=False
+    ),
+    "assessment.rollup_year_sync": Case(
+        lambda by, w: assessment_services.rollup_year_sync(year=2025, by=by), R, F, scoped=False
+    ),
+    "assessment.rollup_nightly": Case(
+        lambda by, w: assessment_services.rollup_nightly(by=by, today=DAY), R, C, scoped=False
+    ),
+    "assessment.target_set": Case(
+        lambda by, w: assessment_services.target_set(
+            jurisdiction=jurisdiction(WF), year=2025, indicator="new_hte", value=5, by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "assessment.targets_spread": Case(
+        lambda by, w: assessment_services.targets_spread(
+            year=2025, indicator="new_hte", city_total=80, by=by
+        ),
+        R,
+        F,
+        scoped=False,
+    ),
+    "assessment.value_added_set": Case(
+        lambda by, w: assessment_services.value_added_set(
+            jurisdiction=jurisdiction(WF), year=2025, amount=Decimal("1000000"), by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "assessment.watchlists_notify": Case(
+        lambda by, w: assessment_services.watchlists_notify(by=by, today=DAY), R, C, scoped=False
+    ),
+    # --- the portal's own records ---
+    "core.export_job_create": Case(
+        lambda by, w: core_services.export_job_create(
+            by=by, kind="enterprises.ledger", fmt="csv", params=QueryDict()
+        ),
+        C,
+        NO_ROLE,
+        scoped=False,
+    ),
+    "core.notification_mark_read": Case(
+        lambda by, w: core_notifications.notification_mark_read(notification=w.notification, by=by), C, R
+    ),
+}
+
+# Functions that take ``by`` but need no case, and why.
+EXEMPT = {
+    "core.notifications_mark_all_read": "marks only by's own messages read (no other row can be reached)",
+}
+
+
+def _fingerprint():
+    """Every row of the project's own apps (history and audit included), to prove nothing was written."""
+    rows = {}
+    for label in ("core", "enterprises", "incentives", "assessment"):
+        for model in apps.get_app_config(label).get_models():
+            fields = [f.attname for f in model._meta.concrete_fields]
+            rows[model._meta.label] = sorted(map(repr, model.objects.values_list(*fields)))
+    return rows
+
+
+def _refused(case: Case, by, w) -> str:
+    before = _fingerprint()
+    with pytest.raises(DomainError) as exc:
+        case.call(by, w)
+    assert exc.value.message.strip(), "a refusal must say why"
+    assert _fingerprint() == before, "a refused call must write nothing"
+    return exc.value.message
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_refused_without_the_right(name, w):
+    case = CASES[name]
+    _refused(case, _user(case.lacking, WF), w)
+    _refused(case, None, w)  # nobody named: never "the system" by accident
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.scoped))
+def test_refused_for_another_county(name, w):
+    case = CASES[name]
+    twin = _user(case.holder, LZ)
+    message = _refused(case, twin, w)
+    for enterprise in (w.ent, w.generated.enterprise, w.approved.enterprise):
+        assert enterprise.name not in message and enterprise.credit_code not in message, "no leak"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_holder_may(name, w):
+    """The cases are fair: the office that holds the right, in its own county, does the same call."""
+    CASES[name].call(_user(CASES[name].holder, WF), w)
+
+
+def _services_taking_by():
+    modules = {
+        "enterprises": ledger,
+        "incentives": incentives,
+        "assessment": assessment_services,
+        "core": core_services,
+    }
+    found = set()
+    for prefix, module in modules.items():
+        names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+        for name in names:
+            func = getattr(module, name)
+            if inspect.isfunction(func) and func.__module__.startswith(module.__name__.split(".")[0]):
+                params = inspect.signature(func).parameters
+                if "by" in params and params["by"].kind is inspect.Parameter.KEYWORD_ONLY:
+                    found.add(f"{prefix}.{name}")
+    for name, func in inspect.getmembers(core_notifications, inspect.isfunction):
+        if func.__module__ == core_notifications.__name__ and "by" in inspect.signature(func).parameters:
+            found.add(f"core.{name}")
+    return found
+
+
+def test_every_write_service_has_a_case():
+    missing = _services_taking_by() - set(CASES) - set(EXEMPT)
+    assert not missing, f"write services without a guard case: {sorted(missing)}"
+    stale = set(CASES) - _services_taking_by()
+    assert not stale, f"cases for services that no longer exist: {sorted(stale)}"
+
+
+def test_the_system_is_named_and_never_pays():
+    system = SystemActor("test")
+    assert str(system) == "system (test)" and system.pk is None
+    from anyang_hte.core.roles import Right, has_right
+
+    assert has_right(system, Right.LEDGER_IMPORT) and has_right(system, Right.ASSESSMENT_MANAGE)
+    for right in (Right.REWARD_SUBMIT, Right.REWARD_REVIEW, Right.PAYOUT_MANAGE):
+        assert not has_right(system, right)
