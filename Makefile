@@ -2,9 +2,9 @@
 #   make install   venv + Python packages (pinned by constraints.txt) + npm packages + static/vendor
 #   make run       migrate, load demo data, serve on http://127.0.0.1:8000
 #   make test      the pytest suite (PYTEST_ARGS="-k ledger -x"); DATABASE_URL/REDIS_URL from the environment
-#   make lint      ruff
-#   make bench     time `import_ledger` on BENCH_ROWS rows, the payout sheet of BENCH_LINES lines (10000)
-#                  and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
+#   make lint      ruff check, ruff format --check and lint-imports (the layers contract); fails on any
+#   make bench     time `import_ledger` on BENCH_ROWS rows (10000) beside its floor, the payout sheet of
+#                  BENCH_LINES lines (10000) and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -54,7 +54,8 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	-$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) scripts/bench_import.py

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.money import wan_rounded
 
-from . import selectors
+from . import indicators, selectors
 from .forms import FIRST_YEAR
 
 
@@ -28,6 +28,16 @@ def _wan(value):
 
 
 TREND_YEARS = 5
+# The dashboard's columns, by indicator code: the labels, units and formats come from the registry.
+TARGETED = ("new_hte", "valid_hte")  # done, target, progress and rank
+OTHERS = ("tech_sme", "hte_candidates", "helper_share", "overdue_milestones")
+MONEY = ("rewards_committed", "rewards_approved", "rewards_paid_city", "rewards_paid_county")
+MONEY_COLORS = (2, 3, 1, 5)
+
+
+def _cells(row: dict, codes) -> list[dict]:
+    by_code = {cell["code"]: cell for cell in row["cells"]}
+    return [by_code[code] | {"rank": row["rank"].get(code)} for code in codes]
 
 
 def dashboard_data(year: int) -> dict:
@@ -37,25 +47,30 @@ def dashboard_data(year: int) -> dict:
     city = next(r for r in table if r["is_city"])
     labels = [r["short_name"] for r in rows]
 
+    for r in table:
+        r["targeted"], r["others"], r["money"] = _cells(r, TARGETED), _cells(r, OTHERS), _cells(r, MONEY)
+
+    targeted = [indicators.get(code) for code in TARGETED]
     targets_chart = {
         "type": "bar",
-        "unit": str(_("家")),
+        "unit": str(targeted[0].unit),
         "labels": labels,
         "datasets": [
-            {"label": _("新认定高企"), "data": [_num(r["values"]["new_hte"]) for r in rows], "color": 0},
-            {
-                "label": _("新认定目标"),
-                "data": [_num(r["targets"]["new_hte"]) for r in rows],
-                "color": 0,
-                "target": True,
-            },
-            {"label": _("有效高企"), "data": [_num(r["values"]["valid_hte"]) for r in rows], "color": 1},
-            {
-                "label": _("有效目标"),
-                "data": [_num(r["targets"]["valid_hte"]) for r in rows],
-                "color": 1,
-                "target": True,
-            },
+            dataset
+            for color, ind in enumerate(targeted)
+            for dataset in (
+                {
+                    "label": str(ind.short_label),
+                    "data": [_num(r["values"][ind.code]) for r in rows],
+                    "color": color,
+                },
+                {
+                    "label": _("%(indicator)s目标") % {"indicator": ind.short_label},
+                    "data": [_num(r["targets"][ind.code]) for r in rows],
+                    "color": color,
+                    "target": True,
+                },
+            )
         ],
     }
 
@@ -69,11 +84,11 @@ def dashboard_data(year: int) -> dict:
     ]
     trend_chart = {
         "type": "line",
-        "unit": str(_("家")),
+        "unit": str(targeted[0].unit),
         "labels": [str(y) for y in years],
         "datasets": [
-            {"label": _("新认定高企"), "data": [_num(r["new_hte"]) for r in trend_rows], "color": 0},
-            {"label": _("有效高企"), "data": [_num(r["valid_hte"]) for r in trend_rows], "color": 1},
+            {"label": str(ind.short_label), "data": [_num(r[ind.code]) for r in trend_rows], "color": color}
+            for color, ind in enumerate(targeted)
         ],
     }
 
@@ -94,19 +109,18 @@ def dashboard_data(year: int) -> dict:
         )
         previous = step["value"]
 
-    reward_series = (
-        ("rewards_committed", _("应兑现"), 2),
-        ("rewards_approved", _("已批准"), 3),
-        ("rewards_paid_city", _("已拨付（市级）"), 1),
-        ("rewards_paid_county", _("已拨付（县区）"), 5),
-    )
+    money = [indicators.get(code) for code in MONEY]
     rewards_chart = {
         "type": "bar",
         "unit": str(_("万元")),
         "labels": labels,
         "datasets": [
-            {"label": label, "data": [_wan(r["values"][code]) for r in rows], "color": color}
-            for code, label, color in reward_series
+            {
+                "label": str(ind.short_label),
+                "data": [_wan(r["values"][ind.code]) for r in rows],
+                "color": color,
+            }
+            for ind, color in zip(money, MONEY_COLORS, strict=True)
         ],
     }
     for r in table:
@@ -116,8 +130,12 @@ def dashboard_data(year: int) -> dict:
         "year": year,
         "rows": rows,
         "city": city,
+        "table": table,  # the jurisdictions, then the city
         "trend_rows": trend_rows,
         "funnel": funnel,
+        "targeted": targeted,
+        "others": [indicators.get(code) for code in OTHERS],
+        "money": money,
         "charts": {
             "targets": targets_chart,
             "trend": trend_chart,

@@ -179,7 +179,8 @@ def check_import_right(user, jurisdiction: Jurisdiction) -> None:
     )
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+def _chunks(items: list, size: int | None = None) -> Iterable[list]:
+    size = size or CHUNK  # read at call time (a test may lower it)
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -6,6 +6,10 @@ DATABASE_URL is set, in which case that database is migrated and used as it is (
 count as updated or unchanged). The file is imported twice: first every row is new, then every row
 is unchanged. Each time includes the command's start-up (Django setup, about a second).
 
+Beside each time it prints the floor measured in the same run: a process that starts Django and reads
+every cell of the same file with openpyxl in read-only mode, which any import of that file must do.
+The ratio holds on a noisy machine where the seconds do not.
+
     BENCH_ROWS=50000 make bench
     .venv/bin/python scripts/bench_import.py --rows 2000 --keep
 """
@@ -102,6 +106,28 @@ def run_import(path: Path, env: dict[str, str]) -> tuple[float, tuple[int, ...],
     return elapsed, tuple(int(n) for n in match.groups()), output
 
 
+FLOOR_SCRIPT = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anyang_hte.settings.dev")
+django.setup()
+import openpyxl
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+cells = sum(len(row) for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
+print(cells)
+"""
+
+
+def measure_floor(path: Path, env: dict[str, str]) -> float:
+    """Seconds to start Django and read every cell of ``path`` (the least any import of it costs)."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", FLOOR_SCRIPT, str(path)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        sys.exit(f"bench: the floor run failed:\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
 def bench(rows: int, tmp: Path) -> int:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "anyang_hte.settings.dev"}
@@ -120,12 +146,15 @@ def bench(rows: int, tmp: Path) -> int:
     print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
           f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
 
+    floor = measure_floor(ledger, env)
+    print(f"bench: floor        Django start + read every cell of the file: {floor:7.2f}s", flush=True)
     failed = False
     for label, expect in (("first import", "created"), ("re-import", "unchanged")):
         elapsed, (created, updated, unchanged, errors), _ = run_import(ledger, env)
         counts = {"created": created, "updated": updated, "unchanged": unchanged}
         print(
-            f"bench: {label:<12} {rows} rows in {elapsed:7.2f}s = {rows / elapsed:8.0f} rows/s "
+            f"bench: {label:<12} {rows} rows in {elapsed:7.2f}s = {elapsed / floor:5.1f}× the floor, "
+            f"{rows / elapsed:8.0f} rows/s "
             f"(created {created}, updated {updated}, unchanged {unchanged}, errors {errors})",
             flush=True,
         )

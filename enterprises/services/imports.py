@@ -77,7 +77,8 @@ def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
     return result
 
 
-def _chunks(items: list, size: int = CHUNK):
+def _chunks(items: list, size: int | None = None):
+    size = size or CHUNK  # read at call time (a test may lower it)
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
