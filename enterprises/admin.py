@@ -8,9 +8,9 @@ generated rewards), never through the admin.
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from import_export import resources
 from import_export.admin import ExportMixin
 
+from anyang_hte.core.admin_export import NeutralisedModelResource
 from anyang_hte.core.admin_readonly import ReadOnlyHistoryAdmin, ReadOnlyInlineMixin
 
 from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, ServiceVisit
@@ -18,7 +18,7 @@ from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, S
 LEDGER_READONLY_NOTE = _("此处只能查看台账。台账请在门户的“培育台账”中修改，每一次修改都经过权限核验并留痕。")
 
 
-class EnterpriseResource(resources.ModelResource):
+class EnterpriseResource(NeutralisedModelResource):
     class Meta:
         model = Enterprise
         fields = (
