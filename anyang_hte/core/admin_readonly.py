@@ -3,7 +3,7 @@
 Ledger and money rows change only through the services (right and scope checks, audit entries, the
 enterprise's derived ``stage``, generated rewards). The admin may list, search, filter and open them, and
 read their field history, but never writes them: no add, change or delete, no bulk action, no POST to the
-change list, and no simple-history "revert".
+change list or the history pages, and no simple-history "revert".
 """
 
 from django.core.exceptions import PermissionDenied
@@ -37,6 +37,11 @@ class ReadOnlyAdminMixin:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, self._with_note(extra_context))
+
+    def history_view(self, request, object_id, extra_context=None):
+        if request.method not in SAFE_METHODS:
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
 
     def _with_note(self, extra_context):
         return {"readonly_note": self.readonly_note, **(extra_context or {})}
