@@ -47,6 +47,13 @@ class RewardRuleAdmin(admin.ModelAdmin):
             return tuple(f for f in RULE_FIELDS if f != "effective_to")
         return ()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.rewards.exists() and "effective_to" in form.base_fields:
+            # Closing needs its end date (services.rule_close takes a date; an empty field was a 500).
+            form.base_fields["effective_to"].required = True
+        return form
+
     def has_delete_permission(self, request, obj=None):
         return False
 

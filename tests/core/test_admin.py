@@ -469,3 +469,18 @@ def test_import_export_formula_escape_is_not_enough():
     with override_settings(IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT=True):
         out = CSV().export_data(dataset)
     assert out.splitlines() == ["=A,+B,-C,@D", "1+1,+1,-1+1,@SUM(A1)"]
+
+
+def test_closing_a_rule_without_its_end_date_is_a_form_error(admin_client):
+    """Found by the admin matrix: an empty 截止日期 on a rule with rewards went on to rule_close, a 500."""
+    from tests.incentives.factories import RewardWithLinesFactory, hte_rule
+
+    rule = hte_rule()
+    RewardWithLinesFactory(rule=rule)
+    before = ledger_snapshot()
+    response = admin_client.post(
+        reverse("admin:incentives_rewardrule_change", args=[rule.pk]), {"effective_to": ""}
+    )
+    assert response.status_code == 200
+    assert "effective_to" in response.context["adminform"].form.errors
+    assert ledger_snapshot() == before
