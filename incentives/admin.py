@@ -1,10 +1,12 @@
 """Administrators keep the reward rules here, as data: open a rule, edit it until it has produced
-rewards, then close it (an end date) and open a new one. Every write goes through the services."""
+rewards, then close it (an end date) and open a new one. Every write goes through the services.
+Rewards, payout batches and official lists are read-only here (``ReadOnlyAdminMixin``)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
+from anyang_hte.core.admin_readonly import ReadOnlyAdminMixin
 from anyang_hte.core.errors import DomainError
 
 from . import services
@@ -45,6 +47,13 @@ class RewardRuleAdmin(admin.ModelAdmin):
             return tuple(f for f in RULE_FIELDS if f != "effective_to")
         return ()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and obj.rewards.exists() and "effective_to" in form.base_fields:
+            # Closing needs its end date (services.rule_close takes a date; an empty field was a 500).
+            form.base_fields["effective_to"].required = True
+        return form
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -76,7 +85,7 @@ class RewardRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: rewards move only through the portal's workflow."""
 
     list_display = ("enterprise", "rule", "jurisdiction", "amount", "status", "created_at")
@@ -84,15 +93,6 @@ class RewardAdmin(admin.ModelAdmin):
     search_fields = ("enterprise__name", "enterprise__credit_code")
     list_select_related = ("enterprise", "rule", "jurisdiction")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PayoutBatch)

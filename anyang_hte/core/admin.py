@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_readonly import ReadOnlyAdminMixin
 from .models import AuditLog, Jurisdiction, User
 
 
@@ -25,16 +26,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "user", "content_type", "object_id")
     list_filter = ("action",)
     readonly_fields = ("created_at", "action", "user", "content_type", "object_id", "data")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

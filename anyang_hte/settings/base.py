@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -169,6 +170,10 @@ EXPORT_BUILDERS = {"enterprises.ledger": "enterprises.exporters.build_ledger_exp
 
 # Lists: above this many matching rows the page says "more than N" instead of counting them all.
 LIST_COUNT_CAP = 10_000
+
+# The Django admin's django-import-export exports: the portal's two formats only, each cell through
+# anyang_hte.core.admin_export (formulas neutralised). The admin imports nothing.
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 
 LOGGING = {
     "version": 1,

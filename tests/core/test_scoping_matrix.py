@@ -7,20 +7,31 @@ A county-bound user asking for another jurisdiction's enterprise gets a 404 (no 
 import datetime
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from anyang_hte.core.models import ExportJob, Notification
+from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
-from incentives.models import OfficialList, OfficialListRow
+from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, ServiceVisit
+from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
+from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
 from tests.factories import (
     EnterpriseFactory,
     FiguresFactory,
     MilestoneFactory,
     QualificationFactory,
     UserFactory,
+    VisitFactory,
     jurisdiction,
 )
-from tests.incentives.factories import PayoutBatchFactory, RewardDocumentFactory, RewardWithLinesFactory
+from tests.incentives.factories import (
+    PayoutBatchFactory,
+    RewardDocumentFactory,
+    RewardWithLinesFactory,
+    hte_rule,
+)
 
 PUBLIC = {"login", "set_language", "logout"}
 
@@ -170,3 +181,138 @@ def test_admin_site_is_for_administrators_only(client, db):
         client.force_login(UserFactory(username=f"a_{role}", role=role))
         response = client.get(reverse("admin:enterprises_enterprise_changelist"))
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+# --- the Django admin --------------------------------------------------------------------------------
+# Every admin URL the project registers (from the resolver's "admin" namespace; each model's URLs are
+# matched to admin.site._registry for an object pk), for every role: anonymous and non-staff users are
+# sent to a log-in, the administrator (staff, as seed_demo makes it) never meets a 500 and every write
+# to a read-only registration is refused with a 403 and leaves the ledger, money and audit rows alone.
+
+ADMIN_PUBLIC = {"admin:login", "admin:logout"}  # the admin's own log-in and log-out pages
+ADMIN_READS = {"changelist", "change", "history", "simple_history", "export"}
+
+
+def _walk_admin(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk_admin(p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif isinstance(p, URLPattern) and p.name and prefix == "admin:":
+            yield prefix + p.name
+
+
+ADMIN_URLS = sorted(set(_walk_admin(get_resolver().url_patterns)) - ADMIN_PUBLIC)
+ADMIN_MODEL_PREFIXES = {f"admin:{m._meta.app_label}_{m._meta.model_name}_": m for m in admin.site._registry}
+
+
+def _admin_model_and_suffix(name):
+    """The registered model an admin URL name belongs to and its view ("change", ...), or (None, name)."""
+    for prefix, model in ADMIN_MODEL_PREFIXES.items():
+        if name.startswith(prefix):
+            return model, name[len(prefix) :]
+    return None, name
+
+
+def _admin_objects(world):
+    """One row of every model registered in the admin, so each change/delete/history URL has a pk."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    enterprise = Enterprise.objects.get(pk=world["own"]["pk"])
+    client_info = {"user_agent": "matrix", "ip_address": "127.0.0.1", "http_accept": "*/*", "path_info": "/"}
+    objects = {
+        Group: Group.objects.create(name="matrix"),
+        AccessAttempt: AccessAttempt.objects.create(
+            username="matrix", get_data="", post_data="", failures_since_start=1, **client_info
+        ),
+        AccessLog: AccessLog.objects.create(username="matrix", **client_info),
+        AccessFailureLog: AccessFailureLog.objects.create(username="matrix", **client_info),
+        User: UserFactory(username="m_target", role=Role.TECH_REVIEWER, jurisdiction=None),
+        Jurisdiction: enterprise.jurisdiction,
+        AuditLog: AuditLog.objects.create(
+            content_type=ContentType.objects.get_for_model(Enterprise),
+            object_id=str(enterprise.pk),
+            action="enterprise.update",
+        ),
+        Enterprise: enterprise,
+        AnnualFigures: AnnualFigures.objects.get(enterprise=enterprise, year=world["own"]["year"]),
+        LedgerMilestone: LedgerMilestone.objects.get(pk=world["own"]["milestone_pk"]),
+        ServiceVisit: VisitFactory(enterprise=enterprise),
+        RewardRule: hte_rule(),
+        Reward: Reward.objects.get(pk=world["own"]["reward_pk"]),
+        PayoutBatch: PayoutBatch.objects.get(pk=world["own"]["batch_pk"]),
+        OfficialList: OfficialList.objects.get(pk=world["own"]["official_pk"]),
+    }
+    assert set(objects) == set(admin.site._registry), "a new admin registration needs a row here"
+    return objects
+
+
+def _admin_urls(name, objects):
+    """The URLs to request for the admin URL ``name``: one, or one per app for the app index."""
+    if name == "admin:app_list":
+        labels = sorted({m._meta.app_label for m in admin.site._registry})
+        return [reverse(name, kwargs={"app_label": label}) for label in labels]
+    if name == "admin:view_on_site":
+        content_type = ContentType.objects.get_for_model(Enterprise)
+        return [
+            reverse(name, kwargs={"content_type_id": content_type.pk, "object_id": objects[Enterprise].pk})
+        ]
+    if name == "admin:auth_user_password_change":  # UserAdmin's name, whatever the user model
+        return [reverse(name, kwargs={"id": objects[User].pk})]
+    model, suffix = _admin_model_and_suffix(name)
+    if model is None or suffix in ("changelist", "add", "export"):
+        return [reverse(name)]  # index, password change, jsi18n, autocomplete; a model's list pages
+    obj = objects[model]
+    if suffix == "simple_history":
+        return [reverse(name, args=[obj.pk, obj.history.earliest().history_id])]
+    return [reverse(name, kwargs={"object_id": obj.pk})]  # change, delete, history: anything new fails here
+
+
+def test_admin_url_walk_finds_every_registration():
+    assert "admin:index" in ADMIN_URLS and "admin:enterprises_enterprise_export" in ADMIN_URLS
+    for model in admin.site._registry:
+        for suffix in ("changelist", "add", "change", "delete", "history"):
+            assert f"admin:{model._meta.app_label}_{model._meta.model_name}_{suffix}" in ADMIN_URLS
+    for model in READ_ONLY_MODELS:
+        assert model in admin.site._registry
+
+
+@pytest.mark.parametrize("name", ADMIN_URLS)
+def test_every_role_on_every_admin_url(client, world, name):
+    objects = _admin_objects(world)
+    urls = _admin_urls(name, objects)
+    model, suffix = _admin_model_and_suffix(name)
+    read_only = model in READ_ONLY_MODELS
+    logins = (reverse("admin:login"), reverse("login"))
+
+    # Anonymous: a log-in page. The portal's LoginRequiredMiddleware answers first for most admin URLs
+    # (its own log-in, which then sends a non-staff user on to the admin's); the admin's for the rest.
+    for url in urls:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (name, url, method, response.status_code)
+            assert response["Location"].startswith(logins), (name, url, method, response["Location"])
+
+    users = _users()
+    administrator = users.pop(Role.ADMIN)
+    for role, user in users.items():  # not staff: the admin's log-in, never a page
+        client.force_login(user)
+        for url in urls:
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                assert response.status_code == 302, (role, name, url, method, response.status_code)
+                assert response["Location"].startswith(reverse("admin:login")), (role, name, url, method)
+        client.logout()
+
+    administrator.is_staff = administrator.is_superuser = True  # the portal's 系统管理员, as seed_demo
+    administrator.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(administrator)
+    before = ledger_snapshot(with_admin_log=False)
+    for url in urls:
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status < 500, (name, url, method, status)
+            if read_only and (suffix not in ADMIN_READS or (method == "post" and suffix != "export")):
+                assert status == 403, (name, url, method, status)  # a write: refused
+            elif read_only:
+                assert status == 200, (name, url, method, status)  # a page to read (or the export form)
+    assert ledger_snapshot(with_admin_log=False) == before, name
