@@ -3,7 +3,6 @@ rewards, then close it (an end date) and open a new one. Every write goes throug
 Rewards, payout batches and official lists are read-only here (``ReadOnlyAdminMixin``)."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
 from anyang_hte.core.admin_readonly import ReadOnlyAdminMixin
@@ -67,9 +66,8 @@ class RewardRuleAdmin(admin.ModelAdmin):
                 services.rule_close(rule=obj, effective_to=data["effective_to"], by=request.user)
             else:
                 services.rule_update(rule=obj, by=request.user, **data)
-        except (DomainError, ValidationError) as exc:
-            message = exc.message if isinstance(exc, DomainError) else "；".join(exc.messages)
-            self.message_user(request, message, level=messages.ERROR)
+        except DomainError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
             request._rule_refused = True
 
     # A refused change goes back to the form with the reason, never with a success message.

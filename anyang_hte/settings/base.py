@@ -174,6 +174,8 @@ LIST_COUNT_CAP = 10_000
 # The Django admin's django-import-export exports: the portal's two formats only, each cell through
 # anyang_hte.core.admin_export (formulas neutralised). The admin imports nothing.
 IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+# A control character pasted into a name (from Word, say) is replaced in the xlsx, not a failed export.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,
