@@ -12,8 +12,9 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Role
 from enterprises.models import Enterprise
 
-from . import registers, services
+from . import services
 from .models import IncubationCarrier, PolicyCounselor, Target, TrainingEvent
+from .registers import services as registers
 
 CARRIERS = [
     # name, kind, level, jurisdiction code, recognised on

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from anyang_hte.core.models import Jurisdiction
 
 from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
-from .registers import in_force_q
+from .selectors import in_force_q
 
 CARRIER_STATUS = [("in_force", _("有效")), ("revoked", _("已撤销"))]
 ACTIVE_CHOICES = [("yes", _("在岗")), ("no", _("不在岗"))]

@@ -20,7 +20,16 @@ from anyang_hte.core.pages import add_refusal_to_form, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
 
-from . import plan, registers
+from . import permissions, selectors, services
+from .filters import CarrierFilter, CounselorFilter, TrainingFilter
+from .forms import (
+    CarrierForm,
+    CarrierRevokeForm,
+    CounselorForm,
+    PeriodForm,
+    TaskReportForm,
+    TrainingEventForm,
+)
 from .models import (
     IncubationCarrier,
     PlanTask,
@@ -29,16 +38,7 @@ from .models import (
     TaskProgressReport,
     TrainingEvent,
 )
-from .register_filters import CarrierFilter, CounselorFilter, TrainingFilter
-from .register_forms import (
-    CarrierForm,
-    CarrierRevokeForm,
-    CounselorForm,
-    PeriodForm,
-    TaskReportForm,
-    TrainingEventForm,
-)
-from .register_tables import CarrierExporter, CarrierTable, CounselorTable, TrainingTable
+from .tables import CarrierExporter, CarrierTable, CounselorTable, TrainingTable
 
 FORM_TEMPLATE = "assessment/registers/form.html"
 
@@ -83,25 +83,25 @@ def _carrier_crumbs():
 
 
 def _filtered_carriers(request) -> CarrierFilter:
-    qs = registers.carriers_for(request.user).select_related("jurisdiction")
+    qs = selectors.carriers_for(request.user).select_related("jurisdiction")
     return CarrierFilter(request.GET or None, queryset=qs, user=request.user)
 
 
 def _carrier_editor(request) -> None:
-    allowed, reason = registers.can_edit_carriers(request.user)
+    allowed, reason = permissions.can_edit_carriers(request.user)
     if not allowed:
         raise PermissionDenied(reason)
 
 
 def _carrier_for(request, pk: int) -> IncubationCarrier:
-    return get_object_or_404(registers.carriers_for(request.user).select_related("jurisdiction"), pk=pk)
+    return get_object_or_404(selectors.carriers_for(request.user).select_related("jurisdiction"), pk=pk)
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def carrier_list(request):
     flt = _filtered_carriers(request)
     today = timezone.localdate()
-    can_edit = registers.can_edit_carriers(request.user)[0]
+    can_edit = permissions.can_edit_carriers(request.user)[0]
     city_wide = request.user.role in CITY_WIDE_ROLES
     return render(
         request,
@@ -109,13 +109,13 @@ def carrier_list(request):
         {
             "filter": flt,
             "table": paginate_table(request, CarrierTable(flt.qs, can_edit=can_edit)),
-            "totals": registers.carrier_totals(flt.qs, on=today),
+            "totals": selectors.carrier_totals(flt.qs, on=today),
             # The goal is the city's: its count is shown to those who see the whole city.
-            "city_in_force": registers.carriers_in_force(today).count() if city_wide else None,
+            "city_in_force": selectors.carriers_in_force(today).count() if city_wide else None,
             "own_in_force": None
             if city_wide
-            else registers.carriers_for(request.user).filter(registers.in_force_q(today)).count(),
-            "goal": registers.CARRIER_GOAL,
+            else selectors.carriers_for(request.user).filter(selectors.in_force_q(today)).count(),
+            "goal": selectors.CARRIER_GOAL,
             "can_edit": can_edit,
             "querystring": _querystring(request),
         },
@@ -139,7 +139,7 @@ def carrier_create(request):
     return _form_page(
         request,
         CarrierForm(request.POST or None, initial={"recognised_on": timezone.localdate()}),
-        save=lambda form: registers.carrier_create(by=request.user, **_carrier_fields(form)),
+        save=lambda form: services.carrier_create(by=request.user, **_carrier_fields(form)),
         done=lambda c: _("已登记孵化载体“%(name)s”。") % {"name": c.name},
         success_url=lambda c: reverse("registers:carrier_list"),
         title=_("登记孵化载体"),
@@ -157,7 +157,7 @@ def carrier_edit(request, pk: int):
     return _form_page(
         request,
         form,
-        save=lambda form: registers.carrier_update(carrier=carrier, by=request.user, **_carrier_fields(form)),
+        save=lambda form: services.carrier_update(carrier=carrier, by=request.user, **_carrier_fields(form)),
         done=_("已保存。"),
         success_url=lambda c: reverse("registers:carrier_list"),
         title=_("修改孵化载体：%(name)s") % {"name": carrier.name},
@@ -173,7 +173,7 @@ def carrier_revoke(request, pk: int):
     return _form_page(
         request,
         CarrierRevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()}),
-        save=lambda form: registers.carrier_revoke(
+        save=lambda form: services.carrier_revoke(
             carrier=carrier, revoked_on=form.cleaned_data["revoked_on"], by=request.user
         ),
         done=lambda c: _("已撤销孵化载体“%(name)s”，不再计入全市孵化载体数。") % {"name": c.name},
@@ -194,7 +194,7 @@ def _training_crumbs():
 
 def _event_for(request, pk: int) -> TrainingEvent:
     return get_object_or_404(
-        registers.training_events_for(request.user).select_related("jurisdiction"), pk=pk
+        selectors.training_events_for(request.user).select_related("jurisdiction"), pk=pk
     )
 
 
@@ -209,7 +209,7 @@ def _coverage_year(request) -> int:
 @require_right(Right.ASSESSMENT_VIEW)
 def training_list(request):
     qs = (
-        registers.training_events_for(request.user)
+        selectors.training_events_for(request.user)
         .select_related("jurisdiction")
         .annotate(attendee_count=Count("enterprises"))
     )
@@ -222,7 +222,7 @@ def training_list(request):
         {
             "filter": flt,
             "table": paginate_table(request, TrainingTable(flt.qs, can_edit=can_edit)),
-            "coverage": registers.training_coverage(request.user, year=year),
+            "coverage": selectors.training_coverage(request.user, year=year),
             "year": year,
             "can_edit": can_edit,
         },
@@ -252,7 +252,7 @@ def training_create(request):
     return _form_page(
         request,
         form,
-        save=lambda form: registers.training_event_create(by=request.user, **form.service_fields()),
+        save=lambda form: services.training_event_create(by=request.user, **form.service_fields()),
         done=lambda e: (
             _("已登记培训“%(topic)s”，参训企业 %(n)d 家。") % {"topic": e.topic, "n": e.enterprises.count()}
         ),
@@ -272,7 +272,7 @@ def training_edit(request, pk: int):
     return _form_page(
         request,
         form,
-        save=lambda form: registers.training_event_update(
+        save=lambda form: services.training_event_update(
             event=event, by=request.user, **form.service_fields()
         ),
         done=_("已保存。"),
@@ -291,13 +291,13 @@ def _counselor_crumbs():
 
 
 def _counselor_for(request, pk: int) -> PolicyCounselor:
-    return get_object_or_404(registers.counselors_for(request.user).select_related("jurisdiction"), pk=pk)
+    return get_object_or_404(selectors.counselors_for(request.user).select_related("jurisdiction"), pk=pk)
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def counselor_list(request):
     qs = (
-        registers.counselors_for(request.user)
+        selectors.counselors_for(request.user)
         .select_related("jurisdiction")
         .annotate(enterprise_count=Count("enterprises"))
     )
@@ -334,7 +334,7 @@ def counselor_create(request):
     return _form_page(
         request,
         CounselorForm(request.POST or None, user=request.user, initial={"active": True}),
-        save=lambda form: registers.counselor_create(by=request.user, **form.service_fields()),
+        save=lambda form: services.counselor_create(by=request.user, **form.service_fields()),
         done=lambda c: _("已登记政策辅导员“%(name)s”。") % {"name": c.name},
         success_url=lambda c: reverse("registers:counselor_detail", args=[c.pk]),
         title=_("登记政策辅导员"),
@@ -350,7 +350,7 @@ def counselor_edit(request, pk: int):
     return _form_page(
         request,
         form,
-        save=lambda form: registers.counselor_update(
+        save=lambda form: services.counselor_update(
             counselor=counselor, by=request.user, **form.service_fields()
         ),
         done=_("已保存。"),
@@ -375,7 +375,7 @@ def plan_tasks(request):
     if not period_form.is_bound:
         period_form = PeriodForm(initial={"year": year, "quarter": quarter})
     missing_only = request.GET.get("missing") == "1"
-    status = plan.quarter_status(year=year, quarter=quarter)
+    status = selectors.quarter_status(year=year, quarter=quarter)
     tasks = [t for t in status.tasks if t.missing] if missing_only else status.tasks
     return render(
         request,
@@ -387,7 +387,7 @@ def plan_tasks(request):
             "year": year,
             "quarter": quarter,
             "missing_only": missing_only,
-            "is_current": (year, quarter) == plan.current_quarter(),
+            "is_current": (year, quarter) == selectors.current_quarter(),
             "period_query": urlencode({"year": year, "quarter": quarter}),
             "can_report": has_right(request.user, Right.TASK_REPORT),
         },
@@ -402,7 +402,7 @@ def plan_task_detail(request, number: int):
         "assessment/registers/plan_task_detail.html",
         {
             "task": task,
-            "history": plan.task_history(task),
+            "history": selectors.task_history(task),
             "can_report": has_right(request.user, Right.TASK_REPORT),
             "crumbs": [*_plan_crumbs(), (_("任务%(n)d") % {"n": task.number}, None)],
         },
@@ -411,7 +411,7 @@ def plan_task_detail(request, number: int):
 
 def _report_initial(request) -> tuple[dict, TaskProgressReport | None]:
     """Initial values from the link that opened the form (?unit=&year=&quarter=), with the report there."""
-    initial = dict(zip(("year", "quarter"), plan.current_quarter(), strict=True))
+    initial = dict(zip(("year", "quarter"), selectors.current_quarter(), strict=True))
     for name in ("year", "quarter"):
         value = request.GET.get(name, "")
         if value.isdigit():
@@ -441,7 +441,7 @@ def task_report(request):
 
     def save(form):
         data = form.cleaned_data
-        return plan.task_report_record(
+        return services.task_report_record(
             task_unit=data["task_unit"],
             year=data["year"],
             quarter=data["quarter"],
