@@ -10,10 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
+from anyang_hte.core.dates import today
 from anyang_hte.core.models import AuditLog, Jurisdiction
-from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
+from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import scope_queryset
 from enterprises.models import Enterprise
 
@@ -54,7 +54,7 @@ def jurisdictions_for(user) -> QuerySet[Jurisdiction]:
     """The jurisdictions whose register rows ``user`` sees (fails closed, like ``scope_queryset``)."""
     if not has_right(user, Right.ASSESSMENT_VIEW):
         return Jurisdiction.objects.none()
-    if user.role in CITY_WIDE_ROLES:
+    if is_city_wide(user):
         return Jurisdiction.objects.all()
     return Jurisdiction.objects.filter(pk=user.jurisdiction_id)
 
@@ -154,7 +154,7 @@ def quarter_of(day: datetime.date) -> tuple[int, int]:
 
 
 def current_quarter() -> tuple[int, int]:
-    return quarter_of(timezone.localdate())
+    return quarter_of(today())
 
 
 def reporting_years() -> list[int]:

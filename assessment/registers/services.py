@@ -1,8 +1,10 @@
 """Every write of the plan's registers and of the 13 tasks' progress reports.
 
 Incubation carriers, training events, policy counselors and the quarterly task reports change only
-through the services here (``<noun>_<verb>(*, ..., by)``): each checks who may do it, changes state in
-one transaction and writes the audit entry. The reads the pages share are in ``selectors.py``.
+through the services here (``<noun>_<verb>(*, ..., by)``): each checks who may do it with the core guard
+(the right, then the jurisdiction's scope) whichever door the call came through, changes state in one
+transaction and writes the audit entry. A refusal is a ``DomainError``, nothing else. The reads the
+pages share are in ``selectors.py``; who may keep the carriers is in ``permissions.py``.
 """
 
 import datetime
@@ -13,20 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right, has_right
-from anyang_hte.core.scope import user_may_use_jurisdiction
+from anyang_hte.core.roles import Right
 from enterprises.models import Enterprise
 
 from . import selectors
 from .models import IncubationCarrier, PlanTaskUnit, PolicyCounselor, TaskProgressReport, TrainingEvent
 from .permissions import can_edit_carriers
 from .selectors import FIRST_YEAR, REPORT_CREATED, REPORT_UPDATED
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
 
 
 def _plain(value):
@@ -52,18 +51,22 @@ def _apply(obj, fields: dict) -> dict:
 # --- who may write -----------------------------------------------------------------------------
 
 
-def _ensure_carrier_editor(by) -> None:
-    allowed, reason = can_edit_carriers(by)
-    if not allowed:
-        raise DomainError(reason)
+def _guard_register(by, jurisdiction: Jurisdiction | None) -> None:
+    """``by`` may keep training and counselor registers, and ``jurisdiction`` is inside their scope.
 
-
-def _ensure_register_editor(by, *jurisdictions: Jurisdiction) -> None:
-    if not has_right(by, Right.REGISTER_EDIT):
-        raise DomainError(_("您没有维护培训和政策辅导员登记的权限。"))
-    for jurisdiction in jurisdictions:
-        if jurisdiction is None or not user_may_use_jurisdiction(by, jurisdiction.pk):
-            raise DomainError(_("只能登记本县区的培训和政策辅导员。"), field="jurisdiction")
+    An update calls it for the new jurisdiction and for the stored one, so a county can neither move
+    its row to another county nor touch another county's row. A missing jurisdiction is refused.
+    """
+    guard(
+        by,
+        Right.REGISTER_EDIT,
+        jurisdiction_id=jurisdiction.pk if jurisdiction is not None else None,
+        reason=_("您没有维护培训和政策辅导员登记的权限。"),
+        scope_reason=_("只能登记本县区的培训和政策辅导员。"),
+        field="jurisdiction",
+    )
+    if jurisdiction is None:  # guard() checks a scope only when it is given a jurisdiction
+        raise DomainError(_("只能登记本县区的培训和政策辅导员。"), field="jurisdiction")
 
 
 def _ensure_enterprises_in(enterprises: list[Enterprise], jurisdiction: Jurisdiction) -> None:
@@ -87,7 +90,7 @@ def _clean_carrier(*, name: str, kind: str, level: str, recognised_on: datetime.
         raise DomainError(_("请选择载体类型。"), field="kind")
     if level not in IncubationCarrier.Level.values:
         raise DomainError(_("请选择认定级别。"), field="level")
-    if recognised_on > _today():
+    if recognised_on > today():
         raise DomainError(_("认定日期不能晚于今天。"), field="recognised_on")
     duplicate = IncubationCarrier.objects.filter(name=name, kind=kind).exclude(pk=exclude_pk)
     if duplicate.exists():
@@ -105,7 +108,7 @@ def carrier_create(
     recognised_on: datetime.date,
     by,
 ) -> IncubationCarrier:
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
     name = _clean_carrier(name=name, kind=kind, level=level, recognised_on=recognised_on)
     carrier = IncubationCarrier.objects.create(
         name=name, kind=kind, level=level, jurisdiction=jurisdiction, recognised_on=recognised_on
@@ -136,7 +139,8 @@ def carrier_update(
     recognised_on: datetime.date,
     by,
 ) -> IncubationCarrier:
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
+    # The stored row, locked: ``carrier`` may be a form's instance that already holds the typed values.
     carrier = IncubationCarrier.objects.select_for_update().get(pk=carrier.pk)
     name = _clean_carrier(
         name=name, kind=kind, level=level, recognised_on=recognised_on, exclude_pk=carrier.pk
@@ -162,7 +166,7 @@ def carrier_update(
 @transaction.atomic
 def carrier_revoke(*, carrier: IncubationCarrier, revoked_on: datetime.date, by) -> IncubationCarrier:
     """Record that a carrier lost its recognition; the row stays, so past years still count it."""
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
     carrier = IncubationCarrier.objects.select_for_update().get(pk=carrier.pk)
     if carrier.revoked_on:
         raise DomainError(
@@ -170,7 +174,7 @@ def carrier_revoke(*, carrier: IncubationCarrier, revoked_on: datetime.date, by)
         )
     if revoked_on < carrier.recognised_on:
         raise DomainError(_("撤销日期不能早于认定日期。"), field="revoked_on")
-    if revoked_on > _today():
+    if revoked_on > today():
         raise DomainError(_("撤销日期不能晚于今天。"), field="revoked_on")
     carrier.revoked_on = revoked_on
     carrier.save(update_fields=["revoked_on"])
@@ -185,7 +189,7 @@ def _clean_event(*, held_on: datetime.date, topic: str) -> str:
     topic = (topic or "").strip()
     if not topic:
         raise DomainError(_("请填写培训主题。"), field="topic")
-    if held_on > _today():
+    if held_on > today():
         raise DomainError(_("培训日期不能晚于今天：登记的是已举办的培训。"), field="held_on")
     return topic
 
@@ -200,7 +204,7 @@ def training_event_create(
     notes: str = "",
     by,
 ) -> TrainingEvent:
-    _ensure_register_editor(by, jurisdiction)
+    _guard_register(by, jurisdiction)
     topic = _clean_event(held_on=held_on, topic=topic)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -231,8 +235,10 @@ def training_event_update(
     notes: str = "",
     by,
 ) -> TrainingEvent:
+    _guard_register(by, jurisdiction)
+    # The stored row, locked: ``event`` may be a form's instance that already holds the typed values.
     event = TrainingEvent.objects.select_for_update().select_related("jurisdiction").get(pk=event.pk)
-    _ensure_register_editor(by, event.jurisdiction, jurisdiction)
+    _guard_register(by, event.jurisdiction)
     topic = _clean_event(held_on=held_on, topic=topic)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -268,7 +274,7 @@ def counselor_create(
     active: bool = True,
     by,
 ) -> PolicyCounselor:
-    _ensure_register_editor(by, jurisdiction)
+    _guard_register(by, jurisdiction)
     name = _clean_counselor(name=name)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -302,10 +308,12 @@ def counselor_update(
     active: bool = True,
     by,
 ) -> PolicyCounselor:
+    _guard_register(by, jurisdiction)
+    # The stored row, locked: ``counselor`` may be a form's instance that already holds the typed values.
     counselor = (
         PolicyCounselor.objects.select_for_update().select_related("jurisdiction").get(pk=counselor.pk)
     )
-    _ensure_register_editor(by, counselor.jurisdiction, jurisdiction)
+    _guard_register(by, counselor.jurisdiction)
     name = _clean_counselor(name=name)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -364,8 +372,7 @@ def task_report_record(
     One report per unit and quarter: recording again updates the report, and the audit log keeps the
     text it replaced.
     """
-    if not has_right(by, Right.TASK_REPORT):
-        raise DomainError(_("您没有登记行动计划任务进展的权限。"))
+    guard(by, Right.TASK_REPORT, reason=_("您没有登记行动计划任务进展的权限。"))
     check_period(year, quarter)
     progress = (progress or "").strip()
     if not progress:
