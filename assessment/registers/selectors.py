@@ -1,7 +1,8 @@
 """The reads of the plan's registers and of its 13 tasks that pages, exports and tests share.
 
-Scoped querysets (a county sees its own rows), carrier totals, training coverage per jurisdiction, the
-reporting quarters, each quarter's report status and a task's report history with earlier versions.
+Scoped querysets and rows (a county sees its own; another county's row is a 404), carrier totals,
+training coverage per jurisdiction, the reporting quarters, each quarter's report status and a task's
+report history with earlier versions.
 """
 
 import datetime
@@ -10,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.models import AuditLog, Jurisdiction
@@ -48,6 +50,21 @@ def training_events_for(user) -> QuerySet[TrainingEvent]:
 
 def counselors_for(user) -> QuerySet[PolicyCounselor]:
     return scope_queryset(PolicyCounselor.objects.all(), user, jurisdiction_field="jurisdiction")
+
+
+def carrier_for(user, pk) -> IncubationCarrier:
+    """One carrier ``user`` may see; another county's is a 404, never a leak."""
+    return get_object_or_404(carriers_for(user).select_related("jurisdiction"), pk=pk)
+
+
+def training_event_for(user, pk) -> TrainingEvent:
+    """One training event ``user`` may see; another county's is a 404."""
+    return get_object_or_404(training_events_for(user).select_related("jurisdiction"), pk=pk)
+
+
+def counselor_for(user, pk) -> PolicyCounselor:
+    """One policy counselor ``user`` may see; another county's is a 404."""
+    return get_object_or_404(counselors_for(user).select_related("jurisdiction"), pk=pk)
 
 
 def jurisdictions_for(user) -> QuerySet[Jurisdiction]:
