@@ -15,7 +15,7 @@ urlpatterns = [
     path("ledger/", include("enterprises.urls")),
     path("rewards/", include("incentives.urls")),
     path("assessment/", include("assessment.urls")),
-    path("registers/", include("assessment.register_urls")),
+    path("registers/", include("assessment.registers.urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("notifications/", core_views.notification_list, name="notification_list"),

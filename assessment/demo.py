@@ -16,8 +16,9 @@ from enterprises.demo import SeedResult, seed_demo_ledger
 from enterprises.models import Enterprise
 from incentives.demo import seed_demo_rewards
 
-from . import registers, services
+from . import services
 from .models import IncubationCarrier, PolicyCounselor, Target, TrainingEvent
+from .registers import services as registers
 
 CARRIERS = [
     # name, kind, level, jurisdiction code, recognised on

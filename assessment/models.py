@@ -1,7 +1,9 @@
-"""County assessment: indicator snapshots and targets, and the plan's other registers.
+"""County assessment: indicator snapshots and targets.
 
 The indicator definitions live in one place (``assessment/indicators.py``); snapshots are what a
-rollup wrote for a jurisdiction (or the whole city), a year and an indicator.
+rollup wrote for a jurisdiction (or the whole city), a year and an indicator. The plan's registers
+(carriers, training events, counselors, the 13 tasks and their reports) have their own room in
+``assessment/registers/``; their models are imported below.
 """
 
 from django.conf import settings
@@ -10,7 +12,19 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
-from enterprises.models import Enterprise
+
+# The registers' models live in assessment/registers/models.py (app label ``assessment``, same tables).
+# Importing them here registers them with Django when the app's models load, keeps the migration
+# autodetector seeing them where the migrations put them, and lets code that reads them with the
+# indicators (demo, indicators, views) keep importing them from ``assessment.models``.
+from .registers.models import (  # noqa: F401
+    IncubationCarrier,
+    PlanTask,
+    PlanTaskUnit,
+    PolicyCounselor,
+    TaskProgressReport,
+    TrainingEvent,
+)
 
 CITY_SCOPE = "city"  # IndicatorSnapshot.scope for the whole city; otherwise a jurisdiction code
 VALUE = {"max_digits": 20, "decimal_places": 4}
@@ -127,133 +141,3 @@ class IndustrialValueAdded(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction} {self.year}"
-
-
-class IncubationCarrier(models.Model):
-    class Kind(models.TextChoices):
-        INCUBATOR = "incubator", _("科技企业孵化器")
-        UNIVERSITY_PARK = "university_park", _("大学科技园")
-        MAKER_SPACE = "maker_space", _("众创空间")
-
-    class Level(models.TextChoices):
-        NATIONAL = "national", _("国家级")
-        PROVINCIAL = "provincial", _("省级")
-        CITY = "city", _("市级")
-
-    name = models.CharField(_("名称"), max_length=200)
-    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
-    level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
-    )
-    recognised_on = models.DateField(_("认定日期"))
-    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["jurisdiction", "name"]
-        verbose_name = _("孵化载体")
-        verbose_name_plural = _("孵化载体")
-        constraints = [models.UniqueConstraint(fields=["name", "kind"], name="carrier_unique")]
-        indexes = [models.Index(fields=["jurisdiction", "recognised_on"], name="carrier_juris_date")]
-
-    def __str__(self):
-        return self.name
-
-
-class TrainingEvent(models.Model):
-    held_on = models.DateField(_("日期"))
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
-    )
-    topic = models.CharField(_("主题"), max_length=200)
-    enterprises = models.ManyToManyField(
-        Enterprise, blank=True, related_name="trainings", verbose_name=_("参训企业")
-    )
-    notes = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        ordering = ["-held_on", "-id"]
-        verbose_name = _("培训活动")
-        verbose_name_plural = _("培训活动")
-        indexes = [models.Index(fields=["jurisdiction", "held_on"], name="training_juris_date")]
-
-    def __str__(self):
-        return f"{self.held_on} {self.topic}"
-
-
-class PolicyCounselor(models.Model):
-    """政策辅导员: a person who coaches enterprises on the HTE policy."""
-
-    name = models.CharField(_("姓名"), max_length=64)
-    unit = models.CharField(_("单位"), max_length=128, blank=True)
-    phone = models.CharField(_("电话"), max_length=32, blank=True)
-    jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
-    )
-    enterprises = models.ManyToManyField(
-        Enterprise, blank=True, related_name="counselors", verbose_name=_("辅导企业")
-    )
-    active = models.BooleanField(_("在岗"), default=True)
-
-    class Meta:
-        ordering = ["jurisdiction", "name"]
-        verbose_name = _("政策辅导员")
-        verbose_name_plural = _("政策辅导员")
-
-    def __str__(self):
-        return self.name
-
-
-class PlanTask(models.Model):
-    """One of the 13 tasks of 安政办〔2017〕100号 (seeded from domain.md)."""
-
-    number = models.PositiveSmallIntegerField(_("序号"), unique=True)
-    group = models.CharField(_("类别"), max_length=64)
-    summary = models.TextField(_("任务"))
-
-    class Meta:
-        ordering = ["number"]
-        verbose_name = _("行动计划任务")
-        verbose_name_plural = _("行动计划任务")
-
-    def __str__(self):
-        return f"{self.number}. {self.summary[:30]}"
-
-
-class PlanTaskUnit(models.Model):
-    """A responsible unit (责任单位) of a task."""
-
-    task = models.ForeignKey(PlanTask, on_delete=models.CASCADE, related_name="units")
-    unit = models.CharField(_("责任单位"), max_length=64)
-
-    class Meta:
-        ordering = ["task", "id"]
-        verbose_name = _("责任单位")
-        verbose_name_plural = _("责任单位")
-        constraints = [models.UniqueConstraint(fields=["task", "unit"], name="task_unit_unique")]
-
-    def __str__(self):
-        return self.unit
-
-
-class TaskProgressReport(models.Model):
-    """A responsible unit's progress on a task in one quarter."""
-
-    task_unit = models.ForeignKey(PlanTaskUnit, on_delete=models.PROTECT, related_name="reports")
-    year = models.PositiveSmallIntegerField(_("年度"))
-    quarter = models.PositiveSmallIntegerField(_("季度"))
-    progress = models.TextField(_("进展情况"))
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reported_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-year", "-quarter", "task_unit"]
-        verbose_name = _("任务进展报告")
-        verbose_name_plural = _("任务进展报告")
-        constraints = [
-            models.UniqueConstraint(fields=["task_unit", "year", "quarter"], name="report_once_per_quarter"),
-            models.CheckConstraint(name="report_quarter_valid", condition=Q(quarter__gte=1, quarter__lte=4)),
-        ]
-
-    def __str__(self):
-        return f"{self.task_unit} {self.year}Q{self.quarter}"

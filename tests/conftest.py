@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from anyang_hte.core.reference import ensure_jurisdictions
 from anyang_hte.core.roles import Role
@@ -21,6 +22,18 @@ def _reference_data(request):
     from incentives.reference import ensure_rules
 
     ensure_rules(RewardRule)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends back in the portal's default language.
+
+    A request carrying another language's cookie activates that language for the thread, and the locale
+    middleware does not switch back after the response; without this, a test that reads an English page
+    would leave English active for whichever test happens to run next.
+    """
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,36 +1,30 @@
 """Thin views of the plan's registers and its 13 tasks: parse input, call one service or read, render.
 
-Every row goes through the registers' scoped querysets, so a county user asking for another
-jurisdiction's carrier, event or counselor gets a 404.
+Every row goes through the scoped selectors, so a county user asking for another jurisdiction's
+carrier, event or counselor gets a 404. Forms run through the shared ``form_page`` (a service's
+refusal, a ``DomainError``, is shown on the form), and every page passes its breadcrumbs as ``crumbs``
+for ``base.html`` to draw.
 """
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.errors import DomainError
+from anyang_hte.core.dates import today
 from anyang_hte.core.exporters import FORMATS, export_response
-from anyang_hte.core.pages import add_refusal_to_form, paginate_table
+from anyang_hte.core.pages import form_page, paginate_table
 from anyang_hte.core.permissions import require_right
-from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
+from anyang_hte.core.roles import Right, has_right, is_city_wide
 
-from . import plan, registers
-from .models import (
-    IncubationCarrier,
-    PlanTask,
-    PlanTaskUnit,
-    PolicyCounselor,
-    TaskProgressReport,
-    TrainingEvent,
-)
-from .register_filters import CarrierFilter, CounselorFilter, TrainingFilter
-from .register_forms import (
+from . import permissions, selectors, services
+from .exporters import CarrierExporter
+from .filters import CarrierFilter, CounselorFilter, TrainingFilter
+from .forms import (
     CarrierForm,
     CarrierRevokeForm,
     CounselorForm,
@@ -38,41 +32,14 @@ from .register_forms import (
     TaskReportForm,
     TrainingEventForm,
 )
-from .register_tables import CarrierExporter, CarrierTable, CounselorTable, TrainingTable
-
-FORM_TEMPLATE = "assessment/registers/form.html"
+from .models import PlanTask, PlanTaskUnit, TaskProgressReport
+from .tables import CarrierTable, CounselorTable, TrainingTable
 
 
 def _querystring(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _form_page(request, form, *, save, done, success_url, title: str, crumbs, cancel: str, notice: str = ""):
-    """Show ``form``; on a valid POST run ``save`` (one service call) and go to ``success_url(result)``.
-
-    A refusal from the service is shown on the form, which keeps what the user typed.
-    """
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = save(form)
-        except (DomainError, ValidationError) as exc:
-            add_refusal_to_form(form, exc)
-        else:
-            messages.success(request, done(result) if callable(done) else done)
-            return redirect(success_url(result))
-    return render(
-        request,
-        FORM_TEMPLATE,
-        {
-            "form": form,
-            "title": title,
-            "crumbs": [*crumbs, (title, None)],
-            "cancel": cancel,
-            "notice": notice,
-        },
-    )
 
 
 # --- incubation carriers -----------------------------------------------------------------------
@@ -83,41 +50,38 @@ def _carrier_crumbs():
 
 
 def _filtered_carriers(request) -> CarrierFilter:
-    qs = registers.carriers_for(request.user).select_related("jurisdiction")
+    qs = selectors.carriers_for(request.user).select_related("jurisdiction")
     return CarrierFilter(request.GET or None, queryset=qs, user=request.user)
 
 
 def _carrier_editor(request) -> None:
-    allowed, reason = registers.can_edit_carriers(request.user)
+    allowed, reason = permissions.can_edit_carriers(request.user)
     if not allowed:
         raise PermissionDenied(reason)
-
-
-def _carrier_for(request, pk: int) -> IncubationCarrier:
-    return get_object_or_404(registers.carriers_for(request.user).select_related("jurisdiction"), pk=pk)
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def carrier_list(request):
     flt = _filtered_carriers(request)
-    today = timezone.localdate()
-    can_edit = registers.can_edit_carriers(request.user)[0]
-    city_wide = request.user.role in CITY_WIDE_ROLES
+    on = today()
+    can_edit = permissions.can_edit_carriers(request.user)[0]
+    city_wide = is_city_wide(request.user)
     return render(
         request,
         "assessment/registers/carrier_list.html",
         {
             "filter": flt,
             "table": paginate_table(request, CarrierTable(flt.qs, can_edit=can_edit)),
-            "totals": registers.carrier_totals(flt.qs, on=today),
+            "totals": selectors.carrier_totals(flt.qs, on=on),
             # The goal is the city's: its count is shown to those who see the whole city.
-            "city_in_force": registers.carriers_in_force(today).count() if city_wide else None,
+            "city_in_force": selectors.carriers_in_force(on).count() if city_wide else None,
             "own_in_force": None
             if city_wide
-            else registers.carriers_for(request.user).filter(registers.in_force_q(today)).count(),
-            "goal": registers.CARRIER_GOAL,
+            else selectors.carriers_for(request.user).filter(selectors.in_force_q(on)).count(),
+            "goal": selectors.CARRIER_GOAL,
             "can_edit": can_edit,
             "querystring": _querystring(request),
+            "crumbs": [(_("孵化载体"), None)],
         },
     )
 
@@ -136,12 +100,12 @@ def _carrier_fields(form) -> dict:
 @require_right(Right.REGISTER_EDIT)
 def carrier_create(request):
     _carrier_editor(request)
-    return _form_page(
+    return form_page(
         request,
-        CarrierForm(request.POST or None, initial={"recognised_on": timezone.localdate()}),
-        save=lambda form: registers.carrier_create(by=request.user, **_carrier_fields(form)),
+        CarrierForm(request.POST or None, initial={"recognised_on": today()}),
+        save=lambda form: services.carrier_create(by=request.user, **_carrier_fields(form)),
         done=lambda c: _("已登记孵化载体“%(name)s”。") % {"name": c.name},
-        success_url=lambda c: reverse("registers:carrier_list"),
+        success_url=reverse("registers:carrier_list"),
         title=_("登记孵化载体"),
         crumbs=_carrier_crumbs(),
         cancel=reverse("registers:carrier_list"),
@@ -151,16 +115,20 @@ def carrier_create(request):
 @require_right(Right.REGISTER_EDIT)
 def carrier_edit(request, pk: int):
     _carrier_editor(request)
-    carrier = _carrier_for(request, pk)
-    # The form works on its own copy, so the service sees the stored values to compare against.
-    form = CarrierForm(request.POST or None, instance=IncubationCarrier.objects.get(pk=carrier.pk))
-    return _form_page(
+    carrier = selectors.carrier_for(request.user, pk)
+    # The title before the form is bound: validating writes the typed values onto ``carrier`` (the
+    # form's instance), and a refused edit is still titled with the stored name. The service locks and
+    # re-reads the row by pk, so it compares the typed values with the stored ones.
+    title = _("修改孵化载体：%(name)s") % {"name": carrier.name}
+    return form_page(
         request,
-        form,
-        save=lambda form: registers.carrier_update(carrier=carrier, by=request.user, **_carrier_fields(form)),
+        CarrierForm(request.POST or None, instance=carrier),
+        save=lambda form: services.carrier_update(
+            carrier=form.instance, by=request.user, **_carrier_fields(form)
+        ),
         done=_("已保存。"),
-        success_url=lambda c: reverse("registers:carrier_list"),
-        title=_("修改孵化载体：%(name)s") % {"name": carrier.name},
+        success_url=reverse("registers:carrier_list"),
+        title=title,
         crumbs=_carrier_crumbs(),
         cancel=reverse("registers:carrier_list"),
     )
@@ -169,15 +137,15 @@ def carrier_edit(request, pk: int):
 @require_right(Right.REGISTER_EDIT)
 def carrier_revoke(request, pk: int):
     _carrier_editor(request)
-    carrier = _carrier_for(request, pk)
-    return _form_page(
+    carrier = selectors.carrier_for(request.user, pk)
+    return form_page(
         request,
-        CarrierRevokeForm(request.POST or None, initial={"revoked_on": timezone.localdate()}),
-        save=lambda form: registers.carrier_revoke(
+        CarrierRevokeForm(request.POST or None, initial={"revoked_on": today()}),
+        save=lambda form: services.carrier_revoke(
             carrier=carrier, revoked_on=form.cleaned_data["revoked_on"], by=request.user
         ),
         done=lambda c: _("已撤销孵化载体“%(name)s”，不再计入全市孵化载体数。") % {"name": c.name},
-        success_url=lambda c: reverse("registers:carrier_list"),
+        success_url=reverse("registers:carrier_list"),
         title=_("撤销孵化载体：%(name)s") % {"name": carrier.name},
         crumbs=_carrier_crumbs(),
         cancel=reverse("registers:carrier_list"),
@@ -192,24 +160,18 @@ def _training_crumbs():
     return [(_("政策培训"), reverse("registers:training_list"))]
 
 
-def _event_for(request, pk: int) -> TrainingEvent:
-    return get_object_or_404(
-        registers.training_events_for(request.user).select_related("jurisdiction"), pk=pk
-    )
-
-
 def _coverage_year(request) -> int:
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+        return today().year
+    return year if 2000 <= year <= 2100 else today().year
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def training_list(request):
     qs = (
-        registers.training_events_for(request.user)
+        selectors.training_events_for(request.user)
         .select_related("jurisdiction")
         .annotate(attendee_count=Count("enterprises"))
     )
@@ -222,16 +184,17 @@ def training_list(request):
         {
             "filter": flt,
             "table": paginate_table(request, TrainingTable(flt.qs, can_edit=can_edit)),
-            "coverage": registers.training_coverage(request.user, year=year),
+            "coverage": selectors.training_coverage(request.user, year=year),
             "year": year,
             "can_edit": can_edit,
+            "crumbs": [(_("政策培训"), None)],
         },
     )
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def training_detail(request, pk: int):
-    event = _event_for(request, pk)
+    event = selectors.training_event_for(request.user, pk)
     return render(
         request,
         "assessment/registers/training_detail.html",
@@ -246,13 +209,11 @@ def training_detail(request, pk: int):
 
 @require_right(Right.REGISTER_EDIT)
 def training_create(request):
-    form = TrainingEventForm(
-        request.POST or None, user=request.user, initial={"held_on": timezone.localdate()}
-    )
-    return _form_page(
+    form = TrainingEventForm(request.POST or None, user=request.user, initial={"held_on": today()})
+    return form_page(
         request,
         form,
-        save=lambda form: registers.training_event_create(by=request.user, **form.service_fields()),
+        save=lambda form: services.training_event_create(by=request.user, **form.service_fields()),
         done=lambda e: (
             _("已登记培训“%(topic)s”，参训企业 %(n)d 家。") % {"topic": e.topic, "n": e.enterprises.count()}
         ),
@@ -265,19 +226,17 @@ def training_create(request):
 
 @require_right(Right.REGISTER_EDIT)
 def training_edit(request, pk: int):
-    event = _event_for(request, pk)
-    form = TrainingEventForm(
-        request.POST or None, user=request.user, instance=TrainingEvent.objects.get(pk=pk)
-    )
-    return _form_page(
+    event = selectors.training_event_for(request.user, pk)
+    title = _("修改培训：%(topic)s") % {"topic": event.topic}  # the stored topic, before the form is bound
+    return form_page(
         request,
-        form,
-        save=lambda form: registers.training_event_update(
-            event=event, by=request.user, **form.service_fields()
+        TrainingEventForm(request.POST or None, user=request.user, instance=event),
+        save=lambda form: services.training_event_update(
+            event=form.instance, by=request.user, **form.service_fields()
         ),
         done=_("已保存。"),
         success_url=lambda e: reverse("registers:training_detail", args=[e.pk]),
-        title=_("修改培训：%(topic)s") % {"topic": event.topic},
+        title=title,
         crumbs=_training_crumbs(),
         cancel=reverse("registers:training_detail", args=[event.pk]),
     )
@@ -290,14 +249,10 @@ def _counselor_crumbs():
     return [(_("政策辅导员"), reverse("registers:counselor_list"))]
 
 
-def _counselor_for(request, pk: int) -> PolicyCounselor:
-    return get_object_or_404(registers.counselors_for(request.user).select_related("jurisdiction"), pk=pk)
-
-
 @require_right(Right.ASSESSMENT_VIEW)
 def counselor_list(request):
     qs = (
-        registers.counselors_for(request.user)
+        selectors.counselors_for(request.user)
         .select_related("jurisdiction")
         .annotate(enterprise_count=Count("enterprises"))
     )
@@ -310,13 +265,14 @@ def counselor_list(request):
             "filter": flt,
             "table": paginate_table(request, CounselorTable(flt.qs, can_edit=can_edit)),
             "can_edit": can_edit,
+            "crumbs": [(_("政策辅导员"), None)],
         },
     )
 
 
 @require_right(Right.ASSESSMENT_VIEW)
 def counselor_detail(request, pk: int):
-    counselor = _counselor_for(request, pk)
+    counselor = selectors.counselor_for(request.user, pk)
     return render(
         request,
         "assessment/registers/counselor_detail.html",
@@ -331,10 +287,10 @@ def counselor_detail(request, pk: int):
 
 @require_right(Right.REGISTER_EDIT)
 def counselor_create(request):
-    return _form_page(
+    return form_page(
         request,
         CounselorForm(request.POST or None, user=request.user, initial={"active": True}),
-        save=lambda form: registers.counselor_create(by=request.user, **form.service_fields()),
+        save=lambda form: services.counselor_create(by=request.user, **form.service_fields()),
         done=lambda c: _("已登记政策辅导员“%(name)s”。") % {"name": c.name},
         success_url=lambda c: reverse("registers:counselor_detail", args=[c.pk]),
         title=_("登记政策辅导员"),
@@ -345,17 +301,17 @@ def counselor_create(request):
 
 @require_right(Right.REGISTER_EDIT)
 def counselor_edit(request, pk: int):
-    counselor = _counselor_for(request, pk)
-    form = CounselorForm(request.POST or None, user=request.user, instance=PolicyCounselor.objects.get(pk=pk))
-    return _form_page(
+    counselor = selectors.counselor_for(request.user, pk)
+    title = _("修改政策辅导员：%(name)s") % {"name": counselor.name}  # the stored name, before binding
+    return form_page(
         request,
-        form,
-        save=lambda form: registers.counselor_update(
-            counselor=counselor, by=request.user, **form.service_fields()
+        CounselorForm(request.POST or None, user=request.user, instance=counselor),
+        save=lambda form: services.counselor_update(
+            counselor=form.instance, by=request.user, **form.service_fields()
         ),
         done=_("已保存。"),
         success_url=lambda c: reverse("registers:counselor_detail", args=[c.pk]),
-        title=_("修改政策辅导员：%(name)s") % {"name": counselor.name},
+        title=title,
         crumbs=_counselor_crumbs(),
         cancel=reverse("registers:counselor_detail", args=[counselor.pk]),
     )
@@ -375,7 +331,7 @@ def plan_tasks(request):
     if not period_form.is_bound:
         period_form = PeriodForm(initial={"year": year, "quarter": quarter})
     missing_only = request.GET.get("missing") == "1"
-    status = plan.quarter_status(year=year, quarter=quarter)
+    status = selectors.quarter_status(year=year, quarter=quarter)
     tasks = [t for t in status.tasks if t.missing] if missing_only else status.tasks
     return render(
         request,
@@ -387,9 +343,10 @@ def plan_tasks(request):
             "year": year,
             "quarter": quarter,
             "missing_only": missing_only,
-            "is_current": (year, quarter) == plan.current_quarter(),
+            "is_current": (year, quarter) == selectors.current_quarter(),
             "period_query": urlencode({"year": year, "quarter": quarter}),
             "can_report": has_right(request.user, Right.TASK_REPORT),
+            "crumbs": [(_("行动计划任务"), None)],
         },
     )
 
@@ -402,7 +359,7 @@ def plan_task_detail(request, number: int):
         "assessment/registers/plan_task_detail.html",
         {
             "task": task,
-            "history": plan.task_history(task),
+            "history": selectors.task_history(task),
             "can_report": has_right(request.user, Right.TASK_REPORT),
             "crumbs": [*_plan_crumbs(), (_("任务%(n)d") % {"n": task.number}, None)],
         },
@@ -411,7 +368,7 @@ def plan_task_detail(request, number: int):
 
 def _report_initial(request) -> tuple[dict, TaskProgressReport | None]:
     """Initial values from the link that opened the form (?unit=&year=&quarter=), with the report there."""
-    initial = dict(zip(("year", "quarter"), plan.current_quarter(), strict=True))
+    initial = dict(zip(("year", "quarter"), selectors.current_quarter(), strict=True))
     for name in ("year", "quarter"):
         value = request.GET.get(name, "")
         if value.isdigit():
@@ -441,7 +398,7 @@ def task_report(request):
 
     def save(form):
         data = form.cleaned_data
-        return plan.task_report_record(
+        return services.task_report_record(
             task_unit=data["task_unit"],
             year=data["year"],
             quarter=data["quarter"],
@@ -458,7 +415,7 @@ def task_report(request):
         )
         return text % {"unit": report.task_unit.unit, "year": report.year, "q": report.quarter}
 
-    return _form_page(
+    return form_page(
         request,
         form,
         save=save,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import Enterprise
 
-from . import plan
+from . import selectors
 from .models import IncubationCarrier, PlanTaskUnit, PolicyCounselor, TrainingEvent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -176,7 +176,7 @@ class CounselorForm(_EnterprisesFormMixin, forms.ModelForm):
 
 
 def _year_choices() -> list[tuple[int, str]]:
-    return [(y, _("%(y)d年") % {"y": y}) for y in plan.reporting_years()]
+    return [(y, _("%(y)d年") % {"y": y}) for y in selectors.reporting_years()]
 
 
 def _quarter_choices() -> list[tuple[int, str]]:
@@ -198,7 +198,7 @@ class PeriodForm(forms.Form):
     def period(self) -> tuple[int, int]:
         if self.is_bound and self.is_valid():
             return self.cleaned_data["year"], self.cleaned_data["quarter"]
-        return plan.current_quarter()
+        return selectors.current_quarter()
 
 
 class TaskUnitChoiceField(forms.ModelChoiceField):

@@ -17,9 +17,20 @@ from openpyxl import load_workbook
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Right, Role, has_right
-from assessment import register_urls, registers
 from assessment.models import IncubationCarrier, PolicyCounselor, TrainingEvent
-from assessment.register_forms import resolve_enterprise_lines
+from assessment.registers.forms import resolve_enterprise_lines
+from assessment.registers.permissions import can_edit_carriers
+from assessment.registers.selectors import carrier_totals, carriers_in_force, training_coverage
+from assessment.registers.services import (
+    carrier_create,
+    carrier_revoke,
+    carrier_update,
+    counselor_create,
+    counselor_update,
+    training_event_create,
+    training_event_update,
+)
+from assessment.registers.urls import urlpatterns as registers_urlpatterns
 from enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 
@@ -73,7 +84,7 @@ def city_finance(db):
 
 
 def test_reviewer_registers_updates_and_revokes_a_carrier(reviewer):
-    carrier = registers.carrier_create(
+    carrier = carrier_create(
         name=" 殷都众创空间 ",
         kind="maker_space",
         level="provincial",
@@ -82,7 +93,7 @@ def test_reviewer_registers_updates_and_revokes_a_carrier(reviewer):
         by=reviewer,
     )
     assert carrier.name == "殷都众创空间"
-    registers.carrier_update(
+    carrier_update(
         carrier=carrier,
         name="殷都众创空间",
         kind="maker_space",
@@ -91,7 +102,7 @@ def test_reviewer_registers_updates_and_revokes_a_carrier(reviewer):
         recognised_on=datetime.date(2019, 3, 1),
         by=reviewer,
     )
-    registers.carrier_revoke(carrier=carrier, revoked_on=datetime.date(2024, 6, 30), by=reviewer)
+    carrier_revoke(carrier=carrier, revoked_on=datetime.date(2024, 6, 30), by=reviewer)
     carrier.refresh_from_db()
     assert (carrier.level, carrier.revoked_on) == ("national", datetime.date(2024, 6, 30))
     assert actions_of(carrier) == [
@@ -107,7 +118,7 @@ def test_carriers_are_the_bureaus_alone(county_official, city_finance):
     carrier = make_carrier()
     for user in (county_official, city_finance):
         with pytest.raises(DomainError):
-            registers.carrier_create(
+            carrier_create(
                 name="新孵化器",
                 kind="incubator",
                 level="city",
@@ -116,7 +127,7 @@ def test_carriers_are_the_bureaus_alone(county_official, city_finance):
                 by=user,
             )
         with pytest.raises(DomainError):
-            registers.carrier_revoke(carrier=carrier, revoked_on=TODAY, by=user)
+            carrier_revoke(carrier=carrier, revoked_on=TODAY, by=user)
     assert IncubationCarrier.objects.count() == 1 and not IncubationCarrier.objects.get().revoked_on
 
 
@@ -124,19 +135,17 @@ def test_carrier_refusals(reviewer):
     carrier = make_carrier(on=datetime.date(2021, 1, 1))
     fields = {"kind": "incubator", "level": "city", "jurisdiction": jurisdiction(WF), "by": reviewer}
     with pytest.raises(DomainError) as exc:
-        registers.carrier_create(name=carrier.name, recognised_on=datetime.date(2021, 1, 1), **fields)
+        carrier_create(name=carrier.name, recognised_on=datetime.date(2021, 1, 1), **fields)
     assert exc.value.field == "name"
     with pytest.raises(DomainError) as exc:
-        registers.carrier_create(
-            name="明日孵化器", recognised_on=TODAY + datetime.timedelta(days=1), **fields
-        )
+        carrier_create(name="明日孵化器", recognised_on=TODAY + datetime.timedelta(days=1), **fields)
     assert exc.value.field == "recognised_on"
     with pytest.raises(DomainError) as exc:
-        registers.carrier_revoke(carrier=carrier, revoked_on=datetime.date(2020, 12, 31), by=reviewer)
+        carrier_revoke(carrier=carrier, revoked_on=datetime.date(2020, 12, 31), by=reviewer)
     assert exc.value.field == "revoked_on"
-    registers.carrier_revoke(carrier=carrier, revoked_on=datetime.date(2022, 1, 1), by=reviewer)
+    carrier_revoke(carrier=carrier, revoked_on=datetime.date(2022, 1, 1), by=reviewer)
     with pytest.raises(DomainError, match="已于2022-01-01撤销"):
-        registers.carrier_revoke(carrier=carrier, revoked_on=datetime.date(2023, 1, 1), by=reviewer)
+        carrier_revoke(carrier=carrier, revoked_on=datetime.date(2023, 1, 1), by=reviewer)
 
 
 def test_carrier_totals_count_only_what_is_in_force():
@@ -145,14 +154,14 @@ def test_carrier_totals_count_only_what_is_in_force():
     make_carrier("丙", kind="maker_space", level="city", code=LZ)
     make_carrier("丁", kind="university_park", level="provincial", revoked=datetime.date(2023, 1, 1))
     make_carrier("戊", kind="maker_space", level="city", on=TODAY + datetime.timedelta(days=30))
-    totals = registers.carrier_totals(IncubationCarrier.objects.all(), on=TODAY)
+    totals = carrier_totals(IncubationCarrier.objects.all(), on=TODAY)
     assert totals.total == 3 and totals.revoked == 1
     by_kind = {label: (counts, total) for label, counts, total in totals.rows}
     assert by_kind["科技企业孵化器"] == ([1, 0, 1], 2)  # national, provincial, city
     assert by_kind["众创空间"] == ([0, 0, 1], 1)
     assert by_kind["大学科技园"] == ([0, 0, 0], 0)
     assert totals.column_totals == [1, 0, 2]
-    assert registers.carriers_in_force(TODAY).count() == 3
+    assert carriers_in_force(TODAY).count() == 3
 
 
 # --- services: training events and counselors -------------------------------------------------
@@ -160,7 +169,7 @@ def test_carrier_totals_count_only_what_is_in_force():
 
 def test_county_official_registers_training_of_own_jurisdiction(county_official):
     own = EnterpriseFactory.create_batch(3, jurisdiction=jurisdiction(WF))
-    event = registers.training_event_create(
+    event = training_event_create(
         held_on=TODAY,
         jurisdiction=jurisdiction(WF),
         topic="研发费用归集培训",
@@ -168,7 +177,7 @@ def test_county_official_registers_training_of_own_jurisdiction(county_official)
         by=county_official,
     )
     assert set(event.enterprises.all()) == set(own)
-    registers.training_event_update(
+    training_event_update(
         event=event,
         held_on=event.held_on,
         jurisdiction=jurisdiction(WF),
@@ -183,7 +192,7 @@ def test_county_official_registers_training_of_own_jurisdiction(county_official)
 
 def test_county_official_cannot_train_in_another_jurisdiction(county_official):
     with pytest.raises(DomainError) as exc:
-        registers.training_event_create(
+        training_event_create(
             held_on=TODAY,
             jurisdiction=jurisdiction(LZ),
             topic="培训",
@@ -192,7 +201,7 @@ def test_county_official_cannot_train_in_another_jurisdiction(county_official):
     assert exc.value.field == "jurisdiction"
     other_event = make_event(LZ)
     with pytest.raises(DomainError):
-        registers.training_event_update(
+        training_event_update(
             event=other_event,
             held_on=other_event.held_on,
             jurisdiction=jurisdiction(WF),
@@ -201,7 +210,7 @@ def test_county_official_cannot_train_in_another_jurisdiction(county_official):
         )
     own_event = make_event(WF)
     with pytest.raises(DomainError):
-        registers.training_event_update(
+        training_event_update(
             event=own_event,
             held_on=own_event.held_on,
             jurisdiction=jurisdiction(LZ),
@@ -216,7 +225,7 @@ def test_attendees_must_be_in_the_events_jurisdiction(county_official, reviewer)
     foreign = EnterpriseFactory(jurisdiction=jurisdiction(LZ), name="林州某公司")
     for user in (county_official, reviewer):
         with pytest.raises(DomainError, match="林州某公司") as exc:
-            registers.training_event_create(
+            training_event_create(
                 held_on=TODAY,
                 jurisdiction=jurisdiction(WF),
                 topic="培训",
@@ -229,11 +238,9 @@ def test_attendees_must_be_in_the_events_jurisdiction(county_official, reviewer)
 
 def test_training_refusals(county_official, city_finance):
     with pytest.raises(DomainError):  # no REGISTER_EDIT
-        registers.training_event_create(
-            held_on=TODAY, jurisdiction=jurisdiction(WF), topic="培训", by=city_finance
-        )
+        training_event_create(held_on=TODAY, jurisdiction=jurisdiction(WF), topic="培训", by=city_finance)
     with pytest.raises(DomainError) as exc:
-        registers.training_event_create(
+        training_event_create(
             held_on=TODAY + datetime.timedelta(days=1),
             jurisdiction=jurisdiction(WF),
             topic="培训",
@@ -241,35 +248,33 @@ def test_training_refusals(county_official, city_finance):
         )
     assert exc.value.field == "held_on"
     with pytest.raises(DomainError) as exc:
-        registers.training_event_create(
-            held_on=TODAY, jurisdiction=jurisdiction(WF), topic="  ", by=county_official
-        )
+        training_event_create(held_on=TODAY, jurisdiction=jurisdiction(WF), topic="  ", by=county_official)
     assert exc.value.field == "topic"
 
 
 def test_counselors_are_kept_by_their_county(county_official):
     own = EnterpriseFactory(jurisdiction=jurisdiction(WF))
-    counselor = registers.counselor_create(
+    counselor = counselor_create(
         name="李辅导", unit="文峰区科技局", phone="0372-1234567", jurisdiction=jurisdiction(WF),
         enterprises=[own], by=county_official,
     )  # fmt: skip
     assert list(counselor.enterprises.all()) == [own]
-    registers.counselor_update(
+    counselor_update(
         counselor=counselor, name="李辅导", jurisdiction=jurisdiction(WF), active=False, by=county_official
     )
     counselor.refresh_from_db()
     assert not counselor.active and not counselor.enterprises.exists()
     with pytest.raises(DomainError):
-        registers.counselor_create(name="张", jurisdiction=jurisdiction(LZ), by=county_official)
+        counselor_create(name="张", jurisdiction=jurisdiction(LZ), by=county_official)
     with pytest.raises(DomainError):
-        registers.counselor_create(
+        counselor_create(
             name="张",
             jurisdiction=jurisdiction(WF),
             enterprises=[EnterpriseFactory(jurisdiction=jurisdiction(LZ))],
             by=county_official,
         )
     with pytest.raises(DomainError):
-        registers.counselor_update(
+        counselor_update(
             counselor=make_counselor(code=LZ), name="改", jurisdiction=jurisdiction(LZ), by=county_official
         )
 
@@ -280,14 +285,14 @@ def test_training_coverage_per_jurisdiction(reviewer, county_official):
     make_event(WF, enterprises=wf[:2])
     make_event(WF, enterprises=wf[1:3])  # wf[1] twice: counted once
     make_event(LZ, held_on=datetime.date(THIS_YEAR - 1, 6, 1), enterprises=lz)  # last year
-    rows = {r.jurisdiction.code: r for r in registers.training_coverage(reviewer, year=THIS_YEAR)}
+    rows = {r.jurisdiction.code: r for r in training_coverage(reviewer, year=THIS_YEAR)}
     assert len(rows) == 11
     assert (rows[WF].events, rows[WF].trained, rows[WF].ledger, str(rows[WF].share)) == (2, 3, 4, "75.0")
     assert rows[WF].covered and not rows[LZ].covered and rows[LZ].ledger == 2
     assert rows[AY].share is None and not rows[AY].covered
-    last_year = {r.jurisdiction.code: r for r in registers.training_coverage(reviewer, year=THIS_YEAR - 1)}
+    last_year = {r.jurisdiction.code: r for r in training_coverage(reviewer, year=THIS_YEAR - 1)}
     assert (last_year[LZ].events, last_year[LZ].trained) == (1, 2)
-    own = registers.training_coverage(county_official, year=THIS_YEAR)
+    own = training_coverage(county_official, year=THIS_YEAR)
     assert [r.jurisdiction.code for r in own] == [WF]
 
 
@@ -539,7 +544,7 @@ URLS = {
 
 def _allowed(user, need: str) -> bool:
     if need == "carrier":
-        return registers.can_edit_carriers(user)[0]
+        return can_edit_carriers(user)[0]
     right = {"view": Right.ASSESSMENT_VIEW, "edit": Right.REGISTER_EDIT, "report": Right.TASK_REPORT}[need]
     return has_right(user, right)
 
@@ -568,7 +573,7 @@ def _url(name, obj, objects):
 
 
 def test_the_matrix_covers_every_url():
-    names = {p.name for p in register_urls.urlpatterns if isinstance(p, URLPattern)}
+    names = {p.name for p in registers_urlpatterns if isinstance(p, URLPattern)}
     assert names == set(URLS)
 
 

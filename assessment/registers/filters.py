@@ -1,13 +1,15 @@
+"""The registers' list filters; a county user is not offered other jurisdictions."""
+
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anyang_hte.core.dates import today
 from anyang_hte.core.models import Jurisdiction
 
 from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
-from .registers import in_force_q
+from .selectors import in_force_q
 
 CARRIER_STATUS = [("in_force", _("有效")), ("revoked", _("已撤销"))]
 ACTIVE_CHOICES = [("yes", _("在岗")), ("no", _("不在岗"))]
@@ -54,11 +56,11 @@ class CarrierFilter(_ScopedFilterSet):
         fields = ["jurisdiction", "kind", "level"]
 
     def filter_status(self, queryset, name, value):
-        today = timezone.localdate()
+        on = today()
         if value == "in_force":
-            return queryset.filter(in_force_q(today))
+            return queryset.filter(in_force_q(on))
         if value == "revoked":
-            return queryset.filter(revoked_on__lte=today)
+            return queryset.filter(revoked_on__lte=on)
         return queryset
 
 

@@ -10,14 +10,15 @@ from django.utils import timezone
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role
-from assessment import plan
 from assessment.models import PlanTask, PlanTaskUnit, TaskProgressReport
+from assessment.registers.selectors import REPORT_UPDATED, current_quarter, quarter_of, quarter_status
+from assessment.registers.services import task_report_record
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db]
 
 UNIT_COUNTS = {1: 4, 2: 4, 3: 4, 4: 3, 5: 2, 6: 4, 7: 2, 8: 2, 9: 3, 10: 1, 11: 2, 12: 2, 13: 2}
-YEAR, QUARTER = plan.current_quarter()
+YEAR, QUARTER = current_quarter()
 
 
 def unit(number: int, name: str) -> PlanTaskUnit:
@@ -25,9 +26,7 @@ def unit(number: int, name: str) -> PlanTaskUnit:
 
 
 def report(number: int, name: str, by, *, year=YEAR, quarter=QUARTER, text="按计划推进"):
-    return plan.task_report_record(
-        task_unit=unit(number, name), year=year, quarter=quarter, progress=text, by=by
-    )
+    return task_report_record(task_unit=unit(number, name), year=year, quarter=quarter, progress=text, by=by)
 
 
 # --- the seeded tasks --------------------------------------------------------------------------
@@ -65,12 +64,12 @@ def test_reviewer_reports_once_per_quarter_and_an_update_keeps_history(reviewer)
     assert TaskProgressReport.objects.count() == 1
     second.refresh_from_db()
     assert second.progress == "已拨付奖励资金，另安排专项经费" and second.reported_by == other
-    entry = AuditLog.objects.get(action=plan.REPORT_UPDATED)
+    entry = AuditLog.objects.get(action=REPORT_UPDATED)
     assert entry.user == other and entry.data["previous"]["progress"] == "已拨付奖励资金"
     assert entry.data["previous"]["reported_by"] == reviewer.pk
     # The same text again changes nothing and logs nothing.
     report(1, "市财政局", other, text="已拨付奖励资金，另安排专项经费")
-    assert AuditLog.objects.filter(action=plan.REPORT_UPDATED).count() == 1
+    assert AuditLog.objects.filter(action=REPORT_UPDATED).count() == 1
     # Another quarter is another report.
     previous_year = YEAR - 1
     _r, created = report(1, "市财政局", reviewer, year=previous_year, quarter=4)
@@ -94,11 +93,11 @@ def test_report_refusals(reviewer, county_official):
 
 
 def test_quarter_of():
-    assert plan.quarter_of(datetime.date(2026, 1, 1)) == (2026, 1)
-    assert plan.quarter_of(datetime.date(2026, 3, 31)) == (2026, 1)
-    assert plan.quarter_of(datetime.date(2026, 4, 1)) == (2026, 2)
-    assert plan.quarter_of(datetime.date(2026, 12, 31)) == (2026, 4)
-    assert plan.current_quarter() == plan.quarter_of(timezone.localdate())
+    assert quarter_of(datetime.date(2026, 1, 1)) == (2026, 1)
+    assert quarter_of(datetime.date(2026, 3, 31)) == (2026, 1)
+    assert quarter_of(datetime.date(2026, 4, 1)) == (2026, 2)
+    assert quarter_of(datetime.date(2026, 12, 31)) == (2026, 4)
+    assert current_quarter() == quarter_of(timezone.localdate())
 
 
 def test_quarter_status(reviewer):
@@ -106,7 +105,7 @@ def test_quarter_status(reviewer):
         report(1, name, reviewer)
     report(2, "市科技局", reviewer)
     report(3, "市科技局", reviewer, year=YEAR - 1, quarter=1)  # another quarter: does not count
-    status = plan.quarter_status(year=YEAR, quarter=QUARTER)
+    status = quarter_status(year=YEAR, quarter=QUARTER)
     assert status.units_total == sum(UNIT_COUNTS.values()) == 35
     assert len(status.units_missing) == 35 - 5
     assert [t.task.number for t in status.tasks_without_report] == list(range(3, 14))
@@ -185,7 +184,7 @@ def test_report_form_records_then_updates(client, reviewer):
 
 
 def test_report_form_keeps_input_on_refusal(client, reviewer, monkeypatch):
-    monkeypatch.setattr(plan, "current_quarter", lambda: (YEAR, 1))
+    monkeypatch.setattr("assessment.registers.selectors.current_quarter", lambda: (YEAR, 1))
     client.force_login(reviewer)
     target = unit(2, "市科技局")
     response = client.post(
@@ -213,7 +212,7 @@ def test_task_detail_lists_reports_by_quarter(client, reviewer, county_official)
 
 def test_plan_page_queries_are_constant(client, reviewer, django_assert_max_num_queries):
     for t in PlanTaskUnit.objects.select_related("task"):
-        plan.task_report_record(task_unit=t, year=YEAR, quarter=QUARTER, progress="推进中", by=reviewer)
+        task_report_record(task_unit=t, year=YEAR, quarter=QUARTER, progress="推进中", by=reviewer)
     client.force_login(reviewer)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("registers:plan_tasks")).status_code == 200

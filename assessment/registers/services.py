@@ -1,35 +1,31 @@
-"""The plan's registers: incubation carriers, training events and policy counselors.
+"""Every write of the plan's registers and of the 13 tasks' progress reports.
 
-Every write goes through the services here (``<noun>_<verb>(*, ..., by)``): each checks who may do it,
-changes state in one transaction and writes the audit entry. The reads the register pages share
-(scoped querysets, carrier totals, training coverage per jurisdiction) are at the end.
+Incubation carriers, training events, policy counselors and the quarterly task reports change only
+through the services here (``<noun>_<verb>(*, ..., by)``): each checks who may do it with the core guard
+(the right, then the jurisdiction's scope) whichever door the call came through, changes state in one
+transaction and writes the audit entry. A refusal is a ``DomainError``, nothing else. The reads the
+pages share are in ``selectors.py``; who may keep the carriers is in ``permissions.py``.
 """
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
+from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.guards import ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import CITY_WIDE_ROLES, Right, has_right
-from anyang_hte.core.scope import scope_queryset, user_may_use_jurisdiction
+from anyang_hte.core.roles import Right
 from enterprises.models import Enterprise
 
-from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
-
-# 安政办〔2017〕100号: 20+ incubation carriers across the city by 2021 (a confirmed policy figure).
-CARRIER_GOAL = 20
-
-
-def _today() -> datetime.date:
-    return timezone.localdate()
+from . import selectors
+from .models import IncubationCarrier, PlanTaskUnit, PolicyCounselor, TaskProgressReport, TrainingEvent
+from .permissions import can_edit_carriers
+from .selectors import FIRST_YEAR, REPORT_CREATED, REPORT_UPDATED
 
 
 def _plain(value):
@@ -55,27 +51,22 @@ def _apply(obj, fields: dict) -> dict:
 # --- who may write -----------------------------------------------------------------------------
 
 
-def can_edit_carriers(user) -> tuple[bool, str]:
-    """Carriers are recognised by the city (市科技局); counties see theirs read-only."""
-    if not has_right(user, Right.REGISTER_EDIT):
-        return False, _("您没有维护登记的权限。")
-    if user.role not in CITY_WIDE_ROLES:
-        return False, _("孵化载体由市科技局认定登记，县区只能查看。")
-    return True, ""
+def _guard_register(by, jurisdiction: Jurisdiction | None) -> None:
+    """``by`` may keep training and counselor registers, and ``jurisdiction`` is inside their scope.
 
-
-def _ensure_carrier_editor(by) -> None:
-    allowed, reason = can_edit_carriers(by)
-    if not allowed:
-        raise DomainError(reason)
-
-
-def _ensure_register_editor(by, *jurisdictions: Jurisdiction) -> None:
-    if not has_right(by, Right.REGISTER_EDIT):
-        raise DomainError(_("您没有维护培训和政策辅导员登记的权限。"))
-    for jurisdiction in jurisdictions:
-        if jurisdiction is None or not user_may_use_jurisdiction(by, jurisdiction.pk):
-            raise DomainError(_("只能登记本县区的培训和政策辅导员。"), field="jurisdiction")
+    An update calls it for the new jurisdiction and for the stored one, so a county can neither move
+    its row to another county nor touch another county's row. A missing jurisdiction is refused.
+    """
+    guard(
+        by,
+        Right.REGISTER_EDIT,
+        jurisdiction_id=jurisdiction.pk if jurisdiction is not None else None,
+        reason=_("您没有维护培训和政策辅导员登记的权限。"),
+        scope_reason=_("只能登记本县区的培训和政策辅导员。"),
+        field="jurisdiction",
+    )
+    if jurisdiction is None:  # guard() checks a scope only when it is given a jurisdiction
+        raise DomainError(_("只能登记本县区的培训和政策辅导员。"), field="jurisdiction")
 
 
 def _ensure_enterprises_in(enterprises: list[Enterprise], jurisdiction: Jurisdiction) -> None:
@@ -99,7 +90,7 @@ def _clean_carrier(*, name: str, kind: str, level: str, recognised_on: datetime.
         raise DomainError(_("请选择载体类型。"), field="kind")
     if level not in IncubationCarrier.Level.values:
         raise DomainError(_("请选择认定级别。"), field="level")
-    if recognised_on > _today():
+    if recognised_on > today():
         raise DomainError(_("认定日期不能晚于今天。"), field="recognised_on")
     duplicate = IncubationCarrier.objects.filter(name=name, kind=kind).exclude(pk=exclude_pk)
     if duplicate.exists():
@@ -117,7 +108,7 @@ def carrier_create(
     recognised_on: datetime.date,
     by,
 ) -> IncubationCarrier:
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
     name = _clean_carrier(name=name, kind=kind, level=level, recognised_on=recognised_on)
     carrier = IncubationCarrier.objects.create(
         name=name, kind=kind, level=level, jurisdiction=jurisdiction, recognised_on=recognised_on
@@ -148,7 +139,8 @@ def carrier_update(
     recognised_on: datetime.date,
     by,
 ) -> IncubationCarrier:
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
+    # The stored row, locked: ``carrier`` may be a form's instance that already holds the typed values.
     carrier = IncubationCarrier.objects.select_for_update().get(pk=carrier.pk)
     name = _clean_carrier(
         name=name, kind=kind, level=level, recognised_on=recognised_on, exclude_pk=carrier.pk
@@ -174,7 +166,7 @@ def carrier_update(
 @transaction.atomic
 def carrier_revoke(*, carrier: IncubationCarrier, revoked_on: datetime.date, by) -> IncubationCarrier:
     """Record that a carrier lost its recognition; the row stays, so past years still count it."""
-    _ensure_carrier_editor(by)
+    ensure_allowed(can_edit_carriers(by))
     carrier = IncubationCarrier.objects.select_for_update().get(pk=carrier.pk)
     if carrier.revoked_on:
         raise DomainError(
@@ -182,7 +174,7 @@ def carrier_revoke(*, carrier: IncubationCarrier, revoked_on: datetime.date, by)
         )
     if revoked_on < carrier.recognised_on:
         raise DomainError(_("撤销日期不能早于认定日期。"), field="revoked_on")
-    if revoked_on > _today():
+    if revoked_on > today():
         raise DomainError(_("撤销日期不能晚于今天。"), field="revoked_on")
     carrier.revoked_on = revoked_on
     carrier.save(update_fields=["revoked_on"])
@@ -197,7 +189,7 @@ def _clean_event(*, held_on: datetime.date, topic: str) -> str:
     topic = (topic or "").strip()
     if not topic:
         raise DomainError(_("请填写培训主题。"), field="topic")
-    if held_on > _today():
+    if held_on > today():
         raise DomainError(_("培训日期不能晚于今天：登记的是已举办的培训。"), field="held_on")
     return topic
 
@@ -212,7 +204,7 @@ def training_event_create(
     notes: str = "",
     by,
 ) -> TrainingEvent:
-    _ensure_register_editor(by, jurisdiction)
+    _guard_register(by, jurisdiction)
     topic = _clean_event(held_on=held_on, topic=topic)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -243,8 +235,10 @@ def training_event_update(
     notes: str = "",
     by,
 ) -> TrainingEvent:
+    _guard_register(by, jurisdiction)
+    # The stored row, locked: ``event`` may be a form's instance that already holds the typed values.
     event = TrainingEvent.objects.select_for_update().select_related("jurisdiction").get(pk=event.pk)
-    _ensure_register_editor(by, event.jurisdiction, jurisdiction)
+    _guard_register(by, event.jurisdiction)
     topic = _clean_event(held_on=held_on, topic=topic)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -280,7 +274,7 @@ def counselor_create(
     active: bool = True,
     by,
 ) -> PolicyCounselor:
-    _ensure_register_editor(by, jurisdiction)
+    _guard_register(by, jurisdiction)
     name = _clean_counselor(name=name)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -314,10 +308,12 @@ def counselor_update(
     active: bool = True,
     by,
 ) -> PolicyCounselor:
+    _guard_register(by, jurisdiction)
+    # The stored row, locked: ``counselor`` may be a form's instance that already holds the typed values.
     counselor = (
         PolicyCounselor.objects.select_for_update().select_related("jurisdiction").get(pk=counselor.pk)
     )
-    _ensure_register_editor(by, counselor.jurisdiction, jurisdiction)
+    _guard_register(by, counselor.jurisdiction)
     name = _clean_counselor(name=name)
     enterprises = list(enterprises)
     _ensure_enterprises_in(enterprises, jurisdiction)
@@ -354,112 +350,58 @@ def _set_enterprises(obj, enterprises: list[Enterprise]) -> dict:
     }
 
 
-# --- reads -------------------------------------------------------------------------------------
+# --- the plan's task reports -------------------------------------------------------------------
 
 
-def carriers_for(user) -> QuerySet[IncubationCarrier]:
-    return scope_queryset(IncubationCarrier.objects.all(), user, jurisdiction_field="jurisdiction")
+def check_period(year: int, quarter: int) -> None:
+    """A report is for a quarter that has begun, from the plan's first quarter on."""
+    if quarter not in (1, 2, 3, 4):
+        raise DomainError(_("季度应为1至4。"), field="quarter")
+    if year < FIRST_YEAR:
+        raise DomainError(_("行动计划自%(year)d年起报送进展。") % {"year": FIRST_YEAR}, field="year")
+    if (year, quarter) > selectors.current_quarter():
+        raise DomainError(_("不能登记尚未开始的季度的进展。"), field="quarter")
 
 
-def training_events_for(user) -> QuerySet[TrainingEvent]:
-    return scope_queryset(TrainingEvent.objects.all(), user, jurisdiction_field="jurisdiction")
+@transaction.atomic
+def task_report_record(
+    *, task_unit: PlanTaskUnit, year: int, quarter: int, progress: str, by
+) -> tuple[TaskProgressReport, bool]:
+    """Record a unit's progress for a quarter; return the report and whether it is new.
 
-
-def counselors_for(user) -> QuerySet[PolicyCounselor]:
-    return scope_queryset(PolicyCounselor.objects.all(), user, jurisdiction_field="jurisdiction")
-
-
-def jurisdictions_for(user) -> QuerySet[Jurisdiction]:
-    """The jurisdictions whose register rows ``user`` sees (fails closed, like ``scope_queryset``)."""
-    if not has_right(user, Right.ASSESSMENT_VIEW):
-        return Jurisdiction.objects.none()
-    if user.role in CITY_WIDE_ROLES:
-        return Jurisdiction.objects.all()
-    return Jurisdiction.objects.filter(pk=user.jurisdiction_id)
-
-
-def in_force_q(on: datetime.date) -> Q:
-    """Carriers recognised on ``on`` and not (yet) revoked."""
-    return Q(recognised_on__lte=on) & (Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
-
-
-def carriers_in_force(on: datetime.date) -> QuerySet[IncubationCarrier]:
-    return IncubationCarrier.objects.filter(in_force_q(on))
-
-
-@dataclass
-class CarrierTotals:
-    """Counts of a carrier list by kind (rows) and level (columns), in force on a day."""
-
-    levels: list[tuple[str, str]]
-    rows: list[tuple[str, list[int], int]]  # kind label, count per level, row total
-    column_totals: list[int]
-    total: int
-    revoked: int
-
-
-def carrier_totals(qs: QuerySet[IncubationCarrier], *, on: datetime.date) -> CarrierTotals:
-    """One grouped query over the (filtered) list: what it holds in force on ``on``, by kind and level."""
-    counts = {
-        (row["kind"], row["level"]): row["n"]
-        for row in qs.filter(in_force_q(on)).order_by().values("kind", "level").annotate(n=Count("pk"))
-    }
-    revoked = qs.filter(revoked_on__lte=on).order_by().count()
-    levels = list(IncubationCarrier.Level.choices)
-    rows = []
-    for kind, label in IncubationCarrier.Kind.choices:
-        per_level = [counts.get((kind, level), 0) for level, _label in levels]
-        rows.append((label, per_level, sum(per_level)))
-    column_totals = [sum(r[1][i] for r in rows) for i in range(len(levels))]
-    return CarrierTotals(levels, rows, column_totals, sum(column_totals), revoked)
-
-
-@dataclass
-class CoverageRow:
-    jurisdiction: Jurisdiction
-    events: int
-    trained: int
-    ledger: int
-
-    @property
-    def share(self) -> Decimal | None:
-        """Percent of the jurisdiction's ledger enterprises trained in the year (one decimal)."""
-        if not self.ledger:
-            return None
-        return (Decimal(self.trained * 100) / self.ledger).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-    @property
-    def covered(self) -> bool:
-        return self.events > 0
-
-
-def training_coverage(user, *, year: int) -> list[CoverageRow]:
-    """Per visible jurisdiction: events held in ``year``, distinct enterprises trained, ledger size.
-
-    Three grouped queries, whatever the number of enterprises or events. An enterprise counts for
-    the jurisdiction of its ledger entry (the services keep attendees in the event's jurisdiction).
+    One report per unit and quarter: recording again updates the report, and the audit log keeps the
+    text it replaced.
     """
-    jurisdictions = list(jurisdictions_for(user))
-    ids = [j.pk for j in jurisdictions]
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    events = dict(
-        TrainingEvent.objects.filter(jurisdiction_id__in=ids, held_on__range=(start, end))
-        .order_by()
-        .values_list("jurisdiction_id")
-        .annotate(n=Count("pk"))
-    )
-    trained = dict(
-        Enterprise.objects.filter(jurisdiction_id__in=ids, trainings__held_on__range=(start, end))
-        .order_by()
-        .values_list("jurisdiction_id")
-        .annotate(n=Count("pk", distinct=True))
-    )
-    ledger = dict(
-        Enterprise.objects.filter(jurisdiction_id__in=ids)
-        .order_by()
-        .values_list("jurisdiction_id")
-        .annotate(n=Count("pk"))
-    )
-    return [
-        CoverageRow(j, events.get(j.pk, 0), trained.get(j.pk, 0), ledger.get(j.pk, 0)) for j in jurisdictions
-    ]
+    guard(by, Right.TASK_REPORT, reason=_("您没有登记行动计划任务进展的权限。"))
+    check_period(year, quarter)
+    progress = (progress or "").strip()
+    if not progress:
+        raise DomainError(_("请填写进展情况。"), field="progress")
+    key = {"task_unit": task_unit, "year": year, "quarter": quarter}
+    report = TaskProgressReport.objects.select_for_update().filter(**key).first()
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = TaskProgressReport.objects.create(progress=progress, reported_by=by, **key)
+        except IntegrityError:
+            # Someone recorded the same quarter at the same moment: update theirs instead.
+            report = TaskProgressReport.objects.select_for_update().get(**key)
+        else:
+            audit_log(
+                report,
+                REPORT_CREATED,
+                by=by,
+                data={"task": task_unit.task.number, "unit": task_unit.unit, "period": f"{year}Q{quarter}"},
+            )
+            return report, True
+    if report.progress == progress:
+        return report, False
+    previous = {
+        "progress": report.progress,
+        "reported_by": report.reported_by_id,
+        "reported_at": report.reported_at.isoformat(),
+    }
+    report.progress, report.reported_by, report.reported_at = progress, by, timezone.now()
+    report.save(update_fields=["progress", "reported_by", "reported_at"])
+    audit_log(report, REPORT_UPDATED, by=by, data={"previous": previous, "period": f"{year}Q{quarter}"})
+    return report, False

@@ -1,15 +1,12 @@
-"""The registers' lists: on screen (django-tables2) and in a spreadsheet (ListExporter)."""
-
-from collections.abc import Iterator
+"""The registers' lists on screen (django-tables2); the carrier list's spreadsheet is in exporters.py."""
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anyang_hte.core.exporters import CellValue, ListExporter
+from anyang_hte.core.dates import today
 
 from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
 
@@ -52,7 +49,7 @@ class CarrierTable(_EditableTable):
         order_by = ("jurisdiction", "name")
 
     def render_revoked_on(self, value):
-        if value and value <= timezone.localdate():
+        if value and value <= today():
             return format_html(
                 '<span class="badge text-bg-secondary">{}</span>',
                 _("%(day)s撤销") % {"day": value.isoformat()},
@@ -123,37 +120,3 @@ class CounselorTable(_EditableTable):
         return format_html(
             '<a href="{}">{}</a>', reverse("registers:counselor_edit", args=[record.pk]), _("修改")
         )
-
-
-class CarrierExporter(ListExporter):
-    """The carrier list as filtered on the page."""
-
-    def __init__(self, queryset):
-        self.queryset = queryset
-        self.filename = _("孵化载体")
-        self.title = _("安阳市孵化载体登记表（%(day)s）") % {"day": timezone.localdate().isoformat()}
-        self.headers = [
-            _("序号"),
-            _("载体名称"),
-            _("类型"),
-            _("级别"),
-            _("县区"),
-            _("认定日期"),
-            _("撤销日期"),
-        ]
-
-    def column_widths(self) -> list[float]:
-        return [6, 40, 16, 10, 24, 12, 12]
-
-    def iter_rows(self) -> Iterator[list[CellValue]]:
-        rows = self.queryset.select_related("jurisdiction").order_by("jurisdiction", "name", "pk")
-        for number, carrier in enumerate(rows.iterator(chunk_size=500), start=1):
-            yield [
-                number,
-                carrier.name,
-                carrier.get_kind_display(),
-                carrier.get_level_display(),
-                carrier.jurisdiction.name,
-                carrier.recognised_on,
-                carrier.revoked_on,
-            ]
