@@ -37,7 +37,9 @@ def validate_credit_code(raw) -> str:
         ) from None
     except (stdnum_errors.InvalidFormat, stdnum_errors.InvalidComponent):
         raise ValidationError(
-            _("统一社会信用代码含有不允许的字符（字符集检查：只能是数字和除 I、O、Z、S、V 以外的大写字母）。"),  # noqa: E501
+            _(
+                "统一社会信用代码含有不允许的字符（字符集检查：只能是数字和除 I、O、Z、S、V 以外的大写字母）。"  # noqa: E501
+            ),
             code="format",
         ) from None
 

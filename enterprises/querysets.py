@@ -64,4 +64,3 @@ class VisitQuerySet(models.QuerySet):
 class AnnualFiguresQuerySet(models.QuerySet):
     def for_user(self, user):
         return scope_queryset(self, user, jurisdiction_field="enterprise__jurisdiction")
-
