@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.pages import querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import user_may_use_jurisdiction
@@ -118,8 +119,6 @@ def watchlist(request, code: str):
         }
         for obj in objects
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "assessment/watchlist.html",
@@ -131,7 +130,7 @@ def watchlist(request, code: str):
             "page": page,
             "rows": rows,
             "headers": wl.headers(code)[1:],
-            "querystring": query.urlencode(),
+            "querystring": querystring_without_page(request),
             "today": today,
             "crumbs": _crumbs(
                 request, (_("预警清单"), reverse("assessment:watchlists")), (watch.label, None)

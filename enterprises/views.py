@@ -18,7 +18,7 @@ from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_table
+from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_table, querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 
@@ -67,8 +67,6 @@ def enterprise_list(request):
         per_page = 50
     per_page = per_page if per_page in PAGE_SIZES else 50
     paginate_table(request, table, per_page=per_page)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "enterprises/enterprise_list.html",
@@ -77,7 +75,7 @@ def enterprise_list(request):
             "table": table,
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
-            "querystring": query.urlencode(),
+            "querystring": querystring_without_page(request),
             "can_edit": has_right(request.user, Right.LEDGER_EDIT),
             "can_import": has_right(request.user, Right.LEDGER_IMPORT),
             "can_export": has_right(request.user, Right.LEDGER_EXPORT),

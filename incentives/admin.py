@@ -10,19 +10,7 @@ from anyang_hte.core.errors import DomainError
 
 from . import services
 from .models import OfficialList, PayoutBatch, Reward, RewardRule
-
-RULE_FIELDS = (
-    "code",
-    "name",
-    "trigger_kind",
-    "city_amount",
-    "county_amount",
-    "first_time_only",
-    "effective_from",
-    "effective_to",
-    "policy_document",
-    "notes",
-)
+from .services.rules import RULE_FIELDS
 
 
 @admin.register(RewardRule)

@@ -86,6 +86,13 @@ def form_page(
     )
 
 
+def querystring_without_page(request) -> str:
+    """The list's filters as a query string for the pager's links (which add their own ``page``)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def paginate_table(request, table, *, per_page: int = 50):
     """Page a django-tables2 table without counting past the list cap."""
     RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.exporters import FORMATS, export_response
-from anyang_hte.core.pages import form_page, paginate_table
+from anyang_hte.core.pages import form_page, paginate_table, querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 
@@ -34,13 +34,6 @@ from .forms import (
 )
 from .models import PlanTask, PlanTaskUnit, TaskProgressReport
 from .tables import CarrierTable, CounselorTable, TrainingTable
-
-
-def _querystring(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
 
 # --- incubation carriers -----------------------------------------------------------------------
 
@@ -80,7 +73,7 @@ def carrier_list(request):
             else selectors.carriers_for(request.user).filter(selectors.in_force_q(on)).count(),
             "goal": selectors.CARRIER_GOAL,
             "can_edit": can_edit,
-            "querystring": _querystring(request),
+            "querystring": querystring_without_page(request),
             "crumbs": [(_("孵化载体"), None)],
         },
     )

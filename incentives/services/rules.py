@@ -15,24 +15,23 @@ from .. import permissions
 from ..models import RewardRule
 from ._common import user_or_none
 
-RULE_FIELDS = frozenset(
-    {
-        "code",
-        "name",
-        "trigger_kind",
-        "city_amount",
-        "county_amount",
-        "first_time_only",
-        "effective_from",
-        "effective_to",
-        "policy_document",
-        "notes",
-    }
+# What a rule is made of, in the order the admin's form shows it.
+RULE_FIELDS = (
+    "code",
+    "name",
+    "trigger_kind",
+    "city_amount",
+    "county_amount",
+    "first_time_only",
+    "effective_from",
+    "effective_to",
+    "policy_document",
+    "notes",
 )
 
 
 def _check_fields(fields: dict) -> None:
-    unknown = set(fields) - RULE_FIELDS
+    unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise TypeError(f"unknown rule fields: {sorted(unknown)}")
 
