@@ -1,7 +1,8 @@
 # 安阳市高新技术企业培育管理平台 — developer and CI entry points.
 #   make install   venv + Python packages (pinned by constraints.txt) + npm packages + static/vendor
 #   make run       migrate, load demo data, serve on http://127.0.0.1:8000
-#   make test      the pytest suite (PYTEST_ARGS="-k ledger -x"); DATABASE_URL/REDIS_URL from the environment
+#   make test      the pytest suite on TEST_WORKERS processes (auto: one per core; PYTEST_ARGS="-k ledger -x",
+#                  TEST_WORKERS=0 for one process); DATABASE_URL/REDIS_URL from the environment
 #   make lint      ruff check, ruff format --check and lint-imports (the layers contract); fails on any
 #   make bench     time `import_ledger` on BENCH_ROWS rows (10000) beside its floor, the payout sheet of
 #                  BENCH_LINES lines (10000) and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
@@ -16,6 +17,7 @@ PY := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.package-lock.json
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 
 .PHONY: help install assets run test lint bench clean distclean
 
@@ -50,7 +52,7 @@ run: install
 
 test: install
 	bash scripts/ensure_chromium.sh
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
