@@ -27,6 +27,11 @@ class PayingOffice:
     source: str
     jurisdiction_id: int | None
 
+    @property
+    def role(self) -> str:
+        """The finance office's role: 市财政局 for the city's money, 县区财政局 for a county's."""
+        return Role.CITY_FINANCE if self.source == FundingSource.CITY else Role.COUNTY_FINANCE
+
     def lookup(self) -> dict:
         """Filter arguments for funding lines or batches of this office (both have the two fields)."""
         if self.source == FundingSource.CITY:
@@ -39,14 +44,19 @@ class PayingOffice:
         return source == FundingSource.CITY or jurisdiction_id == self.jurisdiction_id
 
 
+def office_paying(*, source: str, jurisdiction_id) -> PayingOffice:
+    """The office that pays a line of ``source`` belonging to ``jurisdiction_id``."""
+    return PayingOffice(source, None if source == FundingSource.CITY else jurisdiction_id)
+
+
 def paying_office(user) -> PayingOffice | None:
     """City finance pays the city's lines, a county's finance its own county's lines; nobody else pays."""
     if not has_right(user, Right.PAYOUT_MANAGE):
         return None
     if user.role == Role.CITY_FINANCE:
-        return PayingOffice(FundingSource.CITY, None)
+        return office_paying(source=FundingSource.CITY, jurisdiction_id=None)
     if user.role == Role.COUNTY_FINANCE and user.jurisdiction_id:
-        return PayingOffice(FundingSource.COUNTY, user.jurisdiction_id)
+        return office_paying(source=FundingSource.COUNTY, jurisdiction_id=user.jurisdiction_id)
     return None
 
 

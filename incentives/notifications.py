@@ -21,6 +21,7 @@ from anyang_hte.core.money import wan_rounded
 from anyang_hte.core.notifications import Message, notify, notify_many
 from anyang_hte.core.roles import Role
 
+from .funding import PayingOffice, office_paying
 from .models import FundingLine, FundingSource, Reward, RewardDecision
 
 CHUNK = 500
@@ -187,23 +188,16 @@ def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
 
 def notify_lines_ready(lines: Iterable[FundingLine]) -> list[Notification]:
     """Tell finance that lines wait to be batched: city lines the city, county lines their county."""
-    groups: dict[tuple[str, int | None], list[FundingLine]] = defaultdict(list)
+    groups: dict[PayingOffice, list[FundingLine]] = defaultdict(list)
     for line in _with_rewards(lines):
-        key = (
-            (FundingSource.CITY, None)
-            if line.source == FundingSource.CITY
-            else (line.source, line.jurisdiction_id)
-        )
-        groups[key].append(line)
+        groups[office_paying(source=line.source, jurisdiction_id=line.jurisdiction_id)].append(line)
     recipients = _Recipients()
     url = _url("incentives:line_list")
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
-        for (source, jurisdiction_id), group in groups.items():
-            if source == FundingSource.CITY:
-                users, payer = recipients(Role.CITY_FINANCE), _("市级财政")
-            else:
-                users, payer = recipients(Role.COUNTY_FINANCE, jurisdiction_id), group[0].jurisdiction.name
+        for office, group in groups.items():
+            users = recipients(office.role, office.jurisdiction_id)
+            payer = _("市级财政") if office.source == FundingSource.CITY else group[0].jurisdiction.name
             total = sum((line.amount for line in group), Decimal("0"))
             summary = _("%(n)s笔资金待编入拨付批次，共%(total)s万元") % {"n": len(group), "total": wan(total)}
             rows = "\n".join(
