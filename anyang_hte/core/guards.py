@@ -18,6 +18,7 @@ from .roles import Right, has_right
 from .scope import user_may_use_jurisdiction
 
 Decision = tuple[bool, str]
+CITY_LEVEL = object()  # guard()'s default: a record of the whole city (rules, targets), no county scope
 
 
 def _label(right: str) -> str:
@@ -46,18 +47,19 @@ def ensure_scope(by, jurisdiction_id, *, reason: str | None = None, field: str |
 def guard(
     by,
     *rights: str,
-    jurisdiction_id=None,
+    jurisdiction_id=CITY_LEVEL,
     reason: str | None = None,
     scope_reason: str | None = None,
     field: str | None = None,
 ) -> None:
-    """The right (one of ``rights``) and, when ``jurisdiction_id`` is given, the scope.
+    """The right (one of ``rights``) and the scope of ``jurisdiction_id``.
 
-    Pass ``jurisdiction_id`` for every write on a row that belongs to a jurisdiction; leave it out only
-    for city-level records (rules, the city's targets) whose right already says who may act.
+    Pass ``jurisdiction_id`` for every write on a row that belongs to a jurisdiction (``None``, a row
+    without one, is refused: it fails closed); leave it out only for city-level records (rules, the
+    city's targets) whose right already says who may act.
     """
     ensure_right(by, *rights, reason=reason)
-    if jurisdiction_id is not None:
+    if jurisdiction_id is not CITY_LEVEL:
         ensure_scope(by, jurisdiction_id, reason=scope_reason, field=field)
 
 

@@ -65,8 +65,6 @@ def _guard_register(by, jurisdiction: Jurisdiction | None) -> None:
         scope_reason=_("只能登记本县区的培训和政策辅导员。"),
         field="jurisdiction",
     )
-    if jurisdiction is None:  # guard() checks a scope only when it is given a jurisdiction
-        raise DomainError(_("只能登记本县区的培训和政策辅导员。"), field="jurisdiction")
 
 
 def _ensure_enterprises_in(enterprises: list[Enterprise], jurisdiction: Jurisdiction) -> None:

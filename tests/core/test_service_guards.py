@@ -529,3 +529,18 @@ def test_the_system_is_named_and_never_pays():
     assert has_right(system, Right.LEDGER_IMPORT) and has_right(system, Right.ASSESSMENT_MANAGE)
     for right in (Right.REWARD_SUBMIT, Right.REWARD_REVIEW, Right.PAYOUT_MANAGE):
         assert not has_right(system, right)
+
+
+def test_the_guard_fails_closed(db):
+    from anyang_hte.core.guards import guard
+    from anyang_hte.core.roles import Right
+
+    official = _user(C, WF)
+    guard(official, Right.LEDGER_EDIT, jurisdiction_id=jurisdiction(WF).pk)  # own county: passes
+    for jurisdiction_id in (jurisdiction(LZ).pk, None):  # another county, or a row without one
+        with pytest.raises(DomainError):
+            guard(official, Right.LEDGER_EDIT, jurisdiction_id=jurisdiction_id)
+    for nobody in (None, UserFactory(username="g_inactive", role=C, is_active=False)):
+        with pytest.raises(DomainError):
+            guard(nobody, Right.LEDGER_VIEW)
+    guard(_user(R), Right.RULE_MANAGE, Right.REWARD_REVIEW)  # any one of the rights, city-level
