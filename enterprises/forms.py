@@ -142,6 +142,17 @@ class QualificationForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("资质类型"), choices=QualificationKind.choices)
     number = forms.CharField(label=gettext_lazy("证书/登记编号"), max_length=64, required=False)
     granted_on = forms.DateField(label=gettext_lazy("认定/登记日期"), widget=DATE_INPUT)
+    granted_elsewhere = forms.BooleanField(
+        label=gettext_lazy("迁入前在外地取得"),
+        required=False,
+        help_text=gettext_lazy("企业迁入本市前已在外地取得的资质：不产生本市奖励，不计入本市新认定。"),
+    )
+    granted_where = forms.CharField(
+        label=gettext_lazy("取得地"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy("外地取得时填写，如“郑州市”。"),
+    )
 
 
 class RevokeForm(forms.Form):

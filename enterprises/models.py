@@ -137,6 +137,14 @@ class Qualification(models.Model):
     source = models.CharField(_("来源"), max_length=32, choices=Source.choices, default=Source.MANUAL)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
     revoke_reason = models.CharField(_("撤销原因"), max_length=255, blank=True)
+    # A title the firm brought with it when it moved to Anyang: recorded for its validity, but it earns no
+    # city reward and is not a new HTE of the city.
+    granted_elsewhere = models.BooleanField(
+        _("迁入前在外地取得"),
+        default=False,
+        help_text=_("企业迁入本市前已在外地取得的资质：计入有效资质，不产生本市奖励，不计入本市新认定。"),
+    )
+    granted_where = models.CharField(_("取得地"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()

@@ -65,10 +65,21 @@ def qualification_record(
     by,
     number: str = "",
     source: str = Qualification.Source.MANUAL,
+    granted_elsewhere: bool = False,
+    granted_where: str = "",
 ) -> Qualification:
+    """Record a qualification; announced to the apps above (rewards) inside the transaction.
+
+    ``granted_elsewhere``: the firm brought it when it moved to Anyang (``granted_where`` says from where).
+    """
     enterprise = guarded_enterprise(enterprise, by, Right.QUALIFICATION_EDIT)
     if kind not in QualificationKind.values:
         raise DomainError(_("未知的资质类型。"), field="kind")
+    granted_where = (granted_where or "").strip()
+    if granted_elsewhere and not granted_where:
+        raise DomainError(_("外地取得的资质请填写取得地。"), field="granted_where")
+    if granted_where and not granted_elsewhere:
+        raise DomainError(_("本市取得的资质不填取得地；迁入前在外地取得的请勾选。"), field="granted_elsewhere")
     if granted_on > today():
         raise DomainError(_("认定日期不能晚于今天。"), field="granted_on")
     if Qualification.objects.filter(enterprise=enterprise, kind=kind, granted_on=granted_on).exists():
@@ -81,6 +92,8 @@ def qualification_record(
             expires_on=qualification_expiry(kind, granted_on),
             number=(number or "").strip(),
             source=source,
+            granted_elsewhere=granted_elsewhere,
+            granted_where=granted_where,
         ),
         by,
     )
@@ -94,6 +107,8 @@ def qualification_record(
             "kind": kind,
             "granted_on": granted_on.isoformat(),
             "number": number,
+            "granted_elsewhere": granted_elsewhere,
+            "granted_where": granted_where,
         },
     )
     qualification_recorded.send(sender=Qualification, qualification=qualification, by=by)
