@@ -79,7 +79,9 @@ def qualification_record(
     if granted_elsewhere and not granted_where:
         raise DomainError(_("外地取得的资质请填写取得地。"), field="granted_where")
     if granted_where and not granted_elsewhere:
-        raise DomainError(_("本市取得的资质不填取得地；迁入前在外地取得的请勾选。"), field="granted_elsewhere")
+        raise DomainError(
+            _("本市取得的资质不填取得地；迁入前在外地取得的请勾选。"), field="granted_elsewhere"
+        )
     if granted_on > today():
         raise DomainError(_("认定日期不能晚于今天。"), field="granted_on")
     if Qualification.objects.filter(enterprise=enterprise, kind=kind, granted_on=granted_on).exists():
