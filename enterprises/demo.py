@@ -24,7 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.money import CENT
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
 
 from . import services
 from .identifiers import credit_code_with_check_digit
@@ -40,12 +40,16 @@ from .models import (
     TechField,
 )
 from .pinyin import name_initials
+from .readiness import FACTS_PREFETCH, PASS, assess, default_application_date, facts_for
+from .readiness.innovation import innovation_bands
 
 SEED = "anyang-hte-demo-2017"
 DEMO_PASSWORD = "Anyang-2017"
-FIGURE_YEARS = (2023, 2024, 2025)
+FIGURE_YEARS = 3  # the three fiscal years before the current one: what this year's application is judged on
 MAX_PER_JURISDICTION = 1000
 CHANGE_REASON = "演示数据"
+STAFF_TENTHS = ("0", "0", "0.3", "0.5", "0.8")
+CONVERSIONS = (0, 1, 2, 3, 4, 5, 6, 8)
 K = QualificationKind
 F = TechField
 
@@ -371,7 +375,9 @@ def _stage_on(quals: list[Qualification], today: datetime.date) -> str:
 # --- figures ----------------------------------------------------------------------------------------
 
 
-def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: datetime.date) -> list[dict]:
+def _figures(
+    rng: random.Random, profile: str, tech_field: str, registered_on: datetime.date, today: datetime.date
+) -> list[dict]:
     ready_share, missing_share = QUALITY.get(profile, (0.85, 0.0))
     roll = rng.random()
     quality = "ready" if roll < ready_share else "missing" if roll > 1 - missing_share else "fail"
@@ -379,7 +385,7 @@ def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: d
     gap = rng.choice(("none", "last_only", "fields")) if quality == "missing" else None
     if gap == "none":
         return []
-    years = [y for y in FIGURE_YEARS if y >= registered_on.year]
+    years = [y for y in range(today.year - FIGURE_YEARS, today.year) if y >= registered_on.year]
     if gap == "last_only":
         years = years[-1:]
 
@@ -391,7 +397,7 @@ def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: d
         threshold + rng.uniform(0.004, 0.03) if failing != "rd" else threshold - rng.uniform(0.006, 0.02)
     )
     st_share = rng.uniform(0.12, 0.42) if failing != "staff" else rng.uniform(0.03, 0.09)
-    ht_share = rng.uniform(0.62, 0.95) if failing != "hightech" else rng.uniform(0.25, 0.55)
+    ht_share = rng.uniform(0.65, 0.95) if failing != "hightech" else rng.uniform(0.25, 0.55)
     per_head = rng.uniform(3e5, 9e5)
     max_staff = 2000 if profile == "leading" else 480
     assets_ratio, net_ratio = rng.uniform(0.6, 1.5), rng.uniform(0.35, 0.7)
@@ -401,12 +407,14 @@ def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: d
     rows = []
     for year in reversed(years):  # from the last year back
         rd = sales * rd_share * rng.uniform(0.93, 1.07)
-        staff = max(8, min(max_staff, round(sales / per_head)))
+        # Yearly averages of monthly head counts: one decimal.
+        staff = Decimal(max(8, min(max_staff, round(sales / per_head)))) + Decimal(rng.choice(STAFF_TENTHS))
         assets = sales * assets_ratio
         rows.append(
             {
                 "year": year,
                 "sales_revenue": _yuan(sales),
+                "total_income": _yuan(sales * rng.uniform(1.0, 1.03)),
                 "rd_expense": _yuan(rd),
                 "rd_expense_domestic": _yuan(rd * rng.uniform(0.88, 1.0)),
                 "total_costs": _yuan(sales * rng.uniform(0.72, 0.94)),
@@ -417,6 +425,7 @@ def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: d
                 "net_assets": _yuan(assets * net_ratio),
                 "ip_class1_count": class1,
                 "ip_class2_count": class2,
+                "conversions_count": rng.choice(CONVERSIONS),
                 "industrial_value_added": None
                 if tech_field == F.HIGH_TECH_SERVICE
                 else _yuan(sales * rng.uniform(0.2, 0.35)),
@@ -432,10 +441,10 @@ def _figures(rng: random.Random, profile: str, tech_field: str, registered_on: d
     return rows
 
 
-def _st_staff(staff: int, share: float, fail: bool) -> int:
+def _st_staff(staff: Decimal, share: float, fail: bool) -> int:
     """S&T staff at about ``share`` of ``staff``, kept on the intended side of the 10% line."""
     at_least_ten_percent = math.ceil(staff / 10)
-    count = round(staff * share)
+    count = round(float(staff) * share)
     return (
         max(0, min(count, at_least_ten_percent - 1)) if fail else min(staff, max(count, at_least_ten_percent))
     )
@@ -508,7 +517,7 @@ def plan_enterprise(
         declared_stage=declared,
     )
     plan = EnterprisePlan(enterprise=enterprise, qualifications=quals)
-    plan.figures = [AnnualFigures(**row) for row in _figures(rng, profile, tech_field, registered_on)]
+    plan.figures = [AnnualFigures(**row) for row in _figures(rng, profile, tech_field, registered_on, today)]
 
     titles = PRE_HTE_MILESTONES if pre_hte else HTE_MILESTONES
     if rng.random() < 0.8:
@@ -618,12 +627,46 @@ def seed_demo_ledger(*, per_jurisdiction: int = 30, today: datetime.date | None 
         bulk_create_with_history(rows, model, batch_size=500, default_change_reason=CHANGE_REASON)
 
     services.refresh_all_stages(on=today)
+    new_ids = list(
+        Enterprise.objects.filter(credit_code__in=[p.enterprise.credit_code for p in new]).values_list(
+            "pk", flat=True
+        )
+    )
+    _score_innovation(new_ids, today)
     services.readiness_refresh_many(
         enterprise_ids=Enterprise.objects.filter(credit_code__in=demo_codes).values_list("pk", flat=True)
     )
     return SeedResult(
         accounts=accounts, counts=_counts(demo_codes, new), created=len(new), skipped=len(existing)
     )
+
+
+def _score_innovation(enterprise_ids: list[int], today: datetime.date) -> int:
+    """Score this year's innovation capability of the demo firms that meet every other condition, as a
+    county would (through the service, inside the bands the rules give), so the walk-through shows
+    符合 as well as 待补充 and 不符合. Returns how many were scored."""
+    system = SystemActor("command seed_demo")
+    on = default_application_date(today.year, today)
+    scored = 0
+    for enterprise in (
+        Enterprise.objects.filter(pk__in=enterprise_ids).order_by("pk").prefetch_related(*FACTS_PREFETCH)
+    ):
+        facts = facts_for(enterprise)
+        others = [c for c in assess(facts, today=today).criteria if c.code != "innovation"]
+        if any(c.status != PASS for c in others):
+            continue
+        bands = innovation_bands(facts, year=today.year, on=on, self_developed=True)
+        if bands.unknown:
+            continue
+        rng = random.Random(f"{SEED}:innovation:{enterprise.credit_code}")
+        points = {name: rng.randint(max(b.low, b.high - 3), b.high) for name, b in bands.bands.items()}
+        if bands.needs_self_developed:
+            points["ip_self_developed"] = True
+        services.innovation_assessment_save(
+            enterprise=enterprise, application_year=today.year, by=system, **points
+        )
+        scored += 1
+    return scored
 
 
 def _counts(demo_codes: list[str], new: list[EnterprisePlan]) -> list[JurisdictionCount]:

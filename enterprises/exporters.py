@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.exporters import CellValue, ListExporter
+from anyang_hte.core.exporters import CellValue, ListExporter, Quantity
 from anyang_hte.core.guards import ensure_right
 from anyang_hte.core.money import yuan_to_wan
 from anyang_hte.core.roles import Right
@@ -24,6 +24,7 @@ from anyang_hte.core.roles import Right
 from .filters import EnterpriseFilter
 from .import_parsing import COLUMNS
 from .models import AnnualFigures, Stage, TechField
+from .readiness.common import VERDICT_LABELS, flag_of
 from .selectors import enterprise_list_queryset
 
 TEMPLATE_WIDTHS = {
@@ -36,12 +37,14 @@ TEMPLATE_WIDTHS = {
     "helper_phone": 15,
     "year": 8,
     "sales_revenue": 14,
+    "total_income": 14,
     "rd_expense": 14,
     "staff_count": 10,
     "st_staff_count": 10,
     "hightech_revenue": 18,
     "ip_class1_count": 10,
     "ip_class2_count": 10,
+    "conversions_count": 12,
     "notes": 30,
 }
 
@@ -64,12 +67,14 @@ ENTERPRISE_FIELDS = (
 FIGURE_FIELDS = (
     "enterprise_id",
     "sales_revenue",
+    "total_income",
     "rd_expense",
     "staff_count",
     "st_staff_count",
     "hightech_revenue",
     "ip_class1_count",
     "ip_class2_count",
+    "conversions_count",
 )
 
 
@@ -95,7 +100,7 @@ class LedgerExporter(ListExporter):
         with translation.override(settings.LANGUAGE_CODE):
             self._stage_labels = {value: str(label) for value, label in Stage.choices}
             self._field_labels = {value: str(label) for value, label in TechField.choices}
-        self._ready_labels = {True: _("是"), False: _("否"), None: _("缺数据")}
+        self._ready_labels = {flag_of(status): str(label) for status, label in VERDICT_LABELS.items()}
 
     @staticmethod
     def _columns() -> list[tuple[str, float]]:
@@ -106,7 +111,7 @@ class LedgerExporter(ListExporter):
             *template,
             # Export only; an import ignores them.
             (_("当前阶段"), 16),
-            (_("符合高企条件"), 12),
+            (_("高企条件（本年申报）"), 14),
             (_("科小评分"), 10),
         ]
 
@@ -156,17 +161,26 @@ class LedgerExporter(ListExporter):
             e["planned_year"],
             self.year if f else None,
             yuan_to_wan(f.get("sales_revenue")),
+            yuan_to_wan(f.get("total_income")),
             yuan_to_wan(f.get("rd_expense")),
-            f.get("staff_count"),
-            f.get("st_staff_count"),
+            _staff(f.get("staff_count")),
+            _staff(f.get("st_staff_count")),
             yuan_to_wan(f.get("hightech_revenue")),
             f.get("ip_class1_count"),
             f.get("ip_class2_count"),
+            f.get("conversions_count"),
             e["notes"] or None,
             self._stage_labels.get(e["stage"], e["stage"]),
             self._ready_labels[e["hte_ready"]],
             e["tsme_score"],
         ]
+
+
+def _staff(value):
+    """95.5 stays 95.5 and 100.0 becomes 100: a head count, not money."""
+    if value is None:
+        return None
+    return Quantity(value.normalize() if value == value.to_integral_value() else value)
 
 
 def build_ledger_exporter(user, params) -> LedgerExporter:

@@ -8,7 +8,7 @@ from anyang_hte.core.models import Jurisdiction
 
 from .models import Enterprise, Stage, TechField
 
-READINESS_CHOICES = [("ready", _("符合")), ("not_ready", _("不符合")), ("unknown", _("缺数据"))]
+READINESS_CHOICES = [("ready", _("符合")), ("not_ready", _("不符合")), ("unknown", _("待补充"))]
 EXPIRY_CHOICES = [("3", _("3个月内")), ("6", _("6个月内")), ("12", _("12个月内")), ("24", _("24个月内"))]
 
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -7,7 +9,19 @@ from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
 
 from .identifiers import validate_credit_code
-from .models import AnnualFigures, Enterprise, LedgerMilestone, QualificationKind, ServiceVisit, Stage
+from .models import (
+    AnnualFigures,
+    Distinction,
+    Enterprise,
+    Incident,
+    InnovationAssessment,
+    IntellectualProperty,
+    LedgerMilestone,
+    QualificationKind,
+    ServiceVisit,
+    Stage,
+)
+from .readiness.innovation import POINT_FIELDS
 from .services import ENTERPRISE_FIELDS
 
 
@@ -58,8 +72,33 @@ class EnterpriseForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in ENTERPRISE_FIELDS}
 
 
+class StaffField(forms.DecimalField):
+    """A yearly average head count: one decimal (95.5), never silently cut to a whole number."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_digits", 9)
+        kwargs.setdefault("decimal_places", 1)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.1", "inputmode": "decimal"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            whole = value == value.to_integral_value()
+            return format(value.normalize(), "f") if whole else format(value, "f")
+        return value
+
+
+STAFF_HELP = gettext_lazy("全年月平均人数的平均数，可保留一位小数。")
+
+
 class FiguresForm(forms.ModelForm):
     sales_revenue = WanYuanField(label=gettext_lazy("营业收入（万元）"))
+    total_income = WanYuanField(
+        label=gettext_lazy("总收入（万元）"),
+        help_text=gettext_lazy("收入总额减去不征税收入；高新技术产品（服务）收入占比以此为分母。"),
+    )
     rd_expense = WanYuanField(label=gettext_lazy("研发费用（万元）"))
     rd_expense_domestic = WanYuanField(label=gettext_lazy("其中境内研发费用（万元）"))
     total_costs = WanYuanField(label=gettext_lazy("成本费用总额（万元）"))
@@ -67,12 +106,15 @@ class FiguresForm(forms.ModelForm):
     total_assets = WanYuanField(label=gettext_lazy("资产总额（万元）"))
     net_assets = WanYuanField(label=gettext_lazy("净资产（万元）"), min_value=None)
     industrial_value_added = WanYuanField(label=gettext_lazy("工业增加值（万元）"))
+    staff_count = StaffField(label=gettext_lazy("职工总数（年平均）"), help_text=STAFF_HELP)
+    st_staff_count = StaffField(label=gettext_lazy("科技人员数（年平均）"), help_text=STAFF_HELP)
 
     class Meta:
         model = AnnualFigures
         fields = [
             "year",
             "sales_revenue",
+            "total_income",
             "rd_expense",
             "rd_expense_domestic",
             "total_costs",
@@ -84,6 +126,7 @@ class FiguresForm(forms.ModelForm):
             "st_staff_count",
             "ip_class1_count",
             "ip_class2_count",
+            "conversions_count",
         ]
 
     def __init__(self, *args, enterprise, **kwargs):
@@ -98,7 +141,7 @@ class FiguresForm(forms.ModelForm):
         if staff is not None and st_staff is not None and st_staff > staff:
             self.add_error(
                 "st_staff_count",
-                _("科技人员数（%(a)d）不能大于职工总数（%(b)d）。") % {"a": st_staff, "b": staff},
+                _("科技人员数（%(a)s）不能大于职工总数（%(b)s）。") % {"a": st_staff, "b": staff},
             )
         rd, domestic = data.get("rd_expense"), data.get("rd_expense_domestic")
         if rd is not None and domestic is not None and domestic > rd:
@@ -192,3 +235,108 @@ class LedgerImportForm(forms.Form):
                 }
             )
         return upload
+
+
+# --- the records the readiness verdict reads besides the figures ---------------------------------------
+
+
+class IPItemForm(forms.ModelForm):
+    class Meta:
+        model = IntellectualProperty
+        fields = ["kind", "title", "number", "granted_on", "lapsed_on", "acquisition", "used_in_year"]
+        widgets = {"granted_on": DATE_INPUT, "lapsed_on": DATE_INPUT}
+        help_texts = {"kind": gettext_lazy("商标不计入高新技术企业认定的知识产权。")}
+
+    def validate_unique(self):
+        pass  # the service refuses a duplicate number with its own words
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = ["kind", "occurred_on", "ended_on", "reference", "note"]
+        widgets = {"occurred_on": DATE_INPUT, "ended_on": DATE_INPUT}
+
+
+class DistinctionForm(forms.ModelForm):
+    class Meta:
+        model = Distinction
+        fields = ["kind", "title", "obtained_on", "rank", "ended_on", "reference"]
+        widgets = {"obtained_on": DATE_INPUT, "ended_on": DATE_INPUT}
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("删除原因"), max_length=255)
+
+
+class ReadinessForm(forms.Form):
+    """The readiness panel's question: which application, judged on which day, with this year's
+    expected sales and staff for the forward gap."""
+
+    year = forms.IntegerField(label=gettext_lazy("申报年度"), min_value=2008, max_value=2100)
+    on = forms.DateField(label=gettext_lazy("按申报日期"), required=False, widget=DATE_INPUT)
+    expected_sales = WanYuanField(label=gettext_lazy("本年预计销售收入（万元）"))
+    expected_staff = StaffField(label=gettext_lazy("本年预计职工总数"))
+
+    def clean(self):
+        data = super().clean()
+        year, on = data.get("year"), data.get("on")
+        if year and on and on.year != year:
+            self.add_error("on", _("申报日期应在%(y)s年内。") % {"y": year})
+        return data
+
+
+class InnovationForm(forms.ModelForm):
+    """The points of the innovation-capability evaluation; the service checks each against its band."""
+
+    class Meta:
+        model = InnovationAssessment
+        fields = [
+            "ip_advancement",
+            "ip_core_support",
+            "ip_quantity",
+            "ip_acquisition",
+            "ip_self_developed",
+            "standard_bonus",
+            "conversion",
+            "rd_management",
+            "rd_institution",
+            "conversion_system",
+            "talent",
+            "net_asset_growth",
+            "sales_growth",
+            "note",
+        ]
+        widgets = {
+            "ip_self_developed": forms.Select(
+                choices=[
+                    ("", gettext_lazy("（按知识产权明细判断）")),
+                    (True, gettext_lazy("有自主研发的知识产权")),
+                    (False, gettext_lazy("仅受让、受赠或并购取得")),
+                ]
+            )
+        }
+
+    def __init__(self, *args, bands=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ip_self_developed"] = forms.NullBooleanField(
+            label=InnovationAssessment._meta.get_field("ip_self_developed").verbose_name,
+            required=False,
+            widget=self._meta.widgets["ip_self_developed"],
+            help_text=InnovationAssessment._meta.get_field("ip_self_developed").help_text,
+        )
+        for name, field in self.fields.items():
+            if bands is None or name not in POINT_FIELDS:
+                continue
+            if name in bands.unknown:
+                field.help_text = bands.unknown[name]
+            elif name in bands.bands:
+                band = bands.bands[name]
+                field.help_text = _("本项可评%(band)s分：%(basis)s") % {"band": band, "basis": band.basis}
+                field.widget.attrs.update({"min": band.low, "max": band.high})
+
+    def validate_unique(self):
+        pass
+
+    def points(self) -> dict:
+        return dict(self.cleaned_data)

@@ -70,16 +70,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("planned_year", "计划申报年度", "planned_year", ("计划申报年份", "拟申报年度")),
     Column("year", "年度", "year", ("数据年度", "统计年度")),
     Column("sales_revenue", "营业收入(万元)", "money"),
+    Column("total_income", "总收入(万元)", "money"),
     Column("rd_expense", "研发费用(万元)", "money"),
-    Column("staff_count", "职工总数", "count"),
-    Column("st_staff_count", "科技人员数", "count"),
+    Column("staff_count", "职工总数", "staff", ("职工总数(年平均)",)),
+    Column("st_staff_count", "科技人员数", "staff", ("科技人员数(年平均)",)),
     Column("hightech_revenue", "高新技术产品(服务)收入(万元)", "money", ("高新技术产品收入(万元)",)),
     Column("ip_class1_count", "I类知识产权数", "count", ("I类知识产权",)),
     Column("ip_class2_count", "II类知识产权数", "count", ("II类知识产权",)),
+    Column("conversions_count", "科技成果转化数", "count", ("科技成果转化数(项)", "成果转化数")),
     Column("notes", "备注", "text"),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.kind in ("money", "count"))
+FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.kind in ("money", "count", "staff"))
 
 _MONEY_HELP = gettext_lazy("单位万元，最多6位小数（精确到0.01元）。")
 HELP = {
@@ -96,11 +98,13 @@ HELP = {
     "year": gettext_lazy("本行经营数据所属的年度；同一企业多个年度请分行填写。"),
     "sales_revenue": _MONEY_HELP,
     "rd_expense": _MONEY_HELP,
-    "staff_count": gettext_lazy("非负整数。"),
-    "st_staff_count": gettext_lazy("非负整数，不大于职工总数。"),
+    "total_income": gettext_lazy("收入总额减去不征税收入，单位万元，最多6位小数。"),
+    "staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数。"),
+    "st_staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数，不大于职工总数。"),
     "hightech_revenue": _MONEY_HELP,
     "ip_class1_count": gettext_lazy("发明专利等，非负整数。"),
     "ip_class2_count": gettext_lazy("实用新型、外观设计、软件著作权等，非负整数。"),
+    "conversions_count": gettext_lazy("本年度科技成果转化的项数，非负整数。"),
     "notes": gettext_lazy("其他说明。"),
 }
 
@@ -462,6 +466,18 @@ def parse_count(value) -> int:
     return int(number)
 
 
+def parse_staff(value) -> Decimal:
+    """A yearly average head count: at most one decimal (95.5), never cut to a whole number."""
+    number = parse_decimal(value)
+    if number < 0:
+        raise CellError(_("人数和件数不能为负数：%(v)s。") % {"v": _show(value)})
+    if number != number.quantize(Decimal("0.1")):
+        raise CellError(_("人数“%(v)s”为年平均数，最多保留一位小数。") % {"v": _show(value)})
+    if number > MAX_COUNT:
+        raise CellError(_("“%(v)s”过大。") % {"v": _show(value)})
+    return number.quantize(Decimal("0.1"))
+
+
 def parse_year(value, low: int, high: int) -> int:
     text = fold(value).removesuffix("年度").removesuffix("年") if isinstance(value, str) else value
     try:
@@ -543,6 +559,8 @@ def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | Non
         return parse_money(value)
     if kind == "count":
         return parse_count(value)
+    if kind == "staff":
+        return parse_staff(value)
     raise ValueError(f"unknown column kind {kind}")
 
 

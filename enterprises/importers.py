@@ -285,6 +285,9 @@ def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, us
     except FileProblem as exc:
         plan.error(0, None, str(exc))
         return plan
+    except (csv.Error, ElementTree.ParseError) as exc:  # a sheet broken before its header row
+        plan.error(0, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
+        return plan
     try:
         rows = _read_rows(table, plan)
     except (csv.Error, ElementTree.ParseError) as exc:

@@ -15,6 +15,7 @@ from .querysets import (
 )
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "null": True, "blank": True}
+STAFF = {"max_digits": 9, "decimal_places": 1, "null": True, "blank": True}
 
 
 class TechField(models.TextChoices):
@@ -88,6 +89,13 @@ class Enterprise(models.Model):
         choices=Stage.choices,
         blank=True,
         help_text=_("县区台账中填报的阶段；与资质推算的阶段不一致时在列表中提示。"),
+    )
+    # 国科发政〔2017〕115号: a firm whose main products are in a prohibited, restricted or eliminated
+    # category (《产业结构调整指导目录》) is not a tech SME.
+    restricted_industry = models.BooleanField(
+        _("主要产品属于禁止、限制或淘汰类"),
+        default=False,
+        help_text=_("《产业结构调整指导目录》中的禁止类、限制类或淘汰类；勾选后不能评价为科技型中小企业。"),
     )
     hte_ready = models.BooleanField(_("符合高企认定条件"), null=True, blank=True)
     tsme_score = models.PositiveSmallIntegerField(_("科技型中小企业评分"), null=True, blank=True)
@@ -236,16 +244,20 @@ class AnnualFigures(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     sales_revenue = models.DecimalField(_("营业收入（元）"), **MONEY)
+    # 总收入 = 收入总额 − 不征税收入: the denominator of the high-tech revenue share (工作指引).
+    total_income = models.DecimalField(_("总收入（元）"), **MONEY)
     rd_expense = models.DecimalField(_("研发费用（元）"), **MONEY)
     rd_expense_domestic = models.DecimalField(_("其中境内研发费用（元）"), **MONEY)
     total_costs = models.DecimalField(_("成本费用总额（元）"), **MONEY)
-    staff_count = models.PositiveIntegerField(_("职工总数"), null=True, blank=True)
-    st_staff_count = models.PositiveIntegerField(_("科技人员数"), null=True, blank=True)
+    # Yearly averages of the monthly averages (工作指引), so one decimal: 95.5, not 95.
+    staff_count = models.DecimalField(_("职工总数（年平均）"), **STAFF)
+    st_staff_count = models.DecimalField(_("科技人员数（年平均）"), **STAFF)
     hightech_revenue = models.DecimalField(_("高新技术产品（服务）收入（元）"), **MONEY)
     total_assets = models.DecimalField(_("资产总额（元）"), **MONEY)
     net_assets = models.DecimalField(_("净资产（元）"), **MONEY)
     ip_class1_count = models.PositiveIntegerField(_("I类知识产权数"), null=True, blank=True)
     ip_class2_count = models.PositiveIntegerField(_("II类知识产权数"), null=True, blank=True)
+    conversions_count = models.PositiveIntegerField(_("科技成果转化数（项）"), null=True, blank=True)
     industrial_value_added = models.DecimalField(_("工业增加值（元）"), **MONEY)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -258,6 +270,12 @@ class AnnualFigures(models.Model):
         verbose_name_plural = _("年度数据")
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "year"], name="figures_unique_year"),
+            models.CheckConstraint(
+                name="figures_staff_not_negative",
+                condition=(Q(staff_count__isnull=True) | Q(staff_count__gte=0))
+                & (Q(st_staff_count__isnull=True) | Q(st_staff_count__gte=0)),
+                violation_error_message=_("人数不能为负数。"),
+            ),
             models.CheckConstraint(
                 name="figures_st_staff_le_staff",
                 condition=Q(st_staff_count__isnull=True)
@@ -277,3 +295,230 @@ class AnnualFigures(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} {self.year}"
+
+
+# --- what the readiness verdict needs beyond the yearly figures (工作指引 国科发火〔2016〕195号, 115号) ---
+
+
+class IPKind(models.TextChoices):
+    """The IP that counts in HTE recognition; trademarks never count (工作指引)."""
+
+    INVENTION = "invention", _("发明专利（含国防专利）")
+    PLANT_VARIETY = "plant_variety", _("植物新品种")
+    CROP_VARIETY = "crop_variety", _("国家级农作物品种")
+    NEW_DRUG = "new_drug", _("国家新药")
+    TCM_VARIETY = "tcm_variety", _("国家一级中药保护品种")
+    IC_LAYOUT = "ic_layout", _("集成电路布图设计专有权")
+    UTILITY_MODEL = "utility_model", _("实用新型专利")
+    DESIGN = "design", _("外观设计专利")
+    SOFTWARE = "software", _("软件著作权")
+
+
+CLASS_I_KINDS = frozenset(
+    {
+        IPKind.INVENTION,
+        IPKind.PLANT_VARIETY,
+        IPKind.CROP_VARIETY,
+        IPKind.NEW_DRUG,
+        IPKind.TCM_VARIETY,
+        IPKind.IC_LAYOUT,
+    }
+)
+
+
+class IPAcquisition(models.TextChoices):
+    SELF = "self", _("自主研发")
+    TRANSFERRED = "transferred", _("受让")
+    DONATED = "donated", _("受赠")
+    MERGED = "merged", _("并购")
+
+
+class IntellectualProperty(models.Model):
+    """One IP item of the firm. A class II item used in an HTE application cannot be used in a later
+    one; a class I item can (工作指引)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="ip_items"
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=IPKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    number = models.CharField(_("专利号/登记号"), max_length=64)
+    granted_on = models.DateField(_("授权/登记日期"))
+    lapsed_on = models.DateField(_("失效日期"), null=True, blank=True)
+    acquisition = models.CharField(_("获得方式"), max_length=16, choices=IPAcquisition.choices)
+    used_in_year = models.PositiveSmallIntegerField(
+        _("已用于哪一年度的高企申报"),
+        null=True,
+        blank=True,
+        help_text=_("II类知识产权用于高企申报后，以后年度的申报不能再次使用；I类可以重复使用。"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-granted_on", "id"]
+        verbose_name = _("知识产权")
+        verbose_name_plural = _("知识产权")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "number"], name="ip_unique_number"),
+            models.CheckConstraint(
+                name="ip_lapse_after_grant",
+                condition=Q(lapsed_on__isnull=True) | Q(lapsed_on__gte=models.F("granted_on")),
+                violation_error_message=_("失效日期不能早于授权日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def is_class_i(self) -> bool:
+        return self.kind in CLASS_I_KINDS
+
+
+class IncidentKind(models.TextChoices):
+    SAFETY = "safety", _("重大安全事故")
+    QUALITY = "quality", _("重大质量事故")
+    ENVIRONMENT = "environment", _("严重环境违法行为")
+    RESEARCH_MISCONDUCT = "research_misconduct", _("严重科研失信行为")
+    ABNORMAL_OPERATION = "abnormal_operation", _("列入经营异常名录")
+    SERIOUS_DISHONESTY = "serious_dishonesty", _("列入严重违法失信名单")
+
+
+# An HTE application fails on these in the year before it (国科发火〔2016〕32号 第十一条第八项).
+HTE_INCIDENT_KINDS = frozenset({IncidentKind.SAFETY, IncidentKind.QUALITY, IncidentKind.ENVIRONMENT})
+
+
+class Incident(models.Model):
+    """An adverse record: an accident, a violation, or a listing. A listing ends when the firm is removed
+    from the list (``ended_on``)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="incidents"
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=IncidentKind.choices)
+    occurred_on = models.DateField(_("发生/列入日期"))
+    ended_on = models.DateField(
+        _("移出日期"), null=True, blank=True, help_text=_("列入名录、名单的，移出后填写。")
+    )
+    reference = models.CharField(_("文书编号"), max_length=128, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-occurred_on", "id"]
+        verbose_name = _("不良记录")
+        verbose_name_plural = _("不良记录")
+        constraints = [
+            models.CheckConstraint(
+                name="incident_end_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("occurred_on")),
+                violation_error_message=_("移出日期不能早于列入日期。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class DistinctionKind(models.TextChoices):
+    """The tech-SME direct routes besides a valid HTE certificate (国科发政〔2017〕115号 第六条)."""
+
+    NATIONAL_AWARD = "national_award", _("国家级科技奖励")
+    RESEARCH_INSTITUTION = "research_institution", _("省部级以上研发机构")
+    STANDARD_LEAD = "standard_lead", _("主导制定国际、国家或行业标准")
+
+
+class Distinction(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="distinctions"
+    )
+    kind = models.CharField(_("类型"), max_length=32, choices=DistinctionKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    obtained_on = models.DateField(_("获得/认定/发布日期"))
+    rank = models.PositiveSmallIntegerField(
+        _("完成单位排名"), null=True, blank=True, help_text=_("国家级科技奖励填写本企业在完成单位中的排名。")
+    )
+    ended_on = models.DateField(_("撤销/失效日期"), null=True, blank=True)
+    reference = models.CharField(_("文件或证书编号"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-obtained_on", "id"]
+        verbose_name = _("科技型中小企业直通条件")
+        verbose_name_plural = _("科技型中小企业直通条件")
+        constraints = [
+            models.CheckConstraint(
+                name="distinction_end_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("obtained_on")),
+                violation_error_message=_("失效日期不能早于获得日期。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.title}"
+
+
+INNOVATION_POLICY = "国科发火〔2016〕195号"
+
+
+class InnovationAssessment(models.Model):
+    """The innovation-capability evaluation (创新能力评价) for one application year, scored by an official.
+
+    Points are whole numbers chosen by the assessor inside the band the rules give (``readiness.innovation``
+    checks them when saving and again when judging, as the figures behind a band may change).
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="innovation_assessments"
+    )
+    application_year = models.PositiveSmallIntegerField(_("申报年度"))
+    ip_advancement = models.PositiveSmallIntegerField(_("技术的先进程度"))
+    ip_core_support = models.PositiveSmallIntegerField(_("对主要产品（服务）在技术上发挥核心支持作用"))
+    ip_quantity = models.PositiveSmallIntegerField(_("知识产权数量"))
+    ip_acquisition = models.PositiveSmallIntegerField(_("知识产权获得方式"))
+    ip_self_developed = models.BooleanField(
+        _("有自主研发的知识产权"),
+        null=True,
+        blank=True,
+        help_text=_("企业未登记知识产权明细时，由评价人说明获得方式。"),
+    )
+    standard_bonus = models.BooleanField(_("参与编制国家、行业或地方标准（加2分）"), default=False)
+    conversion = models.PositiveSmallIntegerField(_("科技成果转化能力"))
+    rd_management = models.PositiveSmallIntegerField(_("研究开发管理制度、研发投入核算体系、研发费用辅助账"))
+    rd_institution = models.PositiveSmallIntegerField(_("研发机构及其条件、产学研合作"))
+    conversion_system = models.PositiveSmallIntegerField(_("成果转化的组织实施与激励奖励制度、创新创业平台"))
+    talent = models.PositiveSmallIntegerField(_("科技人员培养进修、职工技能培训、人才引进和绩效评价奖励"))
+    net_asset_growth = models.PositiveSmallIntegerField(_("净资产增长率得分"))
+    sales_growth = models.PositiveSmallIntegerField(_("销售收入增长率得分"))
+    policy = models.CharField(_("评价依据"), max_length=64, default=INNOVATION_POLICY)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评价人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField(_("评价时间"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-application_year"]
+        verbose_name = _("创新能力评价")
+        verbose_name_plural = _("创新能力评价")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "application_year"], name="innovation_once_per_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.application_year}"

@@ -58,7 +58,7 @@ class EnterpriseTable(tables.Table):
             return format_html('<span class="badge text-bg-success">{}</span>', _("符合"))
         if value is False:
             return format_html('<span class="badge text-bg-danger">{}</span>', _("不符合"))
-        return format_html('<span class="badge text-bg-secondary">{}</span>', _("缺数据"))
+        return format_html('<span class="badge text-bg-secondary">{}</span>', _("待补充"))
 
     def render_overdue_count(self, value):
         if value:

@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import readiness_views, views
 
 app_name = "enterprises"
+RECORDS = "|".join(readiness_views.RECORDS)
 
 urlpatterns = [
     path("", views.enterprise_list, name="list"),
@@ -20,6 +21,19 @@ urlpatterns = [
     path("<int:pk>/milestones/<int:milestone_pk>/", views.milestone_edit, name="milestone_edit"),
     path("<int:pk>/visits/new/", views.visit_add, name="visit_add"),
     path("<int:pk>/qualifications/new/", views.qualification_add, name="qualification_add"),
+    path("<int:pk>/innovation/<int:year>/", readiness_views.innovation_score, name="innovation_score"),
+    # The records the readiness verdict reads: the IP register, adverse records, tech-SME direct routes.
+    re_path(rf"^(?P<pk>\d+)/(?P<record>{RECORDS})/new/$", readiness_views.record_add, name="record_add"),
+    re_path(
+        rf"^(?P<pk>\d+)/(?P<record>{RECORDS})/(?P<record_pk>\d+)/$",
+        readiness_views.record_edit,
+        name="record_edit",
+    ),
+    re_path(
+        rf"^(?P<pk>\d+)/(?P<record>{RECORDS})/(?P<record_pk>\d+)/delete/$",
+        readiness_views.record_delete,
+        name="record_delete",
+    ),
     path(
         "<int:pk>/qualifications/<int:qualification_pk>/revoke/",
         views.qualification_revoke,

@@ -31,18 +31,19 @@ from .forms import (
     LedgerImportForm,
     MilestoneForm,
     QualificationForm,
+    ReadinessForm,
     RevokeForm,
     VisitForm,
 )
 from .importers import build_template_workbook, plan_ledger_import
 from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
-from .readiness import assess_enterprise
+from .readiness import assess, facts_for
 from .tables import EnterpriseTable
 
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def _crumbs(*more, enterprise: Enterprise | None = None) -> list:
+def ledger_crumbs(*more, enterprise: Enterprise | None = None) -> list:
     """培育台账 › (the enterprise) › ... — computed before a form is bound, so a refused edit still shows
     the stored name."""
     crumbs = [(_("培育台账"), reverse("enterprises:list"))]
@@ -107,7 +108,7 @@ def enterprise_export(request, fmt: str):
             "limit": limit,
             "fmt": fmt,
             "back": reverse("enterprises:list"),
-            "crumbs": _crumbs((_("导出"), None)),
+            "crumbs": ledger_crumbs((_("导出"), None)),
         },
     )
 
@@ -139,8 +140,28 @@ def enterprise_create(request):
     return render(
         request,
         "enterprises/enterprise_form.html",
-        {"form": form, "existing": existing, "crumbs": _crumbs((_("登记企业"), None))},
+        {"form": form, "existing": existing, "crumbs": ledger_crumbs((_("登记企业"), None))},
     )
+
+
+def _readiness(request, enterprise, today):
+    """The readiness panel's question (application year and date, this year's expected sales and staff)
+    from the query string, and its answer. An invalid question is shown with its errors and the
+    current year's answer."""
+    form = ReadinessForm(request.GET or None, initial={"year": today.year})
+    asked = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if not form.is_bound:
+        form = ReadinessForm(initial={"year": today.year})
+    facts = facts_for(enterprise)
+    assessment = assess(
+        facts,
+        year=asked.get("year") or today.year,
+        on=asked.get("on"),
+        today=today,
+        expected_sales=asked.get("expected_sales"),
+        expected_staff=asked.get("expected_staff"),
+    )
+    return form, facts, assessment
 
 
 @require_right(Right.LEDGER_VIEW)
@@ -148,13 +169,16 @@ def enterprise_detail(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
     today = timezone.localdate()
     page = selectors.enterprise_page(enterprise, today=today)
+    readiness_form, facts, assessment = _readiness(request, enterprise, today)
     return render(
         request,
         "enterprises/enterprise_detail.html",
         {
             "page": page,
             "enterprise": enterprise,
-            "assessment": assess_enterprise(enterprise, on=today),
+            "assessment": assessment,
+            "readiness_form": readiness_form,
+            "facts": facts,
             "history": selectors.enterprise_history(enterprise)
             if has_right(request.user, Right.HISTORY_VIEW)
             else None,
@@ -164,7 +188,7 @@ def enterprise_detail(request, pk: int):
             "visit_form": VisitForm(initial={"visited_on": today}),
             "qualification_form": QualificationForm(),
             "today": today,
-            "crumbs": _crumbs((enterprise.name, None)),
+            "crumbs": ledger_crumbs((enterprise.name, None)),
         },
     )
 
@@ -172,7 +196,7 @@ def enterprise_detail(request, pk: int):
 @require_right(Right.LEDGER_EDIT)
 def enterprise_edit(request, pk: int):
     enterprise = selectors.enterprise_for_user(request.user, pk)
-    crumbs = _crumbs((_("修改"), None), enterprise=enterprise)
+    crumbs = ledger_crumbs((_("修改"), None), enterprise=enterprise)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,7 +241,7 @@ def figures_edit(request, pk: int, year: int | None = None):
             "form": form,
             "enterprise": enterprise,
             "instance": instance,
-            "crumbs": _crumbs((_("年度数据"), None), enterprise=enterprise),
+            "crumbs": ledger_crumbs((_("年度数据"), None), enterprise=enterprise),
         },
     )
 
@@ -232,7 +256,7 @@ def _ledger_form(request, form, *, enterprise, save, done: str, anchor: str, tit
         done=done,
         success_url=back + anchor,
         title=title,
-        crumbs=_crumbs(enterprise=enterprise),
+        crumbs=ledger_crumbs(enterprise=enterprise),
         cancel=back + anchor,
         context={"subtitle": enterprise.name},
     )
@@ -354,7 +378,9 @@ def import_upload(request):
         }
         return redirect("enterprises:import_preview", token=token)
     return render(
-        request, "enterprises/import_upload.html", {"form": form, "crumbs": _crumbs((_("台账导入"), None))}
+        request,
+        "enterprises/import_upload.html",
+        {"form": form, "crumbs": ledger_crumbs((_("台账导入"), None))},
     )
 
 
@@ -403,7 +429,7 @@ def import_preview(request, token: str):
             "meta": meta,
             "jurisdiction": jurisdiction,
             "token": token,
-            "crumbs": _crumbs((_("台账导入"), reverse("enterprises:import")), (_("导入预览"), None)),
+            "crumbs": ledger_crumbs((_("台账导入"), reverse("enterprises:import")), (_("导入预览"), None)),
         },
     )
 

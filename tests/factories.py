@@ -76,6 +76,7 @@ class FiguresFactory(factory.django.DjangoModelFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     year = 2025
     sales_revenue = Decimal("30000000.00")
+    total_income = Decimal("30000000.00")
     rd_expense = Decimal("1800000.00")
     rd_expense_domestic = Decimal("1800000.00")
     total_costs = Decimal("25000000.00")
@@ -86,6 +87,7 @@ class FiguresFactory(factory.django.DjangoModelFactory):
     net_assets = Decimal("30000000.00")
     ip_class1_count = 1
     ip_class2_count = 5
+    conversions_count = 3
     industrial_value_added = Decimal("8000000.00")
 
 

@@ -28,6 +28,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+
+class Quantity(Decimal):
+    """A decimal that is not money (a yearly average head count, 95.5): written as a plain number."""
+
+
 CellValue = str | int | Decimal | datetime.date | None
 
 # A text cell starting with one of these is a formula (or becomes one) when Excel opens the file.
@@ -132,6 +137,8 @@ def xlsx_response(exporter: ListExporter) -> FileResponse:
 def _xlsx_cell(ws, value):
     if isinstance(value, str):
         return _xlsx_text(neutralise(value))
+    if isinstance(value, Quantity):
+        return WriteOnlyCell(ws, Decimal(value))  # General format: 95.5, 100
     if isinstance(value, Decimal):
         cell = WriteOnlyCell(ws, value)
         cell.number_format = MONEY_FORMAT

@@ -151,6 +151,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.tasks.refresh_stages",
         "schedule": crontab(hour=1, minute=10),
     },
+    "refresh-readiness-nightly": {
+        "task": "enterprises.tasks.refresh_readiness_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "rollup-indicators-nightly": {
         "task": "assessment.tasks.rollup_current_year",
         "schedule": crontab(hour=2, minute=0),

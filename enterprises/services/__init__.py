@@ -9,21 +9,37 @@ state in one transaction, records field history and an audit entry, and refuses 
 - ``qualifications``: record and revoke qualifications, the derived pipeline stage;
 - ``figures``: yearly figures, the derived readiness flags;
 - ``timetable``: the linked helper's milestones, service visits;
+- ``evidence``: the IP register, adverse records and the tech-SME direct routes;
+- ``innovation``: the innovation-capability scoring of an application year;
 - ``imports``: write a previewed spreadsheet import, all or nothing.
 
 Functions that only recompute derived columns from stored rows (``enterprise_refresh_stage``,
-``refresh_all_stages``, ``enterprise_refresh_readiness``, ``readiness_refresh_many``) take no ``by``:
+``refresh_all_stages``, ``enterprise_refresh_readiness``, ``readiness_refresh_many``,
+``readiness_refresh_all``) take no ``by``:
 nothing a caller passes changes what they store.
 """
 
+from .evidence import (
+    distinction_create,
+    distinction_delete,
+    distinction_update,
+    incident_create,
+    incident_delete,
+    incident_update,
+    ip_item_create,
+    ip_item_delete,
+    ip_item_update,
+)
 from .figures import (
     FIGURE_FIELDS,
     ReadinessFlags,
     enterprise_refresh_readiness,
     figures_save,
+    readiness_refresh_all,
     readiness_refresh_many,
 )
 from .imports import apply_ledger_import
+from .innovation import innovation_assessment_save
 from .ledger import ENTERPRISE_FIELDS, DuplicateEnterprise, enterprise_create, enterprise_update
 from .qualifications import (
     derive_stage,
@@ -42,16 +58,27 @@ __all__ = [
     "ReadinessFlags",
     "apply_ledger_import",
     "derive_stage",
+    "distinction_create",
+    "distinction_delete",
+    "distinction_update",
     "enterprise_create",
     "enterprise_refresh_readiness",
     "enterprise_refresh_stage",
     "enterprise_update",
     "figures_save",
+    "incident_create",
+    "incident_delete",
+    "incident_update",
+    "innovation_assessment_save",
+    "ip_item_create",
+    "ip_item_delete",
+    "ip_item_update",
     "milestone_create",
     "milestone_update",
     "qualification_expiry",
     "qualification_record",
     "qualification_revoke",
+    "readiness_refresh_all",
     "readiness_refresh_many",
     "refresh_all_stages",
     "visit_create",

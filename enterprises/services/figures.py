@@ -13,12 +13,14 @@ from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.roles import Right
 
-from ..models import AnnualFigures, Enterprise, Qualification, QualificationKind
-from ..readiness import assess_enterprise
+from ..models import AnnualFigures, Enterprise
+from ..readiness import FACTS_PREFETCH, assess, assess_enterprise, facts_for
+from ..readiness.common import TENTH
 from ._common import guarded_enterprise, save_with_history
 
 FIGURE_FIELDS = (
     "sales_revenue",
+    "total_income",
     "rd_expense",
     "rd_expense_domestic",
     "total_costs",
@@ -29,8 +31,10 @@ FIGURE_FIELDS = (
     "net_assets",
     "ip_class1_count",
     "ip_class2_count",
+    "conversions_count",
     "industrial_value_added",
 )
+STAFF_FIELDS = ("staff_count", "st_staff_count")
 FIRST_YEAR = 1990
 
 
@@ -52,6 +56,8 @@ def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFi
             raise TypeError(f"{key}: money and counts must not be float")
         if isinstance(value, Decimal | int) and value < 0:
             raise DomainError(_("数值不能为负数。"), field=key)
+        if key in STAFF_FIELDS and value is not None and Decimal(value) != Decimal(value).quantize(TENTH):
+            raise DomainError(_("人数为年平均数，最多保留一位小数。"), field=key)
     if not (FIRST_YEAR <= year <= today().year):
         raise DomainError(_("年度应在1990年到今年之间。"), field="year")
     figures = AnnualFigures.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
@@ -79,7 +85,8 @@ def figures_save(*, enterprise: Enterprise, year: int, by, **values) -> AnnualFi
 
 
 def enterprise_refresh_readiness(*, enterprise: Enterprise) -> ReadinessFlags:
-    result = assess_enterprise(enterprise, on=today())
+    """Store this year's verdict (``hte_ready``: 符合 True, 不符合 False, 待补充 None) and tech-SME score."""
+    result = assess_enterprise(enterprise, today=today())
     flags = ReadinessFlags(hte_ready=result.hte_ready, tsme_score=result.tech_sme.total)
     if (enterprise.hte_ready, enterprise.tsme_score) != (flags.hte_ready, flags.tsme_score):
         Enterprise.objects.filter(pk=enterprise.pk).update(
@@ -104,15 +111,24 @@ def readiness_refresh_many(*, enterprise_ids, chunk_size: int = 1000) -> int:
     return changed
 
 
+def readiness_refresh_all(*, batch_size: int = 2000) -> int:
+    """Nightly: the stored verdict is this year's, so a new year (and certificates that lapse, records
+    that age out of a window) changes it without anyone saving anything. Returns how many changed."""
+    changed, last_pk = 0, 0
+    while True:
+        ids = list(
+            Enterprise.objects.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return changed
+        last_pk = ids[-1]
+        changed += readiness_refresh_many(enterprise_ids=ids)
+
+
 def _readiness_refresh_chunk(chunk: list[int], on: datetime.date) -> int:
-    with_hte = set(
-        Qualification.objects.filter(enterprise_id__in=chunk, kind=QualificationKind.HTE)
-        .valid_on(on)
-        .values_list("enterprise_id", flat=True)
-    )
     dirty = []
-    for enterprise in Enterprise.objects.filter(pk__in=chunk).order_by().prefetch_related("figures"):
-        result = assess_enterprise(enterprise, on=on, has_valid_hte=enterprise.pk in with_hte)
+    for enterprise in Enterprise.objects.filter(pk__in=chunk).order_by().prefetch_related(*FACTS_PREFETCH):
+        result = assess(facts_for(enterprise), today=on)
         flags = (result.hte_ready, result.tech_sme.total)
         if (enterprise.hte_ready, enterprise.tsme_score) != flags:
             enterprise.hte_ready, enterprise.tsme_score = flags

@@ -32,6 +32,7 @@ ENTERPRISE_FIELDS = (
     "helper_phone",
     "helper_unit",
     "declared_stage",
+    "restricted_industry",
 )
 
 OWN_COUNTY_ONLY = gettext_lazy("您只能登记本县区的企业。")

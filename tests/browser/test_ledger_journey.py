@@ -116,25 +116,62 @@ def test_county_official_keeps_the_ledger(page, tmp_path):
     page.click("button:has-text('保存')")
     assert page.locator("h1").inner_text() == "安阳瑞达智能装备有限公司"
 
-    # Record three years of figures (in 万元) and see readiness.
+    # Record figures (in 万元) for two of the three years: the verdict waits for the missing year.
     last = timezone.localdate().year - 1
-    for offset, sales in ((2, "3000"), (1, "3500"), (0, "4000")):
+
+    def record(year, sales):
         page.click("text=录入年度数据")
-        page.fill("input[name=year]", str(last - offset))
+        page.fill("input[name=year]", str(year))
         page.fill("input[name=sales_revenue]", sales)
-        page.fill("input[name=rd_expense]", "100")
-        page.fill("input[name=rd_expense_domestic]", "100")
+        page.fill("input[name=total_income]", sales)
+        page.fill("input[name=rd_expense]", "200")
+        page.fill("input[name=rd_expense_domestic]", "200")
         page.fill("input[name=hightech_revenue]", "3000")
+        page.fill("input[name=total_assets]", "5000")
         page.fill("input[name=net_assets]", "2000")
-        page.fill("input[name=staff_count]", "80")
+        page.fill("input[name=staff_count]", "80.5")
         page.fill("input[name=st_staff_count]", "12")
         page.fill("input[name=ip_class1_count]", "1")
+        page.fill("input[name=ip_class2_count]", "0")
+        page.fill("input[name=conversions_count]", "5")
         page.click("button:has-text('保存')")
         assert "年度数据已保存" in page.content()
-    figures = page.get_by_test_id("figures").inner_text()
-    assert "4,000.00" in figures
-    readiness = page.locator("#readiness").inner_text()
-    assert "未达标" in readiness and "万元" in readiness  # R&D below 5%: the gap is given in 万元
+
+    record(last - 2, "3000")
+    record(last - 1, "3500")
+    verdict = page.get_by_test_id("readiness-verdict").inner_text()
+    assert "待补充" in verdict and f"缺少{last}年年度数据" in verdict
+    assert "待补充" in page.get_by_test_id("verdict").inner_text()
+
+    # The missing year: every figure is there now, the innovation capability is not yet scored.
+    record(last, "4000")
+    assert "4,000.00" in page.get_by_test_id("figures").inner_text()
+    assert "80.5" in page.get_by_test_id("figures").inner_text()  # an average head count keeps its decimal
+    verdict = page.get_by_test_id("readiness-verdict").inner_text()
+    assert "待补充" in verdict and "创新能力评价尚未评分" in verdict
+
+    # Score it: a point outside its band is refused, naming the band, and the form keeps what was typed.
+    page.get_by_test_id("innovation-score-link").click()
+    assert "有I类知识产权" in page.content()  # the band's reason is shown beside the field
+    for name, points in (
+        ("ip_advancement", "8"), ("ip_core_support", "8"), ("ip_quantity", "5"), ("ip_acquisition", "6"),
+        ("conversion", "30"), ("rd_management", "6"), ("rd_institution", "6"), ("conversion_system", "4"),
+        ("talent", "4"), ("net_asset_growth", "0"), ("sales_growth", "6"),
+    ):  # fmt: skip
+        page.fill(f"input[name={name}]", points)
+    page.select_option("select[name=ip_self_developed]", "True")
+    page.click("main button:has-text('保存')")
+    assert "应在7–8分之间" in page.content()
+    assert page.input_value("input[name=conversion]") == "30"
+    page.fill("input[name=ip_quantity]", "8")
+    page.click("main button:has-text('保存')")
+    assert "已保存" in page.content()
+
+    # Sales 3000 → 3500 → 4000 grew ½ × (3500/3000 + 4000/3500) − 1 = 15.48 %: 6 points in the 5–6 band;
+    # 30 + 30 + 20 + 6 = 86 > 70. Every condition is met: the badge turns to 符合.
+    verdict = page.get_by_test_id("readiness-verdict").inner_text()
+    assert "符合高企认定条件" in verdict and "待补充" not in verdict
+    assert "高企条件：符合" in page.get_by_test_id("verdict").inner_text()
 
     # A milestone (overdue ones stand out) and a visit.
     page.fill("#helper input[name=title]", "完成研发费用辅助账")

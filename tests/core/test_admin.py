@@ -457,7 +457,7 @@ def test_the_resource_neutralises_text_and_headers_not_numbers(db, force_native_
     assert dataset.headers[-1] == "'=HEADER()"
     name, year, revenue, staff, formula = dataset[0]
     assert name == "'@公司" and formula == "'-1+1"
-    assert str(revenue) == "-12.50" and str(year) == "2025" and str(staff) == "30"
+    assert str(revenue) == "-12.50" and str(year) == "2025" and Decimal(str(staff)) == 30
     assert isinstance(revenue, Decimal) is force_native_type
 
 

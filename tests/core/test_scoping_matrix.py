@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
-from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, ServiceVisit
+from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
 from tests.factories import (
@@ -93,6 +93,16 @@ def world(db):
             "pk": ent.pk,
             "year": FiguresFactory(enterprise=ent, year=2024).year,
             "milestone_pk": MilestoneFactory(enterprise=ent).pk,
+            # enterprises:record_*: an IP item of the enterprise (the readiness verdict's records)
+            "record": "ip",
+            "record_pk": IntellectualProperty.objects.create(
+                enterprise=ent,
+                kind="invention",
+                title="专利",
+                number=f"ZL{label}",
+                granted_on=datetime.date(2024, 1, 1),
+                acquisition="self",
+            ).pk,
             "qualification_pk": QualificationFactory(enterprise=ent, granted_on=datetime.date(2024, 1, 5)).pk,
             "fmt": "xlsx",
             "token": "0" * 32,

@@ -29,10 +29,12 @@ from assessment import services as assessment_services
 from assessment.registers import services as register_services
 from enterprises import services as ledger
 from enterprises.importers import plan_ledger_import
+from enterprises.models import Distinction, Incident, IntellectualProperty
 from incentives import services as incentives
 from incentives.models import FundingLine, OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.factories import (
     EnterpriseFactory,
+    FiguresFactory,
     MilestoneFactory,
     QualificationFactory,
     UserFactory,
@@ -49,6 +51,21 @@ from tests.incentives.factories import (
 )
 
 WF, LZ = "410502", "410581"
+# Inside the bands of ``World.scorable`` (IP 7–8 for class I, conversions 13–18, growth 0).
+POINTS = {
+    "ip_advancement": 6,
+    "ip_core_support": 6,
+    "ip_quantity": 7,
+    "ip_acquisition": 5,
+    "ip_self_developed": True,
+    "conversion": 15,
+    "rd_management": 5,
+    "rd_institution": 5,
+    "conversion_system": 3,
+    "talent": 3,
+    "net_asset_growth": 0,
+    "sales_growth": 0,
+}
 DAY = datetime.date(2026, 3, 2)
 C, CF, R, F, A = (
     Role.COUNTY_OFFICIAL,
@@ -99,6 +116,29 @@ class World:
     @cached_property
     def ent(self):
         return EnterpriseFactory(jurisdiction=jurisdiction(WF), bank_name="工行", bank_account="6222")
+
+    @cached_property
+    def ip_item(self):
+        return IntellectualProperty.objects.create(
+            enterprise=self.ent,
+            kind="utility_model",
+            title="一种装置",
+            number="ZL2024G1",
+            granted_on=datetime.date(2024, 3, 1),
+            acquisition="self",
+        )
+
+    @cached_property
+    def incident(self):
+        return Incident.objects.create(
+            enterprise=self.ent, kind="quality", occurred_on=datetime.date(2024, 5, 1)
+        )
+
+    @cached_property
+    def distinction(self):
+        return Distinction.objects.create(
+            enterprise=self.ent, kind="standard_lead", title="行业标准", obtained_on=datetime.date(2023, 6, 1)
+        )
 
     @cached_property
     def milestone(self):
@@ -208,6 +248,14 @@ class World:
         return RewardRuleFactory(code="GUARD", trigger_kind="tech_sme", effective_from=DAY)
 
     @cached_property
+    def scorable(self):
+        """An enterprise whose bands admit ``POINTS`` (class I IP, 3 conversions a year, flat growth)."""
+        enterprise = EnterpriseFactory(jurisdiction=jurisdiction(WF), registered_on=datetime.date(2015, 1, 1))
+        for year in (2023, 2024, 2025):
+            FiguresFactory(enterprise=enterprise, year=year, conversions_count=3)
+        return enterprise
+
+    @cached_property
     def notification(self):
         return Notification.objects.create(user=_user(C, WF), title="t")
 
@@ -266,6 +314,67 @@ CASES: dict[str, Case] = {
         CF,
     ),
     "enterprises.apply_ledger_import": Case(lambda by, w: ledger.apply_ledger_import(w.plan, by=by), C, R),
+    # --- what the readiness verdict reads besides the figures ---
+    "enterprises.ip_item_create": Case(
+        lambda by, w: ledger.ip_item_create(
+            enterprise=w.ent,
+            kind="invention",
+            title="一种方法",
+            number="ZL2025G2",
+            granted_on=datetime.date(2025, 2, 1),
+            acquisition="self",
+            by=by,
+        ),
+        C,
+        R,
+    ),
+    "enterprises.ip_item_update": Case(
+        lambda by, w: ledger.ip_item_update(item=w.ip_item, used_in_year=2025, by=by), C, F
+    ),
+    "enterprises.ip_item_delete": Case(
+        lambda by, w: ledger.ip_item_delete(item=w.ip_item, reason="重复登记", by=by), C, CF
+    ),
+    "enterprises.incident_create": Case(
+        lambda by, w: ledger.incident_create(
+            enterprise=w.ent, kind="safety", occurred_on=datetime.date(2025, 8, 1), by=by
+        ),
+        C,
+        R,
+    ),
+    "enterprises.incident_update": Case(
+        lambda by, w: ledger.incident_update(incident=w.incident, note="已整改", by=by), C, F
+    ),
+    "enterprises.incident_delete": Case(
+        lambda by, w: ledger.incident_delete(incident=w.incident, reason="误录", by=by), C, R
+    ),
+    "enterprises.distinction_create": Case(
+        lambda by, w: ledger.distinction_create(
+            enterprise=w.ent,
+            kind="research_institution",
+            title="省工程技术研究中心",
+            obtained_on=datetime.date(2022, 1, 1),
+            by=by,
+        ),
+        C,
+        R,
+    ),
+    "enterprises.distinction_update": Case(
+        lambda by, w: ledger.distinction_update(
+            distinction=w.distinction, reference="豫科〔2023〕1号", by=by
+        ),
+        C,
+        F,
+    ),
+    "enterprises.distinction_delete": Case(
+        lambda by, w: ledger.distinction_delete(distinction=w.distinction, reason="误录", by=by), C, CF
+    ),
+    "enterprises.innovation_assessment_save": Case(
+        lambda by, w: ledger.innovation_assessment_save(
+            enterprise=w.scorable, application_year=2026, by=by, **POINTS
+        ),
+        C,
+        R,
+    ),
     # --- rewards from qualifications ---
     "incentives.rewards_for_qualification": Case(
         lambda by, w: incentives.rewards_for_qualification(qualification=w.qualification, by=by), C, F

@@ -295,7 +295,7 @@ class TestCellErrors:
             ({"sales_revenue": "0.0000001"}, "营业收入(万元)", "精确到了0.01元以下"),
             ({"sales_revenue": "-5"}, "营业收入(万元)", "不能为负数"),
             ({"sales_revenue": "三千"}, "营业收入(万元)", "不是有效的数字"),
-            ({"staff_count": "12.5"}, "职工总数", "应为整数"),
+            ({"staff_count": "12.55"}, "职工总数", "最多保留一位小数"),
             ({"staff_count": -1}, "职工总数", "不能为负数"),
             ({"staff_count": 10, "st_staff_count": 11}, "科技人员数", "不能大于职工总数"),
             ({"planned_year": 1999}, "计划申报年度", "2000到2100"),
@@ -511,7 +511,7 @@ class TestPreviewAndApply:
             apply_ledger_import(plan, by=official)
         assert len(callbacks) == 1
         enterprise = Enterprise.objects.get()
-        assessment = assess_enterprise(enterprise, on=TODAY)
+        assessment = assess_enterprise(enterprise, today=TODAY)
         assert (enterprise.hte_ready, enterprise.tsme_score) == (
             assessment.hte_ready,
             assessment.tech_sme.total,
@@ -600,7 +600,7 @@ def test_an_edited_export_imports_again_unchanged(official, existing):
     plan = plan_of(out, user=official)
     assert messages(plan) == []
     assert [r.action for r in plan.rows] == [UNCHANGED, UNCHANGED]
-    assert set(plan.ignored_columns) == {"当前阶段", "符合高企条件", "科小评分"}
+    assert set(plan.ignored_columns) == {"当前阶段", "高企条件（本年申报）", "科小评分"}
 
 
 # --- the management command --------------------------------------------------------------------
@@ -700,7 +700,7 @@ def test_many_rows_cross_every_chunk_and_batch(official, monkeypatch, django_cap
     assert Enterprise.history.count() == rows and AnnualFigures.history.count() == rows
     assert Enterprise.objects.filter(tsme_score__isnull=True).count() == 0
     for enterprise in Enterprise.objects.all():
-        assessment = assess_enterprise(enterprise, on=TODAY)
+        assessment = assess_enterprise(enterprise, today=TODAY)
         assert (enterprise.hte_ready, enterprise.tsme_score) == (
             assessment.hte_ready,
             assessment.tech_sme.total,

@@ -29,15 +29,17 @@ IMPORT_TEMPLATE_HEADERS = [
     "计划申报年度",
     "年度",
     "营业收入(万元)",
+    "总收入(万元)",
     "研发费用(万元)",
     "职工总数",
     "科技人员数",
     "高新技术产品(服务)收入(万元)",
     "I类知识产权数",
     "II类知识产权数",
+    "科技成果转化数",
     "备注",
 ]
-EXPORT_ONLY_HEADERS = ["当前阶段", "符合高企条件", "科小评分"]
+EXPORT_ONLY_HEADERS = ["当前阶段", "高企条件（本年申报）", "科小评分"]
 
 
 def read_xlsx(response):
@@ -97,7 +99,7 @@ class TestLedgerExporter:
         assert first["I类知识产权数"] == 1
         assert first["II类知识产权数"] == 5
         assert first["备注"] == '\'=HYPERLINK("http://x")'
-        assert first["符合高企条件"] == "是"
+        assert first["高企条件（本年申报）"] == "符合"
         assert first["科小评分"] == 85
 
         assert second["序号"] == 2
@@ -107,7 +109,7 @@ class TestLedgerExporter:
         assert second["当前阶段"] == "未入库"
         assert second["年度"] is None  # no figures for the year
         assert second["营业收入(万元)"] is None
-        assert second["符合高企条件"] == "否"
+        assert second["高企条件（本年申报）"] == "不符合"
         assert second["科小评分"] is None
 
     def test_money_cells_are_numbers_with_two_decimals_shown(self, ledger):
@@ -128,7 +130,7 @@ class TestLedgerExporter:
     def test_missing_readiness_says_so(self, db):
         EnterpriseFactory(hte_ready=None)
         (row,) = LedgerExporter(Enterprise.objects.all(), year=2025).iter_rows()
-        assert row[-2] == "缺数据"
+        assert row[-2] == "待补充"
 
     def test_csv_is_exact(self, ledger):
         text = b"".join(csv_response(LedgerExporter(Enterprise.objects.all(), year=2025)).streaming_content)

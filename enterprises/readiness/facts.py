@@ -1,0 +1,92 @@
+"""Everything the verdict reads about one enterprise, gathered once: the yearly figures, the IP register,
+the adverse records, the tech-SME direct routes, the innovation evaluations and the qualifications.
+
+``facts_for(enterprise)`` uses what a bulk caller prefetched (``FACTS_PREFETCH``), so a thousand verdicts
+cost a few queries, not a few per enterprise.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from anyang_hte.core.dates import add_years
+
+from ..models import (
+    AnnualFigures,
+    Distinction,
+    Enterprise,
+    Incident,
+    InnovationAssessment,
+    IntellectualProperty,
+    Qualification,
+)
+
+FACTS_PREFETCH = (
+    "figures",
+    "ip_items",
+    "incidents",
+    "distinctions",
+    "innovation_assessments",
+    "qualifications",
+)
+
+
+@dataclass
+class Facts:
+    enterprise: Enterprise
+    rows: dict[int, AnnualFigures]
+    ip_items: list[IntellectualProperty] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    distinctions: list[Distinction] = field(default_factory=list)
+    innovation: dict[int, InnovationAssessment] = field(default_factory=dict)
+    qualifications: list[Qualification] = field(default_factory=list)
+
+    @property
+    def has_ip_register(self) -> bool:
+        """The firm's IP is kept item by item; without it the yearly counts stand in."""
+        return bool(self.ip_items)
+
+    def holds_valid(self, kind: str, on: datetime.date) -> bool:
+        return any(
+            q.kind == kind
+            and q.granted_on <= on
+            and (q.expires_on is None or q.expires_on >= on)
+            and (q.revoked_on is None or q.revoked_on > on)
+            for q in self.qualifications
+        )
+
+
+def facts_for(enterprise: Enterprise) -> Facts:
+    return Facts(
+        enterprise=enterprise,
+        rows={row.year: row for row in enterprise.figures.all()},
+        ip_items=list(enterprise.ip_items.all()),
+        incidents=list(enterprise.incidents.all()),
+        distinctions=list(enterprise.distinctions.all()),
+        innovation={a.application_year: a for a in enterprise.innovation_assessments.all()},
+        qualifications=list(enterprise.qualifications.all()),
+    )
+
+
+def judged_years(registered_on: datetime.date | None, year: int) -> list[int]:
+    """The fiscal years an application in ``year`` is judged on: year−3 … year−1, or, for a firm
+    registered less than three years before, every year since registration, the partial first year
+    included (工作指引: 实际经营期). Empty for a firm registered in the application year itself."""
+    first = year - 3
+    if registered_on is not None and registered_on.year > first:
+        first = registered_on.year
+    return list(range(first, year))
+
+
+def default_application_date(year: int, today: datetime.date) -> datetime.date:
+    """The day an application in ``year`` is judged on, unless the user gives one: today for this year;
+    1 January for a later year (the earliest day of that round); 31 December for an earlier one."""
+    if year == today.year:
+        return today
+    if year > today.year:
+        return datetime.date(year, 1, 1)
+    return datetime.date(year, 12, 31)
+
+
+def within_year_before(day: datetime.date, on: datetime.date) -> bool:
+    """``day`` falls in the year before ``on`` (申请认定前一年内): from that date a year earlier to ``on``."""
+    return add_years(on, -1) <= day <= on
