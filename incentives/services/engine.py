@@ -10,9 +10,12 @@ Which qualification earns what (``rule_matches``):
 - a rule matches a qualification when its trigger kind is the qualification's kind and its effective
   period (``effective_from`` .. ``effective_to``, open-ended when unset) contains the grant date;
 - a revoked qualification earns nothing;
+- a qualification the firm brought when it moved to Anyang (``granted_elsewhere``) earns nothing from
+  any rule: the city's rewards are for cultivation in Anyang, not for a certificate won elsewhere. It is
+  still a grant of its kind, so it makes a later grant in Anyang not "first";
 - a first-time-only rule (``RewardRule.first_time_only``, ticked by default and for HTE_NEW) rewards only
-  the enterprise's first-ever qualification of the trigger kind: any earlier grant of that kind, expired
-  or revoked, makes a later one not new (重新认定 is not 新认定), and it never pays
+  the enterprise's first-ever qualification of the trigger kind: any earlier grant of that kind, expired,
+  revoked or brought from elsewhere, makes a later one not new (重新认定 is not 新认定), and it never pays
   one enterprise twice;
 - a rule that is not first-time-only rewards every qualification of the trigger kind granted within its
   period once: a re-certification after a lapse earns it again.
@@ -70,8 +73,8 @@ def rules_in_force(kind: str, on: datetime.date) -> list[RewardRule]:
 
 def rule_matches(rule: RewardRule, qualification: Qualification, *, earliest_grant: datetime.date) -> bool:
     """Whether ``rule`` rewards ``qualification``; ``earliest_grant`` is the enterprise's first grant
-    of that kind (any qualification, revoked or expired included)."""
-    if rule.trigger_kind != qualification.kind or qualification.revoked_on:
+    of that kind (any qualification, revoked, expired or brought from elsewhere included)."""
+    if rule.trigger_kind != qualification.kind or qualification.revoked_on or qualification.granted_elsewhere:
         return False
     granted = qualification.granted_on
     if granted < rule.effective_from or (rule.effective_to and granted > rule.effective_to):
@@ -179,7 +182,7 @@ def _guard(by, qualification: Qualification) -> None:
 def rewards_for_qualification(*, qualification: Qualification, by) -> list[Reward]:
     """Run the rules against one qualification; returns the rewards it newly created."""
     _guard(by, qualification)
-    if qualification.revoked_on:
+    if qualification.revoked_on or qualification.granted_elsewhere:
         return []
     rules = rules_in_force(qualification.kind, qualification.granted_on)
     if not rules:
@@ -222,7 +225,7 @@ def rewards_run_all(*, by, chunk_size: int = 500) -> int:
     if not kinds:
         return 0
     enterprise_ids = list(
-        Qualification.objects.filter(kind__in=kinds, revoked_on__isnull=True)
+        Qualification.objects.filter(kind__in=kinds, revoked_on__isnull=True, granted_elsewhere=False)
         .order_by("enterprise_id")
         .values_list("enterprise_id", flat=True)
         .distinct()

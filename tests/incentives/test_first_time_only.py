@@ -1,8 +1,9 @@
-"""A rule's "first time only" setting, both ways.
+"""A rule's "first time only" setting, both ways, and certificates brought from elsewhere.
 
 Ticked (HTE_NEW's setting): only the enterprise's first-ever grant of the kind earns the reward, and an
 enterprise is never paid twice under the rule. Unticked: every grant in the rule's period earns it once,
-so a re-certification after a lapse (重新认定) earns it again.
+so a re-certification after a lapse (重新认定) earns it again. A grant the firm brought when it moved to
+Anyang earns nothing and still counts as an earlier grant.
 """
 
 import datetime
@@ -50,6 +51,10 @@ def record(enterprise, granted_on, by, **kw):
     return ent_services.qualification_record(
         enterprise=enterprise, kind=kw.pop("kind", "hte"), granted_on=granted_on, by=by, **kw
     )
+
+
+def moved_in(enterprise, granted_on, by, **kw):
+    return record(enterprise, granted_on, by, granted_elsewhere=True, granted_where="郑州市", **kw)
 
 
 def raw(enterprise, granted_on, **kw):
@@ -127,21 +132,55 @@ class TestEffectivePeriodForRecertification:
         assert len(created) == (0 if ticked else int(unticked_earns))
 
 
+class TestMovedIn:
+    @pytest.mark.parametrize("kind", ["hte", "little_giant", "leading"])
+    @pytest.mark.parametrize("first_time_only", [True, False], ids=["ticked", "unticked"])
+    def test_a_certificate_brought_from_elsewhere_earns_no_city_reward(
+        self, county_official, kind, first_time_only
+    ):
+        RewardRule.objects.update(first_time_only=first_time_only)
+        ent = EnterpriseFactory()
+        q = moved_in(ent, D(2023, 6, 1), county_official, kind=kind)
+        assert q.granted_elsewhere and q.granted_where == "郑州市"
+        assert not Reward.objects.filter(enterprise=ent).exists()
+        assert engine.rewards_for_qualification(qualification=q, by=SYSTEM) == []
+        assert engine.rewards_run_all(by=SYSTEM) == 0
+        assert not Reward.objects.filter(enterprise=ent).exists()
+
+    def test_a_later_anyang_grant_is_not_first_under_a_ticked_rule(self, county_official):
+        ent = EnterpriseFactory()
+        moved_in(ent, FIRST, county_official)
+        record(ent, AGAIN, county_official)
+        assert engine.rewards_run_all(by=SYSTEM) == 0
+        assert rewarded(ent) == []
+
+    def test_a_later_anyang_grant_earns_under_an_unticked_rule(self, unticked, county_official):
+        ent = EnterpriseFactory()
+        moved_in(ent, FIRST, county_official)
+        anyang = record(ent, AGAIN, county_official)
+        (reward,) = Reward.objects.filter(enterprise=ent)
+        assert reward.qualification == anyang
+        assert engine.rewards_run_all(by=SYSTEM) == 0
+
+
 class TestRunAll:
     """``rewards_run_all`` decides as a recording does, and a second run changes nothing."""
 
     def test_catches_up_by_the_same_rules(self, ticked):
-        lapsed, pre_policy = EnterpriseFactory(), EnterpriseFactory()
+        lapsed, moved, pre_policy = EnterpriseFactory(), EnterpriseFactory(), EnterpriseFactory()
         raw(lapsed, FIRST)
         raw(lapsed, AGAIN)
+        raw(moved, D(2019, 6, 1), granted_elsewhere=True, granted_where="北京市")
+        raw(moved, D(2023, 6, 1))
         raw(pre_policy, D(2016, 1, 1))
         raw(pre_policy, D(2020, 1, 1))
         expected = {
             lapsed.pk: [("HTE_NEW", FIRST)] if ticked else [("HTE_NEW", FIRST), ("HTE_NEW", AGAIN)],
+            moved.pk: [] if ticked else [("HTE_NEW", D(2023, 6, 1))],
             pre_policy.pk: [] if ticked else [("HTE_NEW", D(2020, 1, 1))],
         }
         assert engine.rewards_run_all(by=SYSTEM, chunk_size=2) == sum(map(len, expected.values()))
-        assert {ent.pk: rewarded(ent) for ent in (lapsed, pre_policy)} == expected
+        assert {ent.pk: rewarded(ent) for ent in (lapsed, moved, pre_policy)} == expected
         before = counts()
         assert engine.rewards_run_all(by=SYSTEM) == 0
         assert counts() == before
