@@ -30,7 +30,12 @@ class RewardRule(models.Model):
     city_amount = models.DecimalField(_("市级财政承担（元）"), default=Decimal("0"), **MONEY)
     county_amount = models.DecimalField(_("县区财政承担（元）"), default=Decimal("0"), **MONEY)
     first_time_only = models.BooleanField(
-        _("仅限首次"), default=True, help_text=_("勾选后，资质过期后重新认定不再奖励。")
+        _("仅限首次"),
+        default=True,
+        help_text=_(
+            "勾选后，只奖励企业首次取得的该类资质：此前有过该类资质（无论已过期、已撤销或迁入前在外地取得），"
+            "重新认定不再奖励。不勾选时，有效期内每次认定（含过期后重新认定）各奖励一次。"
+        ),
     )
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("截止日期"), null=True, blank=True)
@@ -90,6 +95,9 @@ class Reward(models.Model):
         Qualification, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("触发资质")
     )
     amount = models.DecimalField(_("奖励金额（元）"), **MONEY)
+    # The rule's setting, copied when the reward is created (a rule with rewards is never edited), so the
+    # database itself can refuse a second reward of a first-time-only rule to one enterprise.
+    first_time_only = models.BooleanField(_("仅限首次"), default=False, editable=False)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.GENERATED)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -109,8 +117,14 @@ class Reward(models.Model):
         verbose_name = _("奖励")
         verbose_name_plural = _("奖励")
         constraints = [
-            # One reward per enterprise per rule: running the engine again changes nothing.
-            models.UniqueConstraint(fields=["enterprise", "rule"], name="reward_once_per_rule"),
+            # A qualification earns a rule's reward once: running the engine again changes nothing.
+            models.UniqueConstraint(fields=["rule", "qualification"], name="reward_once_per_qualification"),
+            # A first-time-only rule pays an enterprise once, whichever of its qualifications earned it.
+            models.UniqueConstraint(
+                fields=["enterprise", "rule"],
+                condition=Q(first_time_only=True),
+                name="reward_first_time_once_per_enterprise",
+            ),
             # Four eyes: nobody approves what they submitted.
             models.CheckConstraint(
                 name="reward_four_eyes",

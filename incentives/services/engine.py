@@ -5,19 +5,46 @@ Both run when ``enterprises`` announces a qualification (``enterprises.signals``
 ``incentives/receivers.py``) with the same ``by`` who recorded or revoked it, inside that transaction;
 the guard here asks ``by`` for the right to record qualifications in the enterprise's jurisdiction.
 
-A rule matches a qualification when its trigger kind is the qualification's kind, its effective period
-(``effective_from`` .. ``effective_to``, open-ended when unset) contains the grant date, and, for a
-first-time-only rule, the enterprise held no earlier qualification of that kind (revoked or expired
-ones count: re-certification is not new). One reward per enterprise per rule: the engine checks first
-and the ``reward_once_per_rule`` constraint settles a race (the loser's insert fails in a savepoint
-and is ignored), so running it again changes nothing.
+Which qualification earns what (``rule_matches``):
+
+- a rule matches a qualification when its trigger kind is the qualification's kind and its effective
+  period (``effective_from`` .. ``effective_to``, open-ended when unset) contains the grant date;
+- a revoked qualification earns nothing;
+- a qualification the firm brought when it moved to Anyang (``granted_elsewhere``) earns nothing from
+  any rule: the city's rewards are for cultivation in Anyang, not for a certificate won elsewhere. It is
+  still a grant of its kind, so it makes a later grant in Anyang not "first";
+- a first-time-only rule (``RewardRule.first_time_only``, ticked by default and for HTE_NEW) rewards only
+  the enterprise's first-ever qualification of the trigger kind: any earlier grant of that kind, expired,
+  revoked or brought from elsewhere, makes a later one not new (重新认定 is not 新认定), and it never pays
+  one enterprise twice;
+- a rule that is not first-time-only rewards every qualification of the trigger kind granted within its
+  period once: a re-certification after a lapse earns it again.
+
+Once, and races. Every reward names its qualification, and the ``reward_once_per_qualification``
+constraint (rule, qualification) makes running the engine again change nothing: the engine checks
+first, and an insert a constraint refuses fails in a savepoint and is ignored (the surrounding
+transaction carries on).
+
+A first-time-only rule must also never pay one enterprise twice, and there two *different*
+qualifications can race: two first grants of one enterprise recorded at once would each see no earlier
+grant in its own snapshot and each earn the reward. The database closes that race: the reward copies its
+rule's ``first_time_only``, and the partial constraint ``reward_first_time_once_per_enterprise`` makes
+(enterprise, rule) unique where it is set. The second insert waits for the first transaction and fails
+once it commits; the outcome is that of one recording after the other (whichever commits first is the
+grant rewarded, as when two certificates are entered out of order), and it holds for every path that
+writes rewards: a recording, ``rewards_run_all``, the official-list import. Recordings through
+``enterprises.services.qualification_record`` do not even get that far: it holds the enterprise's row
+``select_for_update`` for its whole transaction, so a second recording waits and then sees the first's
+grant and reward. The engine takes no lock of its own: a lock would only choose between the same
+outcomes, ``rewards_run_all`` locking whole chunks could deadlock with an official-list import (which
+locks enterprises in file order), and a constraint cannot be forgotten by a future writer.
 """
 
 import datetime
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,8 +73,8 @@ def rules_in_force(kind: str, on: datetime.date) -> list[RewardRule]:
 
 def rule_matches(rule: RewardRule, qualification: Qualification, *, earliest_grant: datetime.date) -> bool:
     """Whether ``rule`` rewards ``qualification``; ``earliest_grant`` is the enterprise's first grant
-    of that kind (any qualification, revoked or expired included)."""
-    if rule.trigger_kind != qualification.kind or qualification.revoked_on:
+    of that kind (any qualification, revoked, expired or brought from elsewhere included)."""
+    if rule.trigger_kind != qualification.kind or qualification.revoked_on or qualification.granted_elsewhere:
         return False
     granted = qualification.granted_on
     if granted < rule.effective_from or (rule.effective_to and granted > rule.effective_to):
@@ -55,21 +82,62 @@ def rule_matches(rule: RewardRule, qualification: Qualification, *, earliest_gra
     return not (rule.first_time_only and earliest_grant < granted)
 
 
+def _due(
+    qualifications: list[Qualification],
+    *,
+    rules: list[RewardRule],
+    rewarded: Iterable[tuple[int, int, int]],
+    only: int | None = None,
+) -> list[tuple[Qualification, RewardRule]]:
+    """The (qualification, rule) pairs that earn a reward not created yet.
+
+    ``qualifications``: every qualification of the rules' kinds of the enterprises concerned, ordered by
+    enterprise, kind, grant date; ``rewarded``: their existing rewards as (enterprise, rule,
+    qualification) ids, whatever their status; ``only``: consider just this qualification (the others
+    still tell which grant came first).
+    """
+    rewarded = list(rewarded)
+    by_qualification = {(rule_id, q_id) for _e, rule_id, q_id in rewarded}
+    by_enterprise = {(e_id, rule_id) for e_id, rule_id, _q in rewarded}
+    earliest: dict[tuple[int, str], datetime.date] = {}
+    for q in qualifications:  # ordered by grant date: the first seen is the earliest
+        earliest.setdefault((q.enterprise_id, q.kind), q.granted_on)
+    due = []
+    for q in qualifications:
+        if only is not None and q.pk != only:
+            continue
+        for rule in rules:
+            if (rule.pk, q.pk) in by_qualification:
+                continue
+            if rule.first_time_only and (q.enterprise_id, rule.pk) in by_enterprise:
+                continue  # never twice to one enterprise (a grant recorded out of order, say)
+            if not rule_matches(rule, q, earliest_grant=earliest[(q.enterprise_id, q.kind)]):
+                continue
+            due.append((q, rule))
+            by_qualification.add((rule.pk, q.pk))
+            by_enterprise.add((q.enterprise_id, rule.pk))
+    return due
+
+
 def _create_reward(*, rule: RewardRule, qualification: Qualification, by) -> Reward | None:
     """Create the reward and its funding lines; ``None`` when another transaction got there first."""
     enterprise = qualification.enterprise
     try:
-        with transaction.atomic():  # a savepoint: the unique constraint may refuse the insert
+        with transaction.atomic():  # a savepoint: a unique constraint may refuse the insert
             reward = Reward.objects.create(
                 enterprise=enterprise,
                 jurisdiction_id=enterprise.jurisdiction_id,
                 rule=rule,
                 qualification=qualification,
                 amount=rule.total_amount,
+                first_time_only=rule.first_time_only,
                 status=Reward.Status.GENERATED,
             )
     except IntegrityError:
-        if Reward.objects.filter(enterprise_id=enterprise.pk, rule=rule).exists():
+        taken = Q(qualification=qualification)
+        if rule.first_time_only:
+            taken |= Q(enterprise_id=enterprise.pk, first_time_only=True)
+        if Reward.objects.filter(taken, rule=rule).exists():
             return None
         raise
     shares = ((FundingSource.CITY, rule.city_amount), (FundingSource.COUNTY, rule.county_amount))
@@ -95,6 +163,7 @@ def _create_reward(*, rule: RewardRule, qualification: Qualification, by) -> Rew
             "amount": str(reward.amount),
             "city_amount": str(rule.city_amount),
             "county_amount": str(rule.county_amount),
+            "first_time_only": rule.first_time_only,
         },
     )
     return reward
@@ -113,24 +182,23 @@ def _guard(by, qualification: Qualification) -> None:
 def rewards_for_qualification(*, qualification: Qualification, by) -> list[Reward]:
     """Run the rules against one qualification; returns the rewards it newly created."""
     _guard(by, qualification)
-    if qualification.revoked_on:
+    if qualification.revoked_on or qualification.granted_elsewhere:
         return []
     rules = rules_in_force(qualification.kind, qualification.granted_on)
     if not rules:
         return []
     enterprise_id = qualification.enterprise_id
-    earliest = Qualification.objects.filter(enterprise_id=enterprise_id, kind=qualification.kind).aggregate(
-        first=Min("granted_on")
-    )["first"]
-    earliest = min(earliest or qualification.granted_on, qualification.granted_on)
-    already = set(
-        Reward.objects.filter(enterprise_id=enterprise_id, rule__in=rules).values_list("rule_id", flat=True)
+    quals = list(
+        Qualification.objects.filter(enterprise_id=enterprise_id, kind=qualification.kind)
+        .select_related("enterprise")
+        .order_by("granted_on", "pk")
+    )
+    rewarded = Reward.objects.filter(enterprise_id=enterprise_id, rule__in=rules).values_list(
+        "enterprise_id", "rule_id", "qualification_id"
     )
     created = []
-    for rule in rules:
-        if rule.pk in already or not rule_matches(rule, qualification, earliest_grant=earliest):
-            continue
-        reward = _create_reward(rule=rule, qualification=qualification, by=by)
+    for q, rule in _due(quals, rules=rules, rewarded=rewarded, only=qualification.pk):
+        reward = _create_reward(rule=rule, qualification=q, by=by)
         if reward is not None:
             created.append(reward)
     return created
@@ -145,9 +213,9 @@ def rewards_run_all(*, by, chunk_size: int = 500) -> int:
     """Run the engine over every qualification of a trigger kind; returns the number of new rewards.
 
     It runs over every jurisdiction, so ``by`` must hold the right city-wide (the ``run_reward_engine``
-    command acts as the system). Idempotent. Works enterprise by enterprise in chunks (a few queries per
-    chunk, one short transaction per chunk), oldest grant first, so the earliest matching qualification
-    is the one a rule rewards.
+    command acts as the system). Idempotent, and decides as a recording does (``_due``). Works enterprise
+    by enterprise in chunks (a few queries per chunk, one short transaction per chunk), oldest grant
+    first.
     """
     guard(by, Right.QUALIFICATION_EDIT, reason=_("只有登记资质的部门可以生成奖励。"))
     if not is_city_wide(by):
@@ -157,7 +225,7 @@ def rewards_run_all(*, by, chunk_size: int = 500) -> int:
     if not kinds:
         return 0
     enterprise_ids = list(
-        Qualification.objects.filter(kind__in=kinds, revoked_on__isnull=True)
+        Qualification.objects.filter(kind__in=kinds, revoked_on__isnull=True, granted_elsewhere=False)
         .order_by("enterprise_id")
         .values_list("enterprise_id", flat=True)
         .distinct()
@@ -175,23 +243,13 @@ def _run_chunk(enterprise_ids: list[int], *, rules: list[RewardRule], kinds: set
         .select_related("enterprise")
         .order_by("enterprise_id", "kind", "granted_on", "pk")
     )
-    existing = set(
-        Reward.objects.filter(enterprise_id__in=enterprise_ids).values_list("enterprise_id", "rule_id")
+    rewarded = Reward.objects.filter(enterprise_id__in=enterprise_ids).values_list(
+        "enterprise_id", "rule_id", "qualification_id"
     )
-    earliest: dict[tuple[int, str], datetime.date] = {}
-    for q in quals:  # ordered by grant date: the first seen is the earliest
-        earliest.setdefault((q.enterprise_id, q.kind), q.granted_on)
     created = 0
-    for q in quals:
-        for rule in rules:
-            key = (q.enterprise_id, rule.pk)
-            if key in existing:
-                continue
-            if not rule_matches(rule, q, earliest_grant=earliest[(q.enterprise_id, q.kind)]):
-                continue
-            if _create_reward(rule=rule, qualification=q, by=by) is not None:
-                created += 1
-            existing.add(key)
+    for q, rule in _due(quals, rules=rules, rewarded=rewarded):
+        if _create_reward(rule=rule, qualification=q, by=by) is not None:
+            created += 1
     return created
 
 

@@ -55,6 +55,7 @@ class RewardFactory(factory.django.DjangoModelFactory):
         kind=factory.SelfAttribute("..rule.trigger_kind"),
     )
     amount = factory.LazyAttribute(lambda o: o.rule.city_amount + o.rule.county_amount)
+    first_time_only = factory.LazyAttribute(lambda o: o.rule.first_time_only)  # as the engine copies it
     status = Reward.Status.GENERATED
 
 
