@@ -659,7 +659,8 @@ def _score_innovation(enterprise_ids: list[int], today: datetime.date) -> int:
         if bands.unknown:
             continue
         rng = random.Random(f"{SEED}:innovation:{enterprise.credit_code}")
-        points = {name: rng.randint(max(b.low, b.high - 3), b.high) for name, b in bands.bands.items()}
+        # A well-run firm's file: the top of each band the facts allow, a point less here and there.
+        points = {name: max(b.low, b.high - rng.choice((0, 0, 0, 1))) for name, b in bands.bands.items()}
         if bands.needs_self_developed:
             points["ip_self_developed"] = True
         services.innovation_assessment_save(

@@ -69,10 +69,17 @@ def forward_gaps(
         rd_needed = max(Decimal(0), required - total(facts.rows, past, "rd_expense")).quantize(
             CENT, rounding=ROUND_CEILING
         )
-        rd_message = _(
-            "%(next)s年申报按%(span)s年计：%(year)s年销售收入%(sales)s万元（%(source)s）时，"
-            "%(year)s年研发费用至少需%(rd)s万元，研发费用占比才能达到%(goal)s"
-        ) % {
+        if rd_needed == 0:
+            text = _(
+                "%(next)s年申报按%(span)s年计：%(year)s年销售收入%(sales)s万元（%(source)s）时，"
+                "以往年度的研发费用已使占比达到%(goal)s，%(year)s年研发费用不影响这一条件"
+            )
+        else:
+            text = _(
+                "%(next)s年申报按%(span)s年计：%(year)s年销售收入%(sales)s万元（%(source)s）时，"
+                "%(year)s年研发费用至少需%(rd)s万元，研发费用占比才能达到%(goal)s"
+            )
+        rd_message = text % {
             "next": next_year,
             "span": span(years),
             "year": year,

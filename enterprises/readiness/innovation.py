@@ -227,7 +227,7 @@ def innovation_bands(
     for name, highest in FREE_ITEMS.items():
         if name.startswith("ip_"):
             continue  # set with the IP (0 when there is none)
-        bands.bands[name] = Band(0, highest, _("0–%(n)s分，按评价标准评定") % {"n": highest})
+        bands.bands[name] = Band(0, highest, _("按评价标准评定"))
     return bands
 
 
