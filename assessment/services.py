@@ -376,9 +376,9 @@ def value_added_set(*, jurisdiction: Jurisdiction, year: int, amount, by) -> Ind
 
 
 def watchlists_notify(*, by, today: datetime.date | None = None) -> int:
-    """Tell each county's officials the sizes of its four lists; one message per county with any.
+    """Tell each county's officials the sizes of its watch lists; one message per county with any.
 
-    ``by`` is the weekly task (the system) or the tech bureau. A county whose four lists are all empty
+    ``by`` is the weekly task (the system) or the tech bureau. A county whose lists are all empty
     is told nothing. Returns the number of counties told.
     """
     _check_right(by)

@@ -114,7 +114,7 @@ def watchlist(request, code: str):
     objects = wl.with_current_hte(page.object_list, today) if code == wl.REPORT_MISSING else page
     rows = [
         {
-            "enterprise_id": obj.pk if code == wl.REPORT_MISSING else obj.enterprise_id,
+            "enterprise_id": obj.pk if watch.rows_are_enterprises else obj.enterprise_id,
             "cells": [_display(v) for v in wl.row_cells(code, obj, today)],
         }
         for obj in objects

@@ -1,6 +1,6 @@
 """Watch lists (预警清单): what needs a county's attention soon (the weekly reminder is a service).
 
-Four lists, each a queryset built in one place so the pages, the exports, the counts and the weekly
+Five lists, each a queryset built in one place so the pages, the exports, the counts and the weekly
 notification agree:
 
 - ``hte_expiring``: HTE certificates expiring in the next 12 months whose holder has no later HTE
@@ -11,7 +11,9 @@ notification agree:
   no annual figures (``AnnualFigures``) for last year. The annual development report is due by
   31 May; the portal has no separate report register, so a missing figures row stands for a missing
   report;
-- ``milestones_overdue``: open helper timetable milestones (帮扶节点) past their due date.
+- ``milestones_overdue``: open helper timetable milestones (帮扶节点) past their due date;
+- ``readiness_open``: enterprises planning to apply this year whose verdict for this year is 不符合 or
+  待补充 (the same three values as the list badge and the readiness filter).
 
 Every list is scoped through the models' ``for_user`` (a county sees its own rows only), and can be
 narrowed to one jurisdiction. Counts per jurisdiction are one grouped query per list.
@@ -31,6 +33,7 @@ from anyang_hte.core.exporters import CellValue, ListExporter
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import is_city_wide
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, QualificationKind
+from enterprises.readiness.common import VERDICT_LABELS, status_of
 
 HORIZON_MONTHS = 12
 LG_KINDS = (QualificationKind.LITTLE_GIANT, QualificationKind.LG_CULTIVATION)
@@ -46,11 +49,16 @@ class WatchList:
     # the model the rows are, and the path from a row to its jurisdiction
     jurisdiction_field: str
 
+    @property
+    def rows_are_enterprises(self) -> bool:
+        return self.jurisdiction_field == "jurisdiction"
+
 
 HTE_EXPIRING = "hte_expiring"
 LG_EXPIRING = "lg_expiring"
 REPORT_MISSING = "report_missing"
 MILESTONES_OVERDUE = "milestones_overdue"
+READINESS_OPEN = "readiness_open"
 
 WATCHLISTS: dict[str, WatchList] = {
     w.code: w
@@ -90,11 +98,22 @@ WATCHLISTS: dict[str, WatchList] = {
             gettext_lazy("节点逾期"),
             "enterprise__jurisdiction",
         ),
+        WatchList(
+            READINESS_OPEN,
+            gettext_lazy("今年计划申报、认定条件未满足"),
+            gettext_lazy(
+                "计划申报年度为今年、但今年申报的高企认定条件为“不符合”或“待补充”的企业；"
+                "在企业页面的“认定条件”中逐项查看差距和缺项。"
+            ),
+            "bi-clipboard-x",
+            gettext_lazy("申报条件未满足"),
+            "jurisdiction",
+        ),
     )
 }
 
 
-# --- the four lists (unscoped) -------------------------------------------------------------------
+# --- the lists (unscoped) -----------------------------------------------------------------------
 
 
 def _expiring(today: datetime.date, kinds) -> QuerySet:
@@ -144,6 +163,16 @@ def report_missing(today: datetime.date) -> QuerySet:
     )
 
 
+def readiness_open(today: datetime.date) -> QuerySet:
+    """Planned to apply this year, this year's verdict 不符合 or 待补充 (the stored ``hte_ready``)."""
+    return (
+        Enterprise.objects.filter(planned_year=today.year)
+        .exclude(hte_ready=True)
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__sort_order", "name", "pk")
+    )
+
+
 def milestones_overdue(today: datetime.date) -> QuerySet:
     return (
         LedgerMilestone.objects.overdue(today)
@@ -157,6 +186,7 @@ _BUILDERS = {
     LG_EXPIRING: lg_expiring,
     REPORT_MISSING: report_missing,
     MILESTONES_OVERDUE: milestones_overdue,
+    READINESS_OPEN: readiness_open,
 }
 
 
@@ -245,6 +275,8 @@ def headers(code: str) -> list[str]:
         ]
     if code == REPORT_MISSING:
         return [*base, _("高企证书编号"), _("认定日期"), _("有效期至"), _("挂钩帮扶责任人"), _("责任人电话")]
+    if code == READINESS_OPEN:
+        return [*base, _("计划申报年度"), _("高企认定条件"), _("挂钩帮扶责任人"), _("责任人电话")]
     return [*base, _("事项"), _("计划完成日期"), _("逾期天数"), _("挂钩帮扶责任人")]
 
 
@@ -259,6 +291,16 @@ def row_cells(code: str, row, today: datetime.date) -> list[CellValue]:
             hte.number if hte else "",
             hte.granted_on if hte else None,
             hte.expires_on if hte else None,
+            row.helper_name,
+            row.helper_phone,
+        ]
+    if code == READINESS_OPEN:
+        return [
+            row.jurisdiction.name,
+            row.name,
+            row.credit_code,
+            row.planned_year,
+            str(VERDICT_LABELS[status_of(row.hte_ready)]),
             row.helper_name,
             row.helper_phone,
         ]

@@ -85,6 +85,17 @@ def fixture():
     )
     MilestoneFactory(enterprise=e["m1"], title="已完成", due_on=TODAY - D(days=3), done_on=TODAY - D(days=4))
     MilestoneFactory(enterprise=e["m1"], title="未到期", due_on=TODAY)
+    # planned to apply this year: the stored verdict (符合 True, 不符合 False, 待补充 None)
+    for key, ready, planned, juris in (
+        ("plan_missing", None, 2026, wf),
+        ("plan_fail", False, 2026, wf),
+        ("plan_ready", True, 2026, wf),
+        ("plan_next", False, 2027, wf),
+        ("plan_fail_lz", False, 2026, lz),
+    ):
+        e[key] = EnterpriseFactory(
+            name=f"企业{key}", jurisdiction=juris, planned_year=planned, hte_ready=ready
+        )
     return e
 
 
@@ -96,6 +107,10 @@ def test_each_list_has_exactly_its_members(fixture):
     assert names(wl.hte_expiring(TODAY)) == ["企业hte_soon", "企业hte_soon_lz", "企业report_missing_lz"]
     assert names(wl.lg_expiring(TODAY)) == ["企业lg_soon", "企业lgc_soon"]
     assert [m.title for m in wl.milestones_overdue(TODAY)] == ["林州逾期", "逾期节点"]
+    open_rows = list(wl.readiness_open(TODAY))
+    assert names(open_rows) == ["企业plan_fail", "企业plan_fail_lz", "企业plan_missing"]
+    cells = {row.name: wl.row_cells(wl.READINESS_OPEN, row, TODAY) for row in open_rows}
+    assert cells["企业plan_fail"][3:5] == [2026, "不符合"] and cells["企业plan_missing"][4] == "待补充"
 
 
 def test_report_missing_is_valid_htes_from_before_last_year_end_without_last_years_figures(fixture):
@@ -134,8 +149,20 @@ def test_lists_are_scoped_to_the_county(fixture, county_official, reviewer):
 def test_counts_by_jurisdiction(fixture):
     counts = wl.counts_by_jurisdiction(today=TODAY, user=SystemActor("test"))
     wf, lz = jurisdiction("410502").pk, jurisdiction("410581").pk
-    assert counts[wf] == {"hte_expiring": 1, "lg_expiring": 2, "report_missing": 5, "milestones_overdue": 1}
-    assert counts[lz] == {"hte_expiring": 2, "lg_expiring": 0, "report_missing": 2, "milestones_overdue": 1}
+    assert counts[wf] == {
+        "hte_expiring": 1,
+        "lg_expiring": 2,
+        "report_missing": 5,
+        "milestones_overdue": 1,
+        "readiness_open": 2,
+    }
+    assert counts[lz] == {
+        "hte_expiring": 2,
+        "lg_expiring": 0,
+        "report_missing": 2,
+        "milestones_overdue": 1,
+        "readiness_open": 1,
+    }
     assert set(counts) == {wf, lz}
 
 
