@@ -30,8 +30,6 @@ from .models import LittleGiantReserveEntry
 from .tables import LittleGiantReserveTable
 from .workflow import MOVES, Move
 
-# --- the Little Giant reserve (科技小巨人备案) ------------------------------------------------------
-
 LG_FORM_TEMPLATE = "assessment/registers/lg_reserve_form.html"
 
 
