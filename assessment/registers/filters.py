@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.models import Jurisdiction
+from enterprises.models import Enterprise, TechField
 
-from .models import IncubationCarrier, PolicyCounselor, TrainingEvent
-from .selectors import in_force_q
+from .models import IncubationCarrier, LittleGiantReserveEntry, PolicyCounselor, TrainingEvent
+from .selectors import LG_NOT_PROPOSED, in_force_q, reporting_years
 
 CARRIER_STATUS = [("in_force", _("有效")), ("revoked", _("已撤销"))]
 ACTIVE_CHOICES = [("yes", _("在岗")), ("no", _("不在岗"))]
@@ -97,3 +98,45 @@ class CounselorFilter(_ScopedFilterSet):
         if value in ("yes", "no"):
             return queryset.filter(active=value == "yes")
         return queryset
+
+
+def _reserve_years():
+    return [(str(y), _("%(y)d年") % {"y": y}) for y in reporting_years()]
+
+
+class LittleGiantReserveFilter(_ScopedFilterSet):
+    """The reserve list's year, county, field and status, over the enterprises the user sees.
+
+    The year chooses which year's rule and entries the list shows and the status is applied to the
+    evaluated rows (``selectors.lg_reserve_list``): both leave the queryset alone here.
+    """
+
+    year = django_filters.ChoiceFilter(label=_("备案年度"), choices=(), method="keep", empty_label=None)
+    jurisdiction = _jurisdiction_filter()
+    tech_field = django_filters.ChoiceFilter(
+        label=_("技术领域"), choices=TechField.choices, empty_label=_("全部领域")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("备案状态"),
+        choices=[(LG_NOT_PROPOSED, _("符合条件，未推荐")), *LittleGiantReserveEntry.Status.choices],
+        method="keep",
+        empty_label=_("不限"),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["year", "jurisdiction", "tech_field", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["year"].extra["choices"] = _reserve_years()  # up to this year, on every request
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def chosen(self, name: str) -> str:
+        """The value of the filter ``name`` if it is valid, else ""."""
+        if not self.is_bound:
+            return ""
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name) or ""

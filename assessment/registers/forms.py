@@ -224,3 +224,72 @@ class TaskReportForm(forms.Form):
         _period_fields(self)
         # Year and quarter first, then the text.
         self.order_fields(["task_unit", "year", "quarter", "progress"])
+
+
+# --- the Little Giant reserve ------------------------------------------------------------------
+
+
+class LgReservePickForm(forms.Form):
+    """Step one of proposing an enterprise that is not on the candidate list: which one (own ledger)."""
+
+    enterprise = forms.CharField(
+        label=gettext_lazy("企业"),
+        max_length=200,
+        help_text=gettext_lazy("填统一社会信用代码或企业全称；只能推荐本县区台账中的企业。"),
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    def clean_enterprise(self) -> Enterprise:
+        text = unicodedata.normalize("NFKC", self.cleaned_data["enterprise"]).strip()
+        code = text.upper()
+        if CODE_RE.match(code):
+            found = list(self.queryset.filter(credit_code=code)[:2])
+        else:
+            found = list(self.queryset.filter(name=text)[:2])
+        if not found:
+            raise forms.ValidationError(_("本县区台账中没有这家企业：%(text)s") % {"text": text})
+        if len(found) > 1:
+            raise forms.ValidationError(_("台账中有多家同名企业，请改填统一社会信用代码。"))
+        return found[0]
+
+
+class LgReserveProposeForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("推荐说明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("可不填：企业的主要产品、发展情况等，供市科技局参考。"),
+    )
+    exception_reason = forms.CharField(
+        label=gettext_lazy("不符合条件的推荐理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "该企业的数据不符合备案条件：请写明仍推荐的理由（例如数据尚未更新的情况），市科技局确认时可见。"
+        ),
+    )
+
+    def __init__(self, *args, candidate: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if candidate:
+            del self.fields["exception_reason"]
+
+
+# The text field of each move's form: its label, and whether it must be filled in (the service says so too).
+MOVE_REASON_LABELS = {
+    "withdraw": gettext_lazy("撤回说明（可不填）"),
+    "confirm": gettext_lazy("确认意见（可不填）"),
+    "decline": gettext_lazy("不予确认的理由"),
+    "remove": gettext_lazy("移出备案的理由"),
+}
+
+
+class LgReserveMoveForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, move: str, required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = MOVE_REASON_LABELS[move]
+        self.fields["reason"].required = required

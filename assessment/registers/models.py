@@ -1,5 +1,6 @@
-"""The plan's registers: incubation carriers, training events, policy counselors, and the plan's 13 tasks
-with each responsible unit's quarterly progress report.
+"""The plan's registers: incubation carriers, training events, policy counselors, the plan's 13 tasks
+with each responsible unit's quarterly progress report, and the city's Little Giant reserve (科技小巨人备案,
+task 2) with every move on its entries.
 
 These models belong to the ``assessment`` app (Django finds the containing app config for this module;
 tables and migrations are the app's). ``assessment/models.py`` imports them so they load with the app.
@@ -142,3 +143,75 @@ class TaskProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.task_unit} {self.year}Q{self.quarter}"
+
+
+class LittleGiantReserveEntry(models.Model):
+    """An enterprise in one year's city Little Giant reserve (科技小巨人备案), from proposal to decision.
+
+    One row per enterprise and year: a county proposes (or withdraws and proposes again), the tech bureau
+    confirms or declines, and a confirmed entry may be removed; the row stays in every case. Which moves
+    are legal is ``workflow.MOVES``; who made each one, when and why is a ``LittleGiantReserveDecision``.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("已推荐待确认")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        CONFIRMED = "confirmed", _("已确认备案")
+        DECLINED = "declined", _("未予确认")
+        REMOVED = "removed", _("已移出备案")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="lg_reserve_entries", verbose_name=_("企业")
+    )
+    year = models.PositiveSmallIntegerField(_("备案年度"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices)
+    note = models.TextField(_("推荐说明"), blank=True)
+    # The county's case for an enterprise whose figures do not meet the conditions; shown to the bureau.
+    exception_reason = models.TextField(_("不符合条件的推荐理由"), blank=True)
+    was_candidate = models.BooleanField(_("推荐时符合条件"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("推荐人")
+    )
+    proposed_at = models.DateTimeField(_("推荐时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "enterprise"]
+        verbose_name = _("科技小巨人备案")
+        verbose_name_plural = _("科技小巨人备案")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="lg_reserve_once_per_year"),
+            models.CheckConstraint(
+                name="lg_reserve_exception_has_reason",
+                condition=Q(was_candidate=True) | ~Q(exception_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "status"], name="lg_reserve_year_status")]
+
+    def __str__(self):
+        return f"{self.year} {self.enterprise}"
+
+
+class LittleGiantReserveDecision(models.Model):
+    """One move on a reserve entry: who moved it where, when, and why (a row, not a boolean)."""
+
+    entry = models.ForeignKey(LittleGiantReserveEntry, on_delete=models.CASCADE, related_name="decisions")
+    # Empty for the first proposal (there was no entry before it).
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=LittleGiantReserveEntry.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=16, choices=LittleGiantReserveEntry.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    role = models.CharField(_("角色"), max_length=32, blank=True)
+    at = models.DateTimeField(_("时间"))
+    comment = models.TextField(_("意见或理由"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("科技小巨人备案办理记录")
+        verbose_name_plural = _("科技小巨人备案办理记录")
+
+    def __str__(self):
+        return f"{self.entry_id}: {self.from_status or '-'} → {self.to_status}"

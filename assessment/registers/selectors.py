@@ -1,8 +1,9 @@
-"""The reads of the plan's registers and of its 13 tasks that pages, exports and tests share.
+"""The reads of the plan's registers, of its 13 tasks and of the Little Giant reserve that pages, exports
+and tests share.
 
 Scoped querysets and rows (a county sees its own; another county's row is a 404), carrier totals,
-training coverage per jurisdiction, the reporting quarters, each quarter's report status and a task's
-report history with earlier versions.
+training coverage per jurisdiction, the reporting quarters, each quarter's report status, a task's
+report history with earlier versions, and the reserve's list of candidates and entries for a year.
 """
 
 import datetime
@@ -19,8 +20,10 @@ from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import scope_queryset
 from enterprises.models import Enterprise
 
+from . import little_giant
 from .models import (
     IncubationCarrier,
+    LittleGiantReserveEntry,
     PlanTask,
     PlanTaskUnit,
     PolicyCounselor,
@@ -289,3 +292,66 @@ def report_revisions(reports: list[TaskProgressReport]) -> dict[int, list[AuditL
     for entry in entries:
         result.setdefault(int(entry.object_id), []).append(entry)
     return result
+
+
+# --- the Little Giant reserve (科技小巨人备案) ------------------------------------------------------
+
+LG_NOT_PROPOSED = "none"  # the list's status filter: a candidate without an entry that year
+
+
+def lg_reserve_year(value) -> int:
+    """The reserve year a page asks for (``?year=``): the plan's first year to this one, else this year."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return today().year
+    return year if FIRST_YEAR <= year <= today().year else today().year
+
+
+def lg_reserve_entries_for(user) -> QuerySet[LittleGiantReserveEntry]:
+    """Reserve entries of the enterprises ``user`` sees (the enterprise's county, as the ledger has it)."""
+    return scope_queryset(
+        LittleGiantReserveEntry.objects.all(), user, jurisdiction_field="enterprise__jurisdiction"
+    )
+
+
+def lg_reserve_entry_for(user, pk) -> LittleGiantReserveEntry:
+    """One entry ``user`` may see; another county's is a 404."""
+    return get_object_or_404(
+        lg_reserve_entries_for(user).select_related("enterprise__jurisdiction", "proposed_by"), pk=pk
+    )
+
+
+def lg_reserve_enterprise_for(user, pk) -> Enterprise:
+    """An enterprise of ``user``'s ledger to propose; another county's is a 404."""
+    return get_object_or_404(Enterprise.objects.for_user(user).select_related("jurisdiction"), pk=pk)
+
+
+@dataclass
+class ReserveList:
+    year: int
+    rows: list[little_giant.ReserveRow]  # after the status filter
+    counts: dict[str, int]  # per status (LG_NOT_PROPOSED for candidates without an entry), before it
+
+    @property
+    def candidates(self) -> int:
+        return self.counts.get("candidates", 0)
+
+
+def lg_reserve_list(enterprises: QuerySet[Enterprise], *, year: int, status: str = "") -> ReserveList:
+    """The candidates and entries of ``year`` among ``enterprises`` (scoped and filtered), in one query.
+
+    The status filter is applied to the evaluated rows: whether an enterprise is a candidate is decided
+    in Python (``little_giant``), so the counts of every status come from the same rows.
+    """
+    rows = little_giant.rows(enterprises, year=year)
+    counts: dict[str, int] = {"candidates": sum(1 for r in rows if r.is_candidate)}
+    for row in rows:
+        key = row.entry_status or LG_NOT_PROPOSED
+        counts[key] = counts.get(key, 0) + 1
+    if status:
+        rows = [r for r in rows if (r.entry_status or LG_NOT_PROPOSED) == status]
+    # Waiting for the bureau first, then the reserve itself, then what is not (or no longer) in it.
+    order = [LittleGiantReserveEntry.Status.PROPOSED, LittleGiantReserveEntry.Status.CONFIRMED, None]
+    rows.sort(key=lambda r: order.index(r.entry_status) if r.entry_status in order else len(order))
+    return ReserveList(year, rows, counts)

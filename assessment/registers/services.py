@@ -1,31 +1,51 @@
-"""Every write of the plan's registers and of the 13 tasks' progress reports.
+"""Every write of the plan's registers, of the 13 tasks' progress reports and of the Little Giant reserve.
 
-Incubation carriers, training events, policy counselors and the quarterly task reports change only
+Incubation carriers, training events, policy counselors, the quarterly task reports and the reserve's
+entries change only
 through the services here (``<noun>_<verb>(*, ..., by)``): each checks who may do it with the core guard
 (the right, then the jurisdiction's scope) whichever door the call came through, changes state in one
 transaction and writes the audit entry. A refusal is a ``DomainError``, nothing else. The reads the
-pages share are in ``selectors.py``; who may keep the carriers is in ``permissions.py``.
+pages share are in ``selectors.py``; who may keep the carriers or move a reserve entry is in
+``permissions.py``, the reserve's legal moves in ``workflow.py`` and its candidate rule in
+``little_giant.py``.
 """
 
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import ensure_allowed, guard
-from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right
+from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.notifications import notify
+from anyang_hte.core.roles import Right, Role
 from enterprises.models import Enterprise
 
-from . import selectors
-from .models import IncubationCarrier, PlanTaskUnit, PolicyCounselor, TaskProgressReport, TrainingEvent
-from .permissions import can_edit_carriers
+from . import little_giant, selectors
+from .models import (
+    IncubationCarrier,
+    LittleGiantReserveDecision,
+    LittleGiantReserveEntry,
+    PlanTaskUnit,
+    PolicyCounselor,
+    TaskProgressReport,
+    TrainingEvent,
+)
+from .permissions import (
+    can_edit_carriers,
+    can_lg_reserve_move,
+    lg_reserve_no_right_reason,
+    lg_reserve_scope_reason,
+)
 from .selectors import FIRST_YEAR, REPORT_CREATED, REPORT_UPDATED
+from .workflow import MOVES, Move
 
 
 def _plain(value):
@@ -403,3 +423,171 @@ def task_report_record(
     report.save(update_fields=["progress", "reported_by", "reported_at"])
     audit_log(report, REPORT_UPDATED, by=by, data={"previous": previous, "period": f"{year}Q{quarter}"})
     return report, False
+
+
+# --- the Little Giant reserve (科技小巨人备案) ------------------------------------------------------
+
+
+def _guard_lg_reserve(by, move: str, jurisdiction_id) -> None:
+    """The move's right and the enterprise's county; the rest (who, state) is ``can_lg_reserve_move``."""
+    guard(
+        by,
+        MOVES[move].right,
+        jurisdiction_id=jurisdiction_id,
+        reason=lg_reserve_no_right_reason(move),
+        scope_reason=lg_reserve_scope_reason(),
+    )
+
+
+def _record_lg_move(entry: LittleGiantReserveEntry, before: str, *, by, at, comment: str) -> None:
+    LittleGiantReserveDecision.objects.create(
+        entry=entry,
+        from_status=before,
+        to_status=entry.status,
+        by=by,
+        role=getattr(by, "role", "") or "",
+        at=at,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def lg_reserve_propose(
+    *, enterprise: Enterprise, year: int, note: str = "", exception_reason: str = "", by
+) -> LittleGiantReserveEntry:
+    """A county proposes its enterprise for ``year``'s reserve (this year's only), or proposes it again
+    after withdrawing. An enterprise that does not meet the conditions may be proposed with a written
+    reason (``exception_reason``), which the bureau sees when it decides."""
+    # The stored row, locked: its county decides, and two proposals of one enterprise queue up here.
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    _guard_lg_reserve(by, Move.PROPOSE, enterprise.jurisdiction_id)
+    entry = (
+        LittleGiantReserveEntry.objects.select_for_update().filter(enterprise=enterprise, year=year).first()
+    )
+    ensure_allowed(
+        can_lg_reserve_move(
+            by, Move.PROPOSE, jurisdiction_id=enterprise.jurisdiction_id, entry=entry, year=year
+        )
+    )
+    note, exception_reason = (note or "").strip(), (exception_reason or "").strip()
+    row = little_giant.row_for(enterprise, year=year)
+    if not row.is_candidate and not exception_reason:
+        raise DomainError(
+            _("该企业不符合备案条件（%(failures)s），推荐须写明理由。")
+            % {"failures": "；".join(row.failures)},
+            field="exception_reason",
+        )
+    now = timezone.now()
+    before = entry.status if entry else ""
+    fields = {
+        "status": LittleGiantReserveEntry.Status.PROPOSED,
+        "note": note,
+        "exception_reason": exception_reason,
+        "was_candidate": row.is_candidate,
+        "proposed_by": by,
+        "proposed_at": now,
+    }
+    if entry is None:
+        entry = LittleGiantReserveEntry.objects.create(enterprise=enterprise, year=year, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        entry.save()
+    _record_lg_move(entry, before, by=by, at=now, comment=note)
+    audit_log(
+        entry,
+        "assessment.lg_reserve.proposed",
+        by=by,
+        data={
+            "enterprise": enterprise.credit_code,
+            "year": year,
+            "from": before,
+            "note": note,
+            "exception_reason": exception_reason,
+            "conditions": row.snapshot(),
+        },
+    )
+    _notify_lg(entry, Move.PROPOSE, comment=exception_reason or note)
+    return entry
+
+
+def _lg_move(entry: LittleGiantReserveEntry, move: str, *, by, comment: str, missing: str = ""):
+    """Make ``move`` on the stored, locked entry; ``missing``: the refusal when a required reason is empty."""
+    entry = LittleGiantReserveEntry.objects.select_for_update().select_related("enterprise").get(pk=entry.pk)
+    jurisdiction_id = entry.enterprise.jurisdiction_id
+    _guard_lg_reserve(by, move, jurisdiction_id)
+    ensure_allowed(
+        can_lg_reserve_move(by, move, jurisdiction_id=jurisdiction_id, entry=entry, year=entry.year)
+    )
+    comment = (comment or "").strip()
+    if MOVES[move].reason_required and not comment:
+        raise DomainError(missing, field="reason")
+    before, now = entry.status, timezone.now()
+    entry.status = MOVES[move].to
+    entry.save(update_fields=["status", "updated_at"])
+    _record_lg_move(entry, before, by=by, at=now, comment=comment)
+    audit_log(
+        entry,
+        f"assessment.lg_reserve.{entry.status}",
+        by=by,
+        data={
+            "enterprise": entry.enterprise.credit_code,
+            "year": entry.year,
+            "from": before,
+            "comment": comment,
+        },
+    )
+    _notify_lg(entry, move, comment=comment)
+    return entry
+
+
+@transaction.atomic
+def lg_reserve_withdraw(*, entry: LittleGiantReserveEntry, reason: str = "", by) -> LittleGiantReserveEntry:
+    """The county takes its proposal back before the bureau decides; it may propose it again this year."""
+    return _lg_move(entry, Move.WITHDRAW, by=by, comment=reason)
+
+
+@transaction.atomic
+def lg_reserve_confirm(*, entry: LittleGiantReserveEntry, comment: str = "", by) -> LittleGiantReserveEntry:
+    """The tech bureau puts a proposed enterprise in the year's reserve."""
+    return _lg_move(entry, Move.CONFIRM, by=by, comment=comment)
+
+
+@transaction.atomic
+def lg_reserve_decline(*, entry: LittleGiantReserveEntry, reason: str, by) -> LittleGiantReserveEntry:
+    """The tech bureau declines a proposal, saying why; final for the year."""
+    return _lg_move(entry, Move.DECLINE, by=by, comment=reason, missing=_("请写明不予确认的理由。"))
+
+
+@transaction.atomic
+def lg_reserve_remove(*, entry: LittleGiantReserveEntry, reason: str, by) -> LittleGiantReserveEntry:
+    """The tech bureau takes a confirmed enterprise out of the year's reserve, saying why; the row stays."""
+    return _lg_move(entry, Move.REMOVE, by=by, comment=reason, missing=_("请写明移出备案的理由。"))
+
+
+def _notify_lg(entry: LittleGiantReserveEntry, move: str, *, comment: str) -> None:
+    """A proposal tells the tech bureau's reviewers; a decision tells the enterprise's county officials."""
+    if move == Move.WITHDRAW:
+        return
+    users = User.objects.filter(is_active=True).order_by("pk")
+    if move == Move.PROPOSE:
+        users = users.filter(role=Role.TECH_REVIEWER)
+    else:
+        users = users.filter(role=Role.COUNTY_OFFICIAL, jurisdiction_id=entry.enterprise.jurisdiction_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = {
+            "year": entry.year,
+            "enterprise": entry.enterprise.name,
+            "status": entry.get_status_display(),
+        }
+        title = (
+            _("%(year)d年科技小巨人备案待确认：%(enterprise)s")
+            if move == Move.PROPOSE
+            else _("%(year)d年科技小巨人备案%(status)s：%(enterprise)s")
+        ) % facts
+        notify(
+            users=users,
+            title=title,
+            body=comment,
+            url=reverse("registers:lg_reserve_entry", args=[entry.pk]),
+        )

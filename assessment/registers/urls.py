@@ -1,8 +1,8 @@
-"""URLs of the plan's registers and its 13 tasks; the project mounts them under ``registers/``."""
+"""URLs of the plan's registers, its 13 tasks and the Little Giant reserve; mounted under ``registers/``."""
 
 from django.urls import path
 
-from . import views
+from . import lg_reserve_views, views
 
 app_name = "registers"
 
@@ -23,4 +23,33 @@ urlpatterns = [
     path("plan/", views.plan_tasks, name="plan_tasks"),
     path("plan/report/", views.task_report, name="task_report"),
     path("plan/<int:number>/", views.plan_task_detail, name="plan_task_detail"),
+    path("little-giant-reserve/", lg_reserve_views.lg_reserve, name="lg_reserve"),
+    path(
+        "little-giant-reserve/export/<str:fmt>/", lg_reserve_views.lg_reserve_export, name="lg_reserve_export"
+    ),
+    path("little-giant-reserve/propose/", lg_reserve_views.lg_reserve_pick, name="lg_reserve_pick"),
+    path(
+        "little-giant-reserve/propose/<int:pk>/",
+        lg_reserve_views.lg_reserve_propose,
+        name="lg_reserve_propose",
+    ),
+    path("little-giant-reserve/<int:pk>/", lg_reserve_views.lg_reserve_entry, name="lg_reserve_entry"),
+    path(
+        "little-giant-reserve/<int:pk>/withdraw/",
+        lg_reserve_views.lg_reserve_withdraw,
+        name="lg_reserve_withdraw",
+    ),
+    path(
+        "little-giant-reserve/<int:pk>/confirm/",
+        lg_reserve_views.lg_reserve_confirm,
+        name="lg_reserve_confirm",
+    ),
+    path(
+        "little-giant-reserve/<int:pk>/decline/",
+        lg_reserve_views.lg_reserve_decline,
+        name="lg_reserve_decline",
+    ),
+    path(
+        "little-giant-reserve/<int:pk>/remove/", lg_reserve_views.lg_reserve_remove, name="lg_reserve_remove"
+    ),
 ]

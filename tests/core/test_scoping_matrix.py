@@ -17,9 +17,11 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
+from assessment.registers.models import LittleGiantReserveEntry
 from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
@@ -108,6 +110,17 @@ def world(db):
             "token": "0" * 32,
             "job_id": job.pk,
             "notification_id": notification.pk,
+            # A Little Giant reserve entry of this year, proposed by the enterprise's county.
+            "lg_entry_pk": LittleGiantReserveEntry.objects.create(
+                enterprise=ent,
+                year=timezone.localdate().year,
+                status=LittleGiantReserveEntry.Status.PROPOSED,
+                was_candidate=True,
+                proposed_by=UserFactory(
+                    username=f"lg_{label}", role=Role.COUNTY_OFFICIAL, jurisdiction=ent.jurisdiction
+                ),
+                proposed_at=timezone.now(),
+            ).pk,
         }
     return data
 
@@ -120,6 +133,8 @@ def _kwargs_for(name, pattern, values):
     if "pk" in names and name.startswith("incentives:"):
         key = "batch_pk" if ":batch" in name else "official_pk" if ":official" in name else "reward_pk"
         kwargs["pk"] = values[key]
+    if "pk" in names and name.startswith("registers:lg_reserve_") and name != "registers:lg_reserve_propose":
+        kwargs["pk"] = values["lg_entry_pk"]  # an entry's pages; proposing takes the enterprise's pk
     return kwargs
 
 
