@@ -9,7 +9,8 @@ hold:
     field is not a candidate);
 (c) its R&D expense of year Y−1 is at least 3 % of its 营业收入 of Y−1, exactly (a missing or zero revenue
     is not a candidate);
-(d) it owns IP: at least one class I or class II item in Y−1's figures.
+(d) it owns IP: at least one class I or class II item in Y−1's figures, or in its IP register (an item
+    granted by the day and not lapsed).
 
 The list is one query whatever the number of enterprises: year Y−1's figures and the year's reserve
 entry are joined (each at most one row per enterprise), the registration is a subquery, and the coarse
@@ -21,13 +22,13 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
-from django.db.models import F, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.money import format_wan
-from enterprises.models import Enterprise, Qualification, QualificationKind, TechField
+from enterprises.models import Enterprise, IntellectualProperty, Qualification, QualificationKind, TechField
 
 # 安政办〔2017〕100号, task 2: last year's R&D expense ≥ 3 % of revenue, own IP (a confirmed policy figure).
 RD_SHARE_MIN = Decimal("0.03")
@@ -57,6 +58,9 @@ def annotate(qs: QuerySet[Enterprise], *, year: int, on: datetime.date) -> Query
         .order_by("-granted_on", "-pk")
         .values("number")[:1]
     )
+    register = IntellectualProperty.objects.filter(enterprise=OuterRef("pk"), granted_on__lte=on).filter(
+        Q(lapsed_on__isnull=True) | Q(lapsed_on__gt=on)
+    )
     return qs.annotate(
         lg_fig=FilteredRelation("figures", condition=Q(figures__year=year - 1)),
         lg_entry=FilteredRelation("lg_reserve_entries", condition=Q(lg_reserve_entries__year=year)),
@@ -69,6 +73,7 @@ def annotate(qs: QuerySet[Enterprise], *, year: int, on: datetime.date) -> Query
         lg_ip2=F("lg_fig__ip_class2_count"),
         lg_ip_total=Coalesce(F("lg_fig__ip_class1_count"), Value(0), output_field=IntegerField())
         + Coalesce(F("lg_fig__ip_class2_count"), Value(0), output_field=IntegerField()),
+        lg_register_ip=Exists(register),
         lg_entry_id=F("lg_entry__id"),
         lg_entry_status=F("lg_entry__status"),
         lg_entry_was_candidate=F("lg_entry__was_candidate"),
@@ -84,7 +89,7 @@ def candidate_prefilter() -> Q:
         & Q(tech_field__in=TechField.values)
         & Q(lg_sales__gt=0)
         & Q(lg_rd__isnull=False)
-        & Q(lg_ip_total__gte=IP_MIN)
+        & (Q(lg_ip_total__gte=IP_MIN) | Q(lg_register_ip=True))
     )
 
 
@@ -100,6 +105,7 @@ class ReserveRow:
     rd: Decimal | None
     ip_class1: int | None
     ip_class2: int | None
+    register_ip: bool = False  # an item of the IP register held on the day
     entry_id: int | None = None
     entry_status: str | None = None
     entry_was_candidate: bool | None = None
@@ -117,6 +123,7 @@ class ReserveRow:
             rd=enterprise.lg_rd,
             ip_class1=enterprise.lg_ip1,
             ip_class2=enterprise.lg_ip2,
+            register_ip=bool(enterprise.lg_register_ip),
             entry_id=enterprise.lg_entry_id,
             entry_status=enterprise.lg_entry_status,
             entry_was_candidate=enterprise.lg_entry_was_candidate,
@@ -174,6 +181,8 @@ class ReserveRow:
 
     @property
     def ip(self) -> str:
+        if self.register_ip:
+            return PASS
         if self.ip_count is None:
             return MISSING
         return PASS if self.ip_count >= IP_MIN else FAIL
@@ -199,11 +208,12 @@ class ReserveRow:
                 "rd": format_wan(self.rd),
                 "sales": format_wan(self.sales),
             }
-        ip = (
-            missing
-            if self.ip == MISSING
-            else _("I类%(a)d项，II类%(b)d项") % {"a": self.ip_class1 or 0, "b": self.ip_class2 or 0}
-        )
+        if self.register_ip:
+            ip = _("知识产权明细中有有效的知识产权")
+        elif self.ip == MISSING:
+            ip = missing
+        else:
+            ip = _("I类%(a)d项，II类%(b)d项") % {"a": self.ip_class1 or 0, "b": self.ip_class2 or 0}
         return [
             ("tech_sme", _("持有当日有效的科技型中小企业入库登记"), registration, self.tech_sme),
             ("field", _("属于国家重点支持的高新技术领域"), self.field_label or _("未填写"), self.field),
@@ -232,6 +242,7 @@ class ReserveRow:
             "rd_expense": None if self.rd is None else str(self.rd),
             "ip_class1": self.ip_class1,
             "ip_class2": self.ip_class2,
+            "ip_register": self.register_ip,
             "failures": self.failures,
         }
 

@@ -14,7 +14,7 @@ from assessment.registers import little_giant
 from assessment.registers.little_giant import FAIL, MISSING, PASS
 from assessment.registers.models import LittleGiantReserveEntry
 from assessment.registers.selectors import lg_reserve_list
-from enterprises.models import Enterprise, Qualification
+from enterprises.models import Enterprise, IntellectualProperty, IPAcquisition, IPKind, Qualification
 from tests.factories import FiguresFactory, UserFactory, jurisdiction
 
 from .lg_reserve_helpers import WF, make_entry, make_firm, registration
@@ -109,6 +109,39 @@ def test_own_ip_is_one_class_i_or_class_ii_item(ip1, ip2, state):
     assert row(firm).ip == state
     assert row(firm).is_candidate is (state == PASS)
     assert is_listed(firm) is (state == PASS)
+
+
+def test_an_item_of_the_ip_register_held_on_the_day_is_own_ip():
+    held = make_firm(year=Y, ip1=0, ip2=0)
+    IntellectualProperty.objects.create(
+        enterprise=held,
+        kind=IPKind.SOFTWARE,
+        title="管理软件",
+        number="2024SR000001",
+        granted_on=datetime.date(Y - 1, 3, 1),
+        acquisition=IPAcquisition.SELF,
+    )
+    later = make_firm(year=Y, ip1=0, ip2=0)  # granted after the reference day
+    lapsed = make_firm(year=Y, ip1=0, ip2=0)  # lapsed on or before it
+    for firm, granted, lapsed_on in ((later, ON + datetime.timedelta(days=1), None), (lapsed, ON, ON)):
+        IntellectualProperty.objects.create(
+            enterprise=firm,
+            kind=IPKind.INVENTION,
+            title="发明",
+            number=f"ZL{firm.pk}",
+            granted_on=granted,
+            lapsed_on=lapsed_on,
+            acquisition=IPAcquisition.SELF,
+        )
+    r = row(held)
+    assert r.register_ip and r.ip == PASS and r.is_candidate and is_listed(held)
+    assert (
+        dict((key, figure) for key, _label, figure, _state in r.conditions())["ip"]
+        == "知识产权明细中有有效的知识产权"
+    )
+    assert r.snapshot()["ip_register"] is True
+    for firm in (later, lapsed):
+        assert not row(firm).register_ip and row(firm).ip == FAIL and not is_listed(firm), firm
 
 
 def test_missing_or_zero_revenue_and_missing_figures():
