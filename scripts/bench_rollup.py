@@ -51,9 +51,11 @@ def _three_years(day: datetime.date) -> datetime.date:
 
 
 def build(n: int, year: int) -> None:
+    from django.utils import timezone
+
     from anyang_hte.core.models import Jurisdiction, User
     from anyang_hte.core.roles import Role
-    from assessment.models import IncubationCarrier, IndustrialValueAdded, TrainingEvent
+    from assessment.models import IncubationCarrier, PublishedValueAdded, TrainingEvent
     from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
     from incentives.models import FundingLine, Payment, PayoutBatch, Reward, RewardRule
     from tests.factories import make_credit_code
@@ -148,8 +150,15 @@ def build(n: int, year: int) -> None:
             if line.status == FundingLine.Status.PAID
         )  # fmt: skip
     for j in juris:
-        IndustrialValueAdded.objects.update_or_create(
-            jurisdiction=j, year=year, defaults={"amount": Decimal("50000000000.00")}
+        PublishedValueAdded.objects.update_or_create(
+            jurisdiction=j,
+            year=year,
+            defaults={
+                "hightech_value_added": Decimal("20000000000.00"),
+                "industrial_value_added": Decimal("50000000000.00"),
+                "source": "基准数据",
+                "entered_at": timezone.now(),
+            },
         )
         for k in range(3):
             IncubationCarrier.objects.get_or_create(

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
+from assessment.models import Plan
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, ServiceVisit
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
@@ -98,6 +99,7 @@ def world(db):
             "token": "0" * 32,
             "job_id": job.pk,
             "notification_id": notification.pk,
+            "plan_pk": Plan.objects.get(document_number="安政办〔2017〕100号").pk,
         }
     return data
 
