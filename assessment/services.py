@@ -391,7 +391,9 @@ def validate_published(hightech, industrial, source: str) -> tuple[Decimal | Non
 def _save_published(*, jurisdiction, year, hightech, industrial, source, by, action, data=None):
     """Create or replace one published row (no right check: the callers did it). Unchanged: no write."""
     hightech, industrial, source = validate_published(hightech, industrial, source)
-    old = PublishedValueAdded.objects.select_for_update().filter(jurisdiction=jurisdiction, year=year).first()
+    # no ordering: the model's is by the jurisdiction, and FOR UPDATE cannot lock an outer join
+    locked = PublishedValueAdded.objects.select_for_update().order_by()
+    old = locked.filter(jurisdiction=jurisdiction, year=year).first()
     new = {"hightech_value_added": hightech, "industrial_value_added": industrial, "source": source}
     if old is not None and all(getattr(old, name) == value for name, value in new.items()):
         return old, False
