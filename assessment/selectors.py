@@ -268,6 +268,14 @@ def _goal_progress(value: Value, goal) -> Value:
     return _progress(value, Decimal(goal)) if goal is not None else None
 
 
+def _met(value: Value, goal, *, finished: bool, exceed: bool = False) -> bool | None:
+    """Whether a finished plan reached ``goal`` (``exceed``: had to pass it); None while it runs or
+    when the goal or the value is unknown."""
+    if not finished or goal is None or value is None:
+        return None
+    return value > goal if exceed else value >= goal
+
+
 def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
     """One plan's numbers for the dashboard's panel, the city's, read like the dashboard (snapshots
     when fresh, else live)::
@@ -275,7 +283,7 @@ def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
         {"plan", "status" (running / finished / upcoming), "through" (the last year counted, or None),
          "as_of" (the day the valid HTEs are counted on), "yearly": [{"year", code: value, ...}],
          "new_hte": {"value", "goal", "progress", "met"}, "valid_hte": {...},
-         "share": {"value", "goal", "met", "year", "note", "latest": (year, value) or None}}
+         "share": {"value", "goal", "progress", "met", "year", "note", "latest": (year, value) or None}}
 
     New HTEs are added up over the plan's years counted so far (each year as the year's indicator
     counts it, by the counting rule in force); the valid HTEs and the share are those of its last
@@ -305,26 +313,20 @@ def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
             "value": new_total,
             "goal": plan.goal_new_hte,
             "progress": _goal_progress(new_total, plan.goal_new_hte),
-            "met": new_total >= plan.goal_new_hte if finished and plan.goal_new_hte is not None else None,
+            "met": _met(new_total, plan.goal_new_hte, finished=finished),
         },
         "valid_hte": {
             "value": valid,
             "goal": plan.goal_valid_hte,
             "progress": _goal_progress(valid, plan.goal_valid_hte),
-            "met": (
-                valid > plan.goal_valid_hte if plan.goal_valid_hte_exceeds else valid >= plan.goal_valid_hte
-            )
-            if finished and plan.goal_valid_hte is not None and valid is not None
-            else None,
+            "met": _met(valid, plan.goal_valid_hte, finished=finished, exceed=plan.goal_valid_hte_exceeds),
         },
         "share": {
             "value": share,
             "goal": plan.goal_share,
             "progress": _goal_progress(share, plan.goal_share),
             "year": through,
-            "met": share >= plan.goal_share
-            if finished and plan.goal_share is not None and share is not None
-            else None,
+            "met": _met(share, plan.goal_share, finished=finished),
             "note": indicators.unknown_notes(through, {"hte_value_added_share": {CITY_SCOPE: share}})
             .get("hte_value_added_share", {})
             .get(CITY_SCOPE),

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.errors import DomainError, full_clean
-from anyang_hte.core.guards import guard
+from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
@@ -353,7 +353,6 @@ def targets_spread(
 # --- the statistics bureau's published value-added ---------------------------------------------
 
 MAX_YUAN = Decimal(10) ** 16  # 18 digits, 2 decimal places
-VALUE_ADDED_FIELDS = ("hightech_value_added", "industrial_value_added")
 
 
 def _exact_yuan(value, field: str) -> Decimal | None:
@@ -410,14 +409,16 @@ def _save_published(*, jurisdiction, year, hightech, industrial, source, by, act
         data={
             "scope": jurisdiction.code if jurisdiction else CITY_SCOPE,
             "year": year,
-            **{name: None if value is None else str(value) for name, value in new.items()},
-            "previous": None
-            if previous is None
-            else {name: None if value is None else str(value) for name, value in previous.items()},
+            **_as_text(new),
+            "previous": None if previous is None else _as_text(previous),
             **(data or {}),
         },
     )
     return record, True
+
+
+def _as_text(values: dict) -> dict:
+    return {name: None if value is None else str(value) for name, value in values.items()}
 
 
 @transaction.atomic
@@ -436,7 +437,12 @@ def published_value_added_set(
     Both figures are stored as given (None: not published); at least one is needed, with its source. The
     row records who entered it and when, and every change is in the audit log with the previous values.
     """
-    _check_right(by, _("您没有录入统计局公布数据的权限。"))
+    guard(
+        by,
+        Right.ASSESSMENT_MANAGE,
+        jurisdiction_id=jurisdiction.pk if jurisdiction is not None else CITY_LEVEL,
+        reason=_("您没有录入统计局公布数据的权限。"),
+    )
     year = check_year(year)
     record, changed = _save_published(
         jurisdiction=jurisdiction,
