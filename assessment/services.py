@@ -512,6 +512,8 @@ def _refresh_snapshots(codes: Sequence[str], *, years: Iterable[int] | None = No
 
 # --- the action plans and the counting rule ----------------------------------------------------
 
+RULE_PK = 1  # the counting rule is one row
+
 PLAN_FIELDS = (
     "name",
     "document_number",
@@ -635,10 +637,11 @@ def counting_rule_set(*, recertification_is_new: bool, by) -> CountingRule:
     moved to Anyang is never new either way. The new-HTE snapshots of every rolled-up year are rewritten.
     """
     _check_right(by, _("您没有修改指标统计口径的权限。"))
-    rule = CountingRule.objects.select_for_update().order_by("pk").first() or CountingRule()
-    if rule.pk and rule.recertification_is_new == bool(recertification_is_new):
+    stored = CountingRule.objects.select_for_update().order_by("pk").first()
+    rule = stored or CountingRule(pk=RULE_PK)  # one row (two first writes collide on its key)
+    previous = rule.recertification_is_new
+    if previous == bool(recertification_is_new):
         return rule
-    previous = rule.recertification_is_new if rule.pk else None
     rule.recertification_is_new, rule.updated_by = bool(recertification_is_new), _user(by)
     rule.save()
     audit_log(

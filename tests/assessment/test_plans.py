@@ -233,7 +233,7 @@ def test_the_counting_rule_both_ways_and_the_firms_that_moved_in(manager):
     assert indicators.new_hte_rule_label() == "不含重新认定；不含迁入企业"
     assert "不含重新认定" in str(indicators.get("new_hte").description)
     log = AuditLog.objects.get(action="assessment.counting_rule.set")
-    assert log.user == manager and log.data == {"recertification_is_new": False, "previous": None}
+    assert log.user == manager and log.data == {"recertification_is_new": False, "previous": True}
 
     services.counting_rule_set(recertification_is_new=False, by=manager)  # no change: no entry
     services.counting_rule_set(recertification_is_new=True, by=manager)
