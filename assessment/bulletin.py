@@ -26,6 +26,8 @@ from openpyxl.worksheet.page import PageMargins
 
 from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
 
+from .indicators import new_hte_rule_label
+
 
 @dataclass
 class Measure:
@@ -117,7 +119,8 @@ def bulletin_data(year: int, *, issued_on: datetime.date | None = None) -> Bulle
 
 def notes(year: int) -> list[str]:
     return [
-        _("新认定高新技术企业：%(year)d年内首次认定的高新技术企业（重新认定不计入）。") % {"year": year},
+        _("新认定高新技术企业：%(year)d年内新认定的高新技术企业（%(rule)s；已撤销的不计入）。")
+        % {"year": year, "rule": new_hte_rule_label()},
         _("有效高新技术企业：%(year)d年12月31日（当年为统计当日）证书在有效期内的高新技术企业。")
         % {"year": year},
         _("完成率 = 完成数 ÷ 目标数；排名按完成数从高到低，数量相同的并列。"),

@@ -1,5 +1,7 @@
 """The city dashboard's numbers: one table from ``selectors.indicator_table``, the trend and the funnel,
-and for each chart the spec ``static/js/charts.js`` draws (read from ``json_script`` in the template).
+and for each chart the spec ``static/js/charts.js`` draws (read from ``json_script`` in the template);
+the growth of valid HTEs and the value-added share beside the figures they come from (task 11 and the
+40 % goal). The plans' panels come from ``selectors.plan_panels``.
 
 Every chart is drawn from the same rows its table shows, so the picture and the numbers agree.
 """
@@ -38,6 +40,50 @@ MONEY_COLORS = (2, 3, 1, 5)
 def _cells(row: dict, codes) -> list[dict]:
     by_code = {cell["code"]: cell for cell in row["cells"]}
     return [by_code[code] | {"rank": row["rank"].get(code)} for code in codes]
+
+
+def growth_rows(year: int, table: list[dict]) -> list[dict]:
+    """Per row of ``table``: the valid HTEs a year before and now, the growth, the published figures and
+    the share (with why a value is unknown), and the plan that names the row's zone (task 11)."""
+    before, _source, _at = selectors.year_values(year - 1, codes=["valid_hte"])
+    published = selectors.published_rows(year)
+    zones = selectors.plan_zones()
+    rows = []
+    for r in table:
+        cells = {c["code"]: c for c in r["cells"]}
+        rows.append(
+            {
+                "scope": r["scope"],
+                "is_city": r["is_city"],
+                "name": r["name"],
+                "valid_before": before["valid_hte"].get(r["scope"]),
+                "valid": r["values"]["valid_hte"],
+                "growth": cells["hte_growth"],
+                "share": cells["hte_value_added_share"],
+                "published": published.get(r["scope"]),
+                "zone_plan": zones.get(r["scope"]),
+            }
+        )
+    return rows
+
+
+def unknown_reasons(rows: list[dict], keys=("growth", "share")) -> list[dict]:
+    """The notes of the unknown values in ``rows``, each once with the names it applies to, in order:
+    ``[{"indicator": Indicator, "note": str, "names": [str, ...]}]``."""
+    grouped: dict[tuple[str, str], dict] = {}
+    for key in keys:
+        for row in rows:
+            cell = row[key]
+            if cell["value"] is None and cell.get("note"):
+                entry = grouped.setdefault(
+                    (cell["code"], cell["note"]),
+                    {"indicator": cell["indicator"], "note": cell["note"], "names": []},
+                )
+                entry["names"].append(row["name"])
+    for entry in grouped.values():
+        if len(entry["names"]) == len(rows):
+            entry["names"] = [_("全市和各县区")]
+    return list(grouped.values())
 
 
 def dashboard_data(year: int) -> dict:
@@ -123,6 +169,7 @@ def dashboard_data(year: int) -> dict:
             for ind, color in zip(money, MONEY_COLORS, strict=True)
         ],
     }
+    growth = growth_rows(year, table)
     for r in table:
         r["paid_total"] = (r["values"]["rewards_paid_city"] or 0) + (r["values"]["rewards_paid_county"] or 0)
 
@@ -136,6 +183,9 @@ def dashboard_data(year: int) -> dict:
         "targeted": targeted,
         "others": [indicators.get(code) for code in OTHERS],
         "money": money,
+        "growth_rows": growth,
+        "growth_reasons": unknown_reasons(growth),
+        "growth_indicators": [indicators.get("hte_growth"), indicators.get("hte_value_added_share")],
         "charts": {
             "targets": targets_chart,
             "trend": trend_chart,

@@ -1,4 +1,5 @@
-"""The whole demo, and its assessment part: targets, carriers, training events and counselors.
+"""The whole demo, and its assessment part: targets, the statistics bureau's published value-added
+(synthetic figures), carriers, training events and counselors.
 
 :func:`seed_demo` seeds every app in layer order (the ledger, its rewards, the assessment); it lives in
 the top layer because it is the one place that may name all three. Idempotent: each piece is created
@@ -6,18 +7,20 @@ only when its kind of row does not exist yet; deterministic (no randomness beyon
 """
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.money import wan_to_yuan
 from anyang_hte.core.roles import Role
 from enterprises.demo import SeedResult, seed_demo_ledger
 from enterprises.models import Enterprise
 from incentives.demo import seed_demo_rewards
 
 from . import services
-from .models import IncubationCarrier, PolicyCounselor, Target, TrainingEvent
+from .models import IncubationCarrier, PolicyCounselor, PublishedValueAdded, Target, TrainingEvent
 from .registers import services as registers
 
 CARRIERS = [
@@ -62,6 +65,61 @@ def seed_demo_assessment(accounts) -> None:
             )
     if not TrainingEvent.objects.exists():
         _training(accounts, year)
+    if not PublishedValueAdded.objects.exists():
+        _published_value_added(reviewer, year)
+
+
+# Synthetic statistics (not Anyang's real figures): the city's above-scale industrial value-added in
+# 亿元 and the high-tech industry's share of it, per year. A year's figures are published the next year.
+CITY_FIGURES = {
+    2017: (760, "28.6"),
+    2018: (790, "31.2"),
+    2019: (815, "34.5"),
+    2020: (802, "37.1"),
+    2021: (858, "40.3"),
+    2022: (880, "41.6"),
+    2023: (905, "42.8"),
+    2024: (931, "43.5"),
+    2025: (960, "44.1"),
+}
+# Each jurisdiction's part of the city's industrial value-added (per cent) and its share's offset.
+COUNTY_FIGURES = {
+    "410502": (9, -6), "410503": (7, -4), "410505": (11, -2), "410506": (10, 1), "410522": (12, -9),
+    "410523": (8, 3), "410526": (9, -11), "410527": (6, -8), "410581": (16, 2), "410571": (9, 14),
+    "410599": (3, 4),
+}  # fmt: skip
+WAN_PER_YI = 10_000
+
+
+def _published_value_added(reviewer, year: int) -> None:
+    """The city's and every jurisdiction's published figures up to last year, in whole 万元; 示范区's
+    last year's 高新技术产业增加值 is left unpublished (the pages say which figure is missing)."""
+    jurisdictions = {j.code: j for j in Jurisdiction.objects.all()}
+    for y, (industrial_yi, share) in CITY_FIGURES.items():
+        if y >= year:
+            continue
+        city_industrial = Decimal(industrial_yi * WAN_PER_YI)
+        services.published_value_added_set(
+            jurisdiction=None,
+            year=y,
+            hightech_value_added=wan_to_yuan((city_industrial * Decimal(share) / 100).quantize(Decimal(1))),
+            industrial_value_added=wan_to_yuan(city_industrial),
+            source=f"{y}年安阳市国民经济和社会发展统计公报",
+            by=reviewer,
+        )
+        for code, (part, offset) in COUNTY_FIGURES.items():
+            juris = jurisdictions[code]
+            # the counties' figures do not add up to the city's: each is its own publication
+            industrial = (city_industrial * part / 100 * Decimal("1.013")).quantize(Decimal(1))
+            hightech = (industrial * (Decimal(share) + offset) / 100).quantize(Decimal(1))
+            services.published_value_added_set(
+                jurisdiction=juris,
+                year=y,
+                hightech_value_added=None if code == "410599" and y == year - 1 else wan_to_yuan(hightech),
+                industrial_value_added=wan_to_yuan(industrial),
+                source=f"{y}年{juris.name}国民经济和社会发展统计公报",
+                by=reviewer,
+            )
 
 
 def _training(accounts, year: int) -> None:

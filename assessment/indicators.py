@@ -10,7 +10,13 @@ from :data:`INDICATORS`. Each indicator has
   summed parts, never averaged;
 - ``drill(year)``: the rows behind the number (enterprises, milestones, rewards, carriers or events),
   all jurisdictions; :func:`drilldown` narrows it to one. Counting indicators compute *from* their
-  drill queryset, so the list and the number cannot disagree.
+  drill queryset, so the list and the number cannot disagree;
+- ``unknown_note(year, scopes)`` (optional): for the scopes whose value is unknown, why (which
+  figure is missing), so that a page shows "—" with the reason.
+
+"New HTEs" are counted by the rule the tech bureau sets (:class:`~assessment.models.CountingRule`,
+default: a re-certification after the certificate lapsed counts in the year it is certified); a
+certificate a firm brought when it moved to Anyang (``granted_elsewhere``) is never new, but it is valid.
 
 The period is the calendar year; its end is 31 December, or today while the year is running.
 """
@@ -23,15 +29,16 @@ from typing import NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import CENT
-from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, QualificationKind
+from enterprises.models import Enterprise, LedgerMilestone, Qualification, QualificationKind
 from incentives.models import FundingLine, FundingSource, Payment, Reward
 
-from .models import CITY_SCOPE, IncubationCarrier, IndustrialValueAdded, TrainingEvent
+from .models import CITY_SCOPE, CountingRule, IncubationCarrier, PublishedValueAdded, TrainingEvent
 
 COUNT, MONEY, SHARE = "count", "money", "share"
 ZERO = Decimal("0")
@@ -40,14 +47,18 @@ Value = Decimal | None
 
 
 class Parts(NamedTuple):
-    """A share's numerator and denominator; the denominator is None when it is unknown."""
+    """A share's numerator and denominator; either is None when it is unknown."""
 
-    numerator: Decimal
+    numerator: Decimal | None
     denominator: Decimal | None
 
     @property
+    def known(self) -> bool:
+        return self.numerator is not None and self.denominator is not None
+
+    @property
     def value(self) -> Value:
-        return percent(self.numerator, self.denominator)
+        return percent(self.numerator, self.denominator) if self.numerator is not None else None
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ class Indicator:
     drill: Callable[[int], QuerySet]
     jurisdiction_field: str  # the drill queryset's path to the jurisdiction
     description: Promise
+    # (year, scopes whose value is unknown) -> {scope: why}; None: the page shows "—" alone
+    unknown_note: Callable[[int, Sequence[str]], dict[str, str]] | None = None
+    drill_note: Promise | None = None  # what the drill-down lists, when it is not the counted rows
 
     @property
     def additive(self) -> bool:
@@ -115,23 +129,53 @@ def _granted_in(kind: str, year: int) -> Exists:
     )
 
 
-def _first_hte_in(year: int) -> Exists:
-    """The enterprise's first-ever HTE was granted in the year and is not revoked.
+def counting_rule() -> CountingRule:
+    """How new HTEs are counted now: the stored rule, or the defaults when none was stored (one query)."""
+    return CountingRule.objects.order_by("pk").first() or CountingRule()
 
-    Like the HTE_NEW reward's first-time-only rule, any earlier HTE grant (expired or revoked
-    included) makes a later one a re-certification, which is not new.
+
+def new_hte_rule_label(rule: CountingRule | None = None) -> str:
+    """The rule in the words the pages show next to every "new HTEs" number."""
+    rule = rule or counting_rule()
+    if rule.recertification_is_new:
+        return gettext("含期满后重新认定；不含迁入企业")
+    return gettext("不含重新认定；不含迁入企业")
+
+
+def new_hte_grants(
+    start: datetime.date, end: datetime.date, *, recertification_is_new: bool | None = None
+) -> QuerySet:
+    """The HTE certificates granted from ``start`` to ``end`` that count as new HTEs of the city.
+
+    Never a revoked certificate, nor one the firm brought when it moved to Anyang (``granted_elsewhere``:
+    valid, but not new here). With ``recertification_is_new`` (the default rule) a certificate is new
+    unless another HTE certificate of the firm is still valid on its grant day (a re-certification after
+    the old one lapsed, expired or revoked, is new in the year it is certified); without it, only the
+    firm's first-ever HTE is new (any earlier grant, expired, revoked or brought in, makes it a
+    re-certification). ``None``: the stored rule (:func:`counting_rule`).
     """
-    start, end = _period(year)
+    if recertification_is_new is None:
+        recertification_is_new = counting_rule().recertification_is_new
     earlier = Qualification.objects.filter(
         enterprise=OuterRef("enterprise"), kind=QualificationKind.HTE, granted_on__lt=OuterRef("granted_on")
     )
-    first = Qualification.objects.filter(
-        enterprise=OuterRef("pk"),
+    if recertification_is_new:
+        day = OuterRef("granted_on")
+        earlier = earlier.filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=day)).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+        )
+    return Qualification.objects.filter(
         kind=QualificationKind.HTE,
         revoked_on__isnull=True,
+        granted_elsewhere=False,
         granted_on__range=(start, end),
     ).filter(~Exists(earlier))
-    return Exists(first)
+
+
+def _new_hte_in(year: int) -> Exists:
+    """The enterprise has a certificate granted in the year that counts as new (:func:`new_hte_grants`)."""
+    start, end = _period(year)
+    return Exists(new_hte_grants(start, end).filter(enterprise=OuterRef("pk")))
 
 
 def _open_overdue_milestones(day: datetime.date):
@@ -264,29 +308,74 @@ def _ledger(year: int) -> QuerySet:
     return Enterprise.objects.all()
 
 
-def _value_added_figures(year: int) -> QuerySet:
-    """The year's figures of enterprises holding a valid HTE at the period's end."""
-    holds = _holds_valid(QualificationKind.HTE, period_end(year), enterprise="enterprise")
-    return AnnualFigures.objects.filter(holds, year=year, industrial_value_added__isnull=False)
-
-
-def _value_added_parts(year: int, jurisdiction_ids: Sequence[int]) -> dict[int, Parts]:
-    field = "enterprise__jurisdiction_id"
-    numerators = _summing(_value_added_figures, field, "industrial_value_added")(year, jurisdiction_ids)
-    denominators = dict(
-        IndustrialValueAdded.objects.filter(year=year, jurisdiction_id__in=jurisdiction_ids).values_list(
-            "jurisdiction_id", "amount"
-        )
+def _published_parts(year: int, jurisdiction_ids: Sequence[int]) -> dict:
+    """The statistics bureau's figures (one query): 高新技术产业增加值 ÷ 规模以上工业增加值 for each
+    jurisdiction and, under ``"city"``, the city's own (never the counties' sum); unpublished is None."""
+    rows = (
+        PublishedValueAdded.objects.filter(year=year)
+        .filter(Q(jurisdiction_id__in=jurisdiction_ids) | Q(jurisdiction__isnull=True))
+        .values_list("jurisdiction_id", "hightech_value_added", "industrial_value_added")
     )
-    return {pk: Parts(numerators[pk], denominators.get(pk)) for pk in jurisdiction_ids}
+    found = {juris_id or CITY_SCOPE: Parts(hightech, industrial) for juris_id, hightech, industrial in rows}
+    parts = {pk: found.get(pk, Parts(None, None)) for pk in [*jurisdiction_ids, CITY_SCOPE]}
+    return parts
 
 
-def _value_added_enterprises(year: int) -> QuerySet:
-    figures = _value_added_figures(year).filter(enterprise=OuterRef("pk"))
-    return Enterprise.objects.filter(Exists(figures))
+def _published_figures(year: int) -> QuerySet:
+    return PublishedValueAdded.objects.filter(year=year).select_related("jurisdiction", "entered_by")
 
 
-def _indicator(code, label, short_label, unit, kind, *, drill, field, description, compute=None):
+def _published_unknown(year: int, scopes: Sequence[str]) -> dict[str, str]:
+    """Which published figure is missing, for each scope (a jurisdiction code or "city")."""
+    rows = {
+        (row.jurisdiction.code if row.jurisdiction_id else CITY_SCOPE): row
+        for row in PublishedValueAdded.objects.filter(year=year).select_related("jurisdiction")
+    }
+    notes = {}
+    for scope in scopes:
+        row = rows.get(scope)
+        if row is None or (row.hightech_value_added is None and row.industrial_value_added is None):
+            text = gettext("未录入统计局公布的%(year)s年高新技术产业增加值和规模以上工业增加值。")
+        elif row.hightech_value_added is None:
+            text = gettext("未录入统计局公布的%(year)s年高新技术产业增加值。")
+        else:
+            text = gettext("未录入统计局公布的%(year)s年规模以上工业增加值。")
+        notes[scope] = text % {"year": year}
+    return notes
+
+
+def _growth_parts(year: int, jurisdiction_ids: Sequence[int]) -> dict[int, Parts]:
+    """(valid HTEs at the period's end − at the end of the year before) over the year before's."""
+    valid = _counting(_enterprises(_valid(QualificationKind.HTE)), ENT)
+    now, before = valid(year, jurisdiction_ids), valid(year - 1, jurisdiction_ids)
+    return {pk: Parts(now[pk] - before[pk], before[pk]) for pk in jurisdiction_ids}
+
+
+def _constant_note(text: Promise):
+    return lambda year, scopes: {scope: str(text) for scope in scopes}
+
+
+def _new_hte_description() -> str:
+    return gettext(
+        "当年新认定的高新技术企业（口径：%(rule)s；已撤销的不计入）。迁入企业在外地取得的证书计入有效高企，"
+        "不计入新认定。"
+    ) % {"rule": new_hte_rule_label()}
+
+
+def _indicator(
+    code,
+    label,
+    short_label,
+    unit,
+    kind,
+    *,
+    drill,
+    field,
+    description,
+    compute=None,
+    unknown=None,
+    drill_note=None,
+):
     return Indicator(
         code=code,
         label=label,
@@ -297,6 +386,8 @@ def _indicator(code, label, short_label, unit, kind, *, drill, field, descriptio
         drill=drill,
         jurisdiction_field=field,
         description=description,
+        unknown_note=unknown,
+        drill_note=drill_note,
     )
 
 
@@ -307,13 +398,23 @@ HOUSEHOLDS, ITEMS, TIMES, YUAN, PCT = _("家"), _("个"), _("场"), _("元"), _(
 INDICATORS: list[Indicator] = [
     _indicator(
         "new_hte", _("新认定高新技术企业"), _("新认定高企"), HOUSEHOLDS, COUNT,
-        drill=_enterprises(_first_hte_in), field=ENT,
-        description=_("当年首次认定的高新技术企业（重新认定不计入，已撤销的不计入）。"),
+        drill=_enterprises(_new_hte_in), field=ENT,
+        description=lazy(_new_hte_description, str)(),
     ),
     _indicator(
         "valid_hte", _("有效期内高新技术企业"), _("有效高企"), HOUSEHOLDS, COUNT,
         drill=_enterprises(_valid(K.HTE)), field=ENT,
-        description=_("期末（12月31日，当年为今天）持有有效高新技术企业证书的企业。"),
+        description=_("期末（12月31日，当年为今天）持有有效高新技术企业证书的企业（含迁入企业带来的证书）。"),
+    ),
+    _indicator(
+        "hte_growth", _("有效高新技术企业增幅"), _("高企增幅"), PCT, SHARE,
+        drill=_enterprises(_valid(K.HTE)), field=ENT, compute=_growth_parts,
+        unknown=_constant_note(_("上年期末没有有效高企，增幅无法计算。")),
+        description=_(
+            "（期末有效高企 − 上年期末有效高企）÷ 上年期末有效高企 × 100；上年期末为 0 的无法计算。"
+            "行动计划任务11：高新区的高企数量和增幅纳入考核。"
+        ),
+        drill_note=_("下表列出期末有效的高新技术企业；上年期末的名单请切换到上年查看。"),
     ),
     _indicator(
         "tech_sme", _("入库科技型中小企业"), _("科技型中小企业"), HOUSEHOLDS, COUNT,
@@ -343,6 +444,7 @@ INDICATORS: list[Indicator] = [
     _indicator(
         "helper_share", _("落实挂钩帮扶和时间表的企业占比"), _("帮扶落实率"), PCT, SHARE,
         drill=_enterprises(_helper_ok), field=ENT, compute=_helper_parts,
+        unknown=_constant_note(_("台账中没有企业，无法计算。")),
         description=_("台账企业中明确了挂钩帮扶责任人、有时间表且期末没有逾期节点的企业所占比例。"),
     ),
     _indicator(
@@ -391,12 +493,15 @@ INDICATORS: list[Indicator] = [
         description=_("当年参加过培训的企业（按企业所属县区，每家计一次）。"),
     ),
     _indicator(
-        "hte_value_added_share", _("高新技术企业增加值占规上工业增加值比重"), _("高企增加值占比"), PCT, SHARE,
-        drill=_value_added_enterprises, field=ENT, compute=_value_added_parts,
+        "hte_value_added_share", _("高新技术产业增加值占规模以上工业增加值比重"), _("高新技术产业增加值占比"),
+        PCT, SHARE,
+        drill=_published_figures, field=ENT, compute=_published_parts, unknown=_published_unknown,
         description=_(
-            "期末有效高企当年工业增加值之和 ÷ 县区规模以上工业增加值 × 100；"
-            "未填报规上工业增加值的不计算。"
+            "高新技术产业增加值 ÷ 规模以上工业增加值 × 100，两项均为统计局公布的当年数据，由市科技局录入"
+            "或导入：县区取本县区公布的数据，全市取全市公布的数据（不由县区相加，也不取自企业填报的数据）；"
+            "任一项未公布的不计算。行动计划目标为40%左右。"
         ),
+        drill_note=_("下表列出统计局公布的数据及其来源、录入人。"),
     ),
 ]  # fmt: skip
 
@@ -421,18 +526,22 @@ def evaluate(
 ) -> dict[str, Value]:
     """``{scope: value}`` for every jurisdiction (by code) and for the city (``"city"``).
 
-    Counts and money: the city is the sum. Shares: the city's share is Σ numerators ÷ Σ denominators
-    over the jurisdictions whose denominator is known. A share with no denominator is None.
+    Counts and money: the city is the sum. Shares: the city's own parts when the indicator gives them
+    (published figures), else Σ numerators ÷ Σ denominators over the jurisdictions whose parts are
+    known. A share with a part unknown, or a zero denominator, is None.
     """
     indicator = get(indicator) if isinstance(indicator, str) else indicator
     among = jurisdictions() if among is None else list(among)
     raw = indicator.compute(year, [j.pk for j in among])
     if indicator.kind == SHARE:
-        known = [raw[j.pk] for j in among if raw[j.pk].denominator]
         values = {j.code: raw[j.pk].value for j in among}
-        values[CITY_SCOPE] = percent(
-            sum((p.numerator for p in known), ZERO), sum((p.denominator for p in known), ZERO)
-        )
+        if CITY_SCOPE in raw:
+            values[CITY_SCOPE] = raw[CITY_SCOPE].value
+        else:
+            known = [raw[j.pk] for j in among if raw[j.pk].known]
+            values[CITY_SCOPE] = percent(
+                sum((p.numerator for p in known), ZERO), sum((p.denominator for p in known), ZERO)
+            )
         return values
     values = {j.code: normalise(indicator.kind, raw[j.pk]) for j in among}
     values[CITY_SCOPE] = normalise(indicator.kind, sum((raw[j.pk] for j in among), ZERO))
@@ -451,8 +560,10 @@ def drilldown(code: str, jurisdiction: Jurisdiction | str | None, year: int) -> 
     """The rows behind ``code``'s number for one jurisdiction (a Jurisdiction or its code) or, given
     None or ``"city"``, the whole city. Not scoped to a user: the caller checks who may see it.
 
-    Enterprises for the enterprise counts and for the shares' numerators, milestones for
-    ``overdue_milestones``, rewards for the money figures, carriers and training events for theirs.
+    Enterprises for the enterprise counts, the helper share's numerator and the growth (the valid HTEs
+    at the period's end), milestones for ``overdue_milestones``, rewards for the money figures, carriers
+    and training events for theirs, the published figures for the value-added share (for the city: the
+    year's whole publication, the counties' rows and the city's).
     """
     indicator = get(code)
     queryset = indicator.drill(year)
@@ -461,3 +572,14 @@ def drilldown(code: str, jurisdiction: Jurisdiction | str | None, year: int) -> 
     if isinstance(jurisdiction, str):
         return queryset.filter(**{f"{indicator.jurisdiction_field}__code": jurisdiction})
     return queryset.filter(**{indicator.jurisdiction_field: jurisdiction})
+
+
+def unknown_notes(year: int, values: dict[str, dict[str, Value]]) -> dict[str, dict[str, str]]:
+    """``{code: {scope: why}}`` for every unknown value of an indicator that can say why."""
+    notes = {}
+    for code, by_scope in values.items():
+        indicator = get(code)
+        missing = [scope for scope, value in by_scope.items() if value is None]
+        if missing and indicator.unknown_note is not None:
+            notes[code] = indicator.unknown_note(year, missing)
+    return notes

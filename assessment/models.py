@@ -1,4 +1,5 @@
-"""County assessment: indicator snapshots and targets.
+"""County assessment: indicator snapshots, targets, the statistics bureau's published value-added, the
+action plans and their goals, and how "new HTEs" are counted.
 
 The indicator definitions live in one place (``assessment/indicators.py``); snapshots are what a
 rollup wrote for a jurisdiction (or the whole city), a year and an indicator. The plan's registers
@@ -8,7 +9,7 @@ rollup wrote for a jurisdiction (or the whole city), a year and an indicator. Th
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
@@ -123,21 +124,144 @@ class Target(models.Model):
         return f"{self.jurisdiction} {self.year} {self.indicator}={self.value}"
 
 
-class IndustrialValueAdded(models.Model):
-    """A jurisdiction's above-scale industrial value-added for a year (entered by the tech bureau)."""
+class PublishedValueAdded(models.Model):
+    """The statistics bureau's published figures of one year for a jurisdiction, or for the whole city
+    (``jurisdiction`` empty): 高新技术产业增加值 and 规模以上工业增加值, exact yuan.
+
+    The plan's 40 % goal is their ratio. They are entered by the tech bureau from the bureau's
+    publication (``source``), never summed from the firms' own figures, and the city's row is its own
+    publication, never the sum of the counties'. A figure not (yet) published is empty.
+    """
 
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("县区")
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("县区（空为全市）"),
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    amount = models.DecimalField(_("规模以上工业增加值（元）"), max_digits=18, decimal_places=2)
+    hightech_value_added = models.DecimalField(
+        _("高新技术产业增加值（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    industrial_value_added = models.DecimalField(
+        _("规模以上工业增加值（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(_("数据来源"), max_length=200)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    entered_at = models.DateTimeField(_("录入时间"))
+
+    class Meta:
+        ordering = ["year", "jurisdiction__sort_order"]
+        verbose_name = _("统计局公布的增加值")
+        verbose_name_plural = _("统计局公布的增加值")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"],
+                condition=Q(jurisdiction__isnull=False),
+                name="published_va_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(jurisdiction__isnull=True), name="published_va_city_unique"
+            ),
+            models.CheckConstraint(
+                name="published_va_industrial_positive",
+                condition=Q(industrial_value_added__isnull=True) | Q(industrial_value_added__gt=0),
+            ),
+            models.CheckConstraint(
+                name="published_va_hightech_non_negative",
+                condition=Q(hightech_value_added__isnull=True) | Q(hightech_value_added__gte=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction or _('全市')} {self.year}"
+
+    @property
+    def scope(self) -> str:
+        return self.jurisdiction.code if self.jurisdiction_id else CITY_SCOPE
+
+
+class Plan(models.Model):
+    """An action plan and its goals, as data: 安政办〔2017〕100号 (2018–2021) is seeded; later plans are
+    added by the tech bureau (``services.plan_create``). A goal left empty is not set."""
+
+    name = models.CharField(_("计划名称"), max_length=120)
+    document_number = models.CharField(_("文号"), max_length=64, unique=True)
+    first_year = models.PositiveSmallIntegerField(_("起始年度"))
+    last_year = models.PositiveSmallIntegerField(_("截止年度"))
+    goal_new_hte = models.PositiveIntegerField(_("累计新认定高企目标（家）"), null=True, blank=True)
+    goal_valid_hte = models.PositiveIntegerField(_("期末有效高企目标（家）"), null=True, blank=True)
+    goal_valid_hte_exceeds = models.BooleanField(
+        _("有效高企须超过目标数"),
+        default=False,
+        help_text=_("勾选：目标为“超过”该数（如“超过120家”）；不勾选：达到该数即可。"),
+    )
+    goal_share = models.DecimalField(
+        _("高新技术产业增加值占比目标（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    zone = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("计划确定的高新区"),
+        help_text=_("计划要求以其为主阵地、将高企数量和增幅纳入考核的高新区（任务11）。"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        ordering = ["year", "jurisdiction"]
-        verbose_name = _("规模以上工业增加值")
-        verbose_name_plural = _("规模以上工业增加值")
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "year"], name="industrial_va_unique")]
+        ordering = ["-first_year", "-pk"]
+        verbose_name = _("行动计划")
+        verbose_name_plural = _("行动计划")
+        constraints = [
+            models.CheckConstraint(name="plan_years_in_order", condition=Q(last_year__gte=F("first_year"))),
+            models.CheckConstraint(
+                name="plan_goal_share_percent",
+                condition=Q(goal_share__isnull=True) | Q(goal_share__gte=0, goal_share__lte=100),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.jurisdiction} {self.year}"
+        return f"{self.name}（{self.document_number}）"
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+
+class CountingRule(models.Model):
+    """How the indicators count "new HTEs" (新认定高企): one row, changed by the tech bureau or the
+    administrator (``services.counting_rule_set``, audited). Without a row the defaults hold."""
+
+    recertification_is_new = models.BooleanField(
+        _("期满后重新认定计为新认定"),
+        default=True,
+        help_text=_(
+            "勾选：证书期满（或撤销）后重新认定的企业在认定当年计为新认定；"
+            "不勾选：只有企业首次认定计为新认定。迁入企业带来的证书在任何口径下都不计为新认定。"
+        ),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("新认定高企统计口径")
+        verbose_name_plural = _("新认定高企统计口径")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)

@@ -13,7 +13,9 @@ year has a complete and fresh set (see :func:`snapshot_values`). A row of :func:
         "targets": {code: Decimal | None},      # the city's: sum of the jurisdictions' targets
         "progress": {code: Decimal | None},     # value ÷ target × 100, 1 decimal; None without a target
         "rank": {"new_hte": int | None, "valid_hte": int | None},   # 1 = best; ties share; city None
-        "cells": [{"indicator": Indicator, "code", "value", "target", "progress"}, ...],  # INDICATORS order
+        "notes": {code: str},                  # why a value is unknown ("—"), where the indicator says
+        # in INDICATORS order:
+        "cells": [{"indicator": Indicator, "code", "value", "target", "progress", "note"}, ...],
         "source": "snapshot" or "live",
         "computed_at": datetime | None,         # the oldest snapshot used; None when live
     }
@@ -24,15 +26,16 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.models import Jurisdiction
 
 from . import indicators
 from .indicators import CODES, INDICATORS, Value
-from .models import CITY_SCOPE, IndicatorSnapshot, Target
+from .models import CITY_SCOPE, IndicatorSnapshot, Plan, PublishedValueAdded, Target
 
 RANKED = ("new_hte", "valid_hte")
 FUNNEL = ("tech_sme", "hte_candidates", "valid_hte", "little_giant", "leading")
@@ -138,6 +141,7 @@ def build_rows(
     scopes: Sequence[str] | None = None,
 ) -> list[dict]:
     targets = _targets(year, among)
+    notes = indicators.unknown_notes(year, values)
     juris_scopes = [j.code for j in among]
     ranks = {code: _ranks(values[code], juris_scopes) for code in RANKED if code in values}
     rows = []
@@ -148,6 +152,7 @@ def build_rows(
         row_values = {code: values[code].get(scope) for code in values}
         row_targets = {code: targets[scope].get(code) for code in values}
         progress = {code: _progress(row_values[code], row_targets[code]) for code in values}
+        row_notes = {code: notes[code][scope] for code in notes if scope in notes[code]}
         rows.append(
             {
                 "scope": scope,
@@ -159,6 +164,7 @@ def build_rows(
                 "targets": row_targets,
                 "progress": progress,
                 "rank": {code: None if jurisdiction is None else ranks[code].get(scope) for code in ranks},
+                "notes": row_notes,
                 "cells": [
                     {
                         "indicator": indicator,
@@ -166,6 +172,7 @@ def build_rows(
                         "value": row_values[indicator.code],
                         "target": row_targets[indicator.code],
                         "progress": progress[indicator.code],
+                        "note": row_notes.get(indicator.code),
                     }
                     for indicator in INDICATORS
                     if indicator.code in values
@@ -249,3 +256,119 @@ def snapshot_years() -> list[int]:
 def last_computed(year: int) -> datetime.datetime | None:
     """When the year's snapshots were last written (the newest computed_at), or None."""
     return IndicatorSnapshot.objects.filter(year=year).aggregate(at=Max("computed_at"))["at"]
+
+
+# --- the action plans ---------------------------------------------------------------------------
+
+RUNNING, FINISHED, UPCOMING = "running", "finished", "upcoming"
+PLAN_CODES = ("new_hte", "valid_hte", "hte_value_added_share")
+
+
+def _goal_progress(value: Value, goal) -> Value:
+    return _progress(value, Decimal(goal)) if goal is not None else None
+
+
+def _met(value: Value, goal, *, finished: bool, exceed: bool = False) -> bool | None:
+    """Whether a finished plan reached ``goal`` (``exceed``: had to pass it); None while it runs or
+    when the goal or the value is unknown."""
+    if not finished or goal is None or value is None:
+        return None
+    return value > goal if exceed else value >= goal
+
+
+def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
+    """One plan's numbers for the dashboard's panel, the city's, read like the dashboard (snapshots
+    when fresh, else live)::
+
+        {"plan", "status" (running / finished / upcoming), "through" (the last year counted, or None),
+         "as_of" (the day the valid HTEs are counted on), "yearly": [{"year", code: value, ...}],
+         "new_hte": {"value", "goal", "progress", "met"}, "valid_hte": {...},
+         "share": {"value", "goal", "progress", "met", "year", "note", "latest": (year, value) or None}}
+
+    New HTEs are added up over the plan's years counted so far (each year as the year's indicator
+    counts it, by the counting rule in force); the valid HTEs and the share are those of its last
+    year, or of this year while it runs. ``met`` is None while the plan runs.
+    """
+    today = today or portal_today()
+    status = (
+        UPCOMING if today.year < plan.first_year else FINISHED if today.year > plan.last_year else RUNNING
+    )
+    panel = {"plan": plan, "status": status, "through": None, "yearly": []}
+    if status == UPCOMING:
+        return panel
+    through = min(plan.last_year, today.year)
+    for year in range(plan.first_year, through + 1):
+        values, _source, _at = year_values(year, codes=list(PLAN_CODES))
+        panel["yearly"].append({"year": year, **{code: values[code][CITY_SCOPE] for code in PLAN_CODES}})
+    last = panel["yearly"][-1]
+    finished = status == FINISHED
+    new_total = sum((row["new_hte"] or Decimal("0") for row in panel["yearly"]), Decimal("0"))
+    valid = last["valid_hte"]
+    share = last["hte_value_added_share"]
+    known = [row for row in panel["yearly"] if row["hte_value_added_share"] is not None]
+    panel |= {
+        "through": through,
+        "as_of": indicators.period_end(through, today=today),
+        "new_hte": {
+            "value": new_total,
+            "goal": plan.goal_new_hte,
+            "progress": _goal_progress(new_total, plan.goal_new_hte),
+            "met": _met(new_total, plan.goal_new_hte, finished=finished),
+        },
+        "valid_hte": {
+            "value": valid,
+            "goal": plan.goal_valid_hte,
+            "progress": _goal_progress(valid, plan.goal_valid_hte),
+            "met": _met(valid, plan.goal_valid_hte, finished=finished, exceed=plan.goal_valid_hte_exceeds),
+        },
+        "share": {
+            "value": share,
+            "goal": plan.goal_share,
+            "progress": _goal_progress(share, plan.goal_share),
+            "year": through,
+            "met": _met(share, plan.goal_share, finished=finished),
+            "note": indicators.unknown_notes(through, {"hte_value_added_share": {CITY_SCOPE: share}})
+            .get("hte_value_added_share", {})
+            .get(CITY_SCOPE),
+            "latest": (known[-1]["year"], known[-1]["hte_value_added_share"])
+            if share is None and known
+            else None,
+        },
+    }
+    return panel
+
+
+def plan_panels(*, today: datetime.date | None = None) -> list[dict]:
+    """Every plan's panel: the running plan first, then those not started yet, then past plans, the
+    latest first."""
+    today = today or portal_today()
+    order = {RUNNING: 0, UPCOMING: 1, FINISHED: 2}
+    panels = [plan_progress(plan, today=today) for plan in Plan.objects.select_related("zone")]
+    return sorted(panels, key=lambda p: (order[p["status"]], -p["plan"].last_year, -p["plan"].pk))
+
+
+def plan_new_hte_grants(plan: Plan, *, today: datetime.date | None = None) -> QuerySet:
+    """The certificates behind a plan's "new HTEs" number: those counted as new in its years so far."""
+    today = today or portal_today()
+    start = datetime.date(plan.first_year, 1, 1)
+    end = indicators.period_end(min(plan.last_year, today.year), today=today)
+    if start > end:
+        return indicators.new_hte_grants(start, start).none()
+    return indicators.new_hte_grants(start, end)
+
+
+def plan_zones() -> dict[str, Plan]:
+    """``{jurisdiction code: plan}`` for the high-tech zones the plans name (task 11), the latest plan's."""
+    zones: dict[str, Plan] = {}
+    for plan in Plan.objects.filter(zone__isnull=False).select_related("zone").order_by("first_year", "pk"):
+        zones[plan.zone.code] = plan
+    return zones
+
+
+# --- the statistics bureau's published value-added --------------------------------------------
+
+
+def published_rows(year: int) -> dict[str, PublishedValueAdded]:
+    """``{scope: row}`` of the year's published figures (a jurisdiction code, or "city")."""
+    rows = PublishedValueAdded.objects.filter(year=year).select_related("jurisdiction", "entered_by")
+    return {row.scope: row for row in rows}

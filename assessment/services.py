@@ -1,5 +1,6 @@
-"""Writes of the assessment: indicator rollups, targets, the jurisdictions' industrial value-added and
-the weekly watch-list reminder. (The plan's registers have their own services in ``registers/``.)
+"""Writes of the assessment: indicator rollups, targets, the statistics bureau's published value-added
+(entered or imported), the action plans, the rule that counts new HTEs and the weekly watch-list
+reminder. (The plan's registers have their own services in ``registers/``.)
 
 Every service checks ``by``'s right itself (``ASSESSMENT_MANAGE``: the tech bureau, the administrator,
 or the nightly tasks acting as the system).
@@ -8,13 +9,16 @@ A rollup computes every indicator for every jurisdiction and the city with datab
 (:mod:`assessment.indicators`) and upserts one snapshot per (scope, year, indicator): a rerun or a
 retried task writes the same values again (only ``computed_at`` moves), so a worker killed half-way
 loses nothing. At most one rollup of a year is pending or running (a partial unique constraint).
+A write that changes what an indicator reads (published figures, the counting rule) rewrites that
+indicator's snapshots of the years that have snapshots, in its own transaction, so the pages that read
+snapshots agree with it at once.
 """
 
 import datetime
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -27,8 +31,8 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today as portal_today
-from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import guard
+from anyang_hte.core.errors import DomainError, full_clean
+from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
@@ -36,7 +40,7 @@ from anyang_hte.core.roles import Right, Role
 
 from . import indicators
 from .indicators import INDICATORS, Indicator
-from .models import IndicatorSnapshot, IndustrialValueAdded, RollupRun, Target
+from .models import CITY_SCOPE, CountingRule, IndicatorSnapshot, Plan, PublishedValueAdded, RollupRun, Target
 from .watchlists import WATCHLISTS, counts_by_jurisdiction
 
 logger = logging.getLogger(__name__)
@@ -46,8 +50,8 @@ STALE_AFTER = datetime.timedelta(minutes=30)
 MIN_YEAR = 2017  # the policy took effect on 2017-12-29
 
 
-def _check_right(by) -> None:
-    guard(by, Right.ASSESSMENT_MANAGE, reason=_("您没有设定考核目标和汇总指标的权限。"))
+def _check_right(by, reason: str | None = None) -> None:
+    guard(by, Right.ASSESSMENT_MANAGE, reason=reason or _("您没有设定考核目标和汇总指标的权限。"))
 
 
 def check_year(year: int) -> int:
@@ -346,30 +350,308 @@ def targets_spread(
     ]
 
 
-@transaction.atomic
-def value_added_set(*, jurisdiction: Jurisdiction, year: int, amount, by) -> IndustrialValueAdded:
-    """Enter a jurisdiction's above-scale industrial value-added for a year (yuan; create or replace)."""
-    _check_right(by)
-    year = check_year(year)
-    amount = Decimal(amount).quantize(CENT)
-    if amount <= 0:
-        raise DomainError(_("规模以上工业增加值应大于零。"), field="amount")
-    old = IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction, year=year).first()
-    record, _created = IndustrialValueAdded.objects.update_or_create(
-        jurisdiction=jurisdiction, year=year, defaults={"amount": amount}
-    )
+# --- the statistics bureau's published value-added ---------------------------------------------
+
+MAX_YUAN = Decimal(10) ** 16  # 18 digits, 2 decimal places
+
+
+def _exact_yuan(value, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    value = Decimal(value)
+    if value != value.quantize(CENT):
+        raise DomainError(_("金额最多精确到分（万元后6位小数）。"), field=field)
+    if value >= MAX_YUAN:
+        raise DomainError(_("金额过大，请核对单位是否为万元。"), field=field)
+    return value.quantize(CENT)
+
+
+def validate_published(hightech, industrial, source: str) -> tuple[Decimal | None, Decimal | None, str]:
+    """The published figures (exact yuan, None: not published) and their source, checked and cleaned;
+    a ``DomainError`` naming the field otherwise. Shared by the page, the import's preview and the write."""
+    hightech = _exact_yuan(hightech, "hightech_value_added")
+    industrial = _exact_yuan(industrial, "industrial_value_added")
+    if hightech is None and industrial is None:
+        raise DomainError(_("请至少填写一项统计局公布的增加值。"), field="industrial_value_added")
+    if industrial is not None and industrial <= 0:
+        raise DomainError(_("规模以上工业增加值应大于零。"), field="industrial_value_added")
+    if hightech is not None and hightech < 0:
+        raise DomainError(_("高新技术产业增加值不能为负数。"), field="hightech_value_added")
+    if hightech is not None and industrial is not None and hightech > industrial:
+        raise DomainError(_("高新技术产业增加值不能大于规模以上工业增加值。"), field="hightech_value_added")
+    source = (source or "").strip()
+    if not source:
+        raise DomainError(_("请填写数据来源（如统计公报或统计年鉴的名称）。"), field="source")
+    if len(source) > 200:
+        raise DomainError(_("数据来源最多200个字。"), field="source")
+    return hightech, industrial, source
+
+
+def _save_published(*, jurisdiction, year, hightech, industrial, source, by, action, data=None):
+    """Create or replace one published row (no right check: the callers did it). Unchanged: no write."""
+    hightech, industrial, source = validate_published(hightech, industrial, source)
+    # no ordering: the model's is by the jurisdiction, and FOR UPDATE cannot lock an outer join
+    locked = PublishedValueAdded.objects.select_for_update().order_by()
+    old = locked.filter(jurisdiction=jurisdiction, year=year).first()
+    new = {"hightech_value_added": hightech, "industrial_value_added": industrial, "source": source}
+    if old is not None and all(getattr(old, name) == value for name, value in new.items()):
+        return old, False
+    previous = {name: getattr(old, name) for name in new} if old else None
+    record = old or PublishedValueAdded(jurisdiction=jurisdiction, year=year)
+    for name, value in new.items():
+        setattr(record, name, value)
+    record.entered_by, record.entered_at = _user(by), timezone.now()
+    record.save()
     audit_log(
         record,
-        "assessment.value_added.set",
+        action,
         by=_user(by),
         data={
-            "jurisdiction": jurisdiction.code,
+            "scope": jurisdiction.code if jurisdiction else CITY_SCOPE,
             "year": year,
-            "amount": str(amount),
-            "previous": str(old.amount) if old else None,
+            **_as_text(new),
+            "previous": None if previous is None else _as_text(previous),
+            **(data or {}),
         },
     )
+    return record, True
+
+
+def _as_text(values: dict) -> dict:
+    return {name: None if value is None else str(value) for name, value in values.items()}
+
+
+@transaction.atomic
+def published_value_added_set(
+    *,
+    jurisdiction: Jurisdiction | None,
+    year: int,
+    hightech_value_added: Decimal | None,
+    industrial_value_added: Decimal | None,
+    source: str,
+    by,
+) -> PublishedValueAdded:
+    """Enter the statistics bureau's published figures of ``year`` (exact yuan) for a jurisdiction, or for
+    the whole city (``jurisdiction=None``: its own publication, never the counties' sum).
+
+    Both figures are stored as given (None: not published); at least one is needed, with its source. The
+    row records who entered it and when, and every change is in the audit log with the previous values.
+    """
+    guard(
+        by,
+        Right.ASSESSMENT_MANAGE,
+        jurisdiction_id=jurisdiction.pk if jurisdiction is not None else CITY_LEVEL,
+        reason=_("您没有录入统计局公布数据的权限。"),
+    )
+    year = check_year(year)
+    record, changed = _save_published(
+        jurisdiction=jurisdiction,
+        year=year,
+        hightech=hightech_value_added,
+        industrial=industrial_value_added,
+        source=source,
+        by=by,
+        action="assessment.published_value_added.set",
+    )
+    if changed:
+        _refresh_snapshots(["hte_value_added_share"], years=[year])
     return record
+
+
+@transaction.atomic
+def published_value_added_import(*, plan, by) -> dict[str, int]:
+    """Write an import planned by :func:`assessment.importers.plan_published_import`: the whole file or
+    nothing. Refused while the plan has errors; a row the service refuses names its row number.
+
+    Returns ``{"created", "updated", "unchanged"}``.
+    """
+    _check_right(by, _("您没有导入统计局公布数据的权限。"))
+    if plan.errors:
+        raise DomainError(_("文件中有错误，未写入任何数据。"))
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    years = set()
+    for row in plan.rows:
+        year = check_year(row.year)
+        existed = PublishedValueAdded.objects.filter(jurisdiction=row.jurisdiction, year=year).exists()
+        try:
+            _record, changed = _save_published(
+                jurisdiction=row.jurisdiction,
+                year=year,
+                hightech=row.hightech_value_added,
+                industrial=row.industrial_value_added,
+                source=row.source,
+                by=by,
+                action="assessment.published_value_added.imported",
+                data={"file": plan.filename, "row": row.row},
+            )
+        except DomainError as exc:
+            raise DomainError(
+                _("第%(row)d行：%(message)s") % {"row": row.row, "message": exc.message}
+            ) from None
+        counts["unchanged" if not changed else "updated" if existed else "created"] += 1
+        if changed:
+            years.add(year)
+    _refresh_snapshots(["hte_value_added_share"], years=years)
+    return counts
+
+
+def _refresh_snapshots(codes: Sequence[str], *, years: Iterable[int] | None = None) -> None:
+    """Rewrite the snapshots of ``codes`` for those of ``years`` (None: all) that have snapshots, so the
+    pages reading them agree with the data just changed. Years without snapshots are computed live."""
+    snapshots = IndicatorSnapshot.objects.all()
+    if years is not None:
+        snapshots = snapshots.filter(year__in=list(years))
+    kept = sorted(set(snapshots.values_list("year", flat=True)))
+    if not kept:
+        return
+    among = indicators.jurisdictions()
+    for year in kept:
+        for code in codes:
+            rollup_indicator(indicators.get(code), year=year, among=among)
+
+
+# --- the action plans and the counting rule ----------------------------------------------------
+
+RULE_PK = 1  # the counting rule is one row
+
+PLAN_FIELDS = (
+    "name",
+    "document_number",
+    "first_year",
+    "last_year",
+    "goal_new_hte",
+    "goal_valid_hte",
+    "goal_valid_hte_exceeds",
+    "goal_share",
+    "zone",
+)
+LONGEST_PLAN = 20  # years
+
+
+def _check_plan(plan: Plan) -> None:
+    plan.name, plan.document_number = (plan.name or "").strip(), (plan.document_number or "").strip()
+    if not plan.name:
+        raise DomainError(_("请填写计划名称。"), field="name")
+    if not plan.document_number:
+        raise DomainError(_("请填写文号，如 安政办〔2017〕100号。"), field="document_number")
+    if plan.first_year is None or not MIN_YEAR <= plan.first_year <= portal_today().year + LONGEST_PLAN:
+        raise DomainError(
+            _("起始年度应在 %(first)s 到 %(last)s 之间。")
+            % {"first": MIN_YEAR, "last": portal_today().year + LONGEST_PLAN},
+            field="first_year",
+        )
+    if plan.last_year is None or not plan.first_year <= plan.last_year < plan.first_year + LONGEST_PLAN:
+        raise DomainError(
+            _("截止年度应不早于起始年度，且计划不超过%(n)d年。") % {"n": LONGEST_PLAN}, field="last_year"
+        )
+    if plan.goal_share is not None and not 0 <= plan.goal_share <= 100:
+        raise DomainError(_("占比目标应在 0 到 100 之间。"), field="goal_share")
+    others = Plan.objects.exclude(pk=plan.pk)
+    if others.filter(document_number=plan.document_number).exists():
+        raise DomainError(
+            _("已有文号为 %(number)s 的计划。") % {"number": plan.document_number}, field="document_number"
+        )
+    overlap = others.filter(first_year__lte=plan.last_year, last_year__gte=plan.first_year).first()
+    if overlap is not None:
+        raise DomainError(
+            _("与《%(name)s》（%(number)s，%(first)s—%(last)s年）的年度重叠：同一年度只能属于一个计划。")
+            % {
+                "name": overlap.name,
+                "number": overlap.document_number,
+                "first": overlap.first_year,
+                "last": overlap.last_year,
+            },
+            field="first_year",
+        )
+    full_clean(plan, exclude=["created_by"], validate_unique=False, validate_constraints=False)
+
+
+def _plan_data(plan: Plan) -> dict:
+    data = {name: getattr(plan, name) for name in PLAN_FIELDS if name != "zone"}
+    data["goal_share"] = None if plan.goal_share is None else str(plan.goal_share)
+    data["zone"] = plan.zone.code if plan.zone_id else None
+    return data
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    name: str,
+    document_number: str,
+    first_year: int,
+    last_year: int,
+    goal_new_hte: int | None = None,
+    goal_valid_hte: int | None = None,
+    goal_valid_hte_exceeds: bool = False,
+    goal_share: Decimal | None = None,
+    zone: Jurisdiction | None = None,
+    by,
+) -> Plan:
+    """Add an action plan (its years and goals) for the dashboard's plan panel."""
+    _check_right(by, _("您没有维护行动计划的权限。"))
+    plan = Plan(
+        name=name,
+        document_number=document_number,
+        first_year=first_year,
+        last_year=last_year,
+        goal_new_hte=goal_new_hte,
+        goal_valid_hte=goal_valid_hte,
+        goal_valid_hte_exceeds=goal_valid_hte_exceeds,
+        goal_share=goal_share,
+        zone=zone,
+        created_by=_user(by),
+    )
+    _check_plan(plan)
+    plan.save()
+    audit_log(plan, "assessment.plan.created", by=_user(by), data=_plan_data(plan))
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: Plan, by, **changes) -> Plan:
+    """Correct a plan's name, document number, years, goals or zone (``changes``: PLAN_FIELDS)."""
+    _check_right(by, _("您没有维护行动计划的权限。"))
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise DomainError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    before = _plan_data(plan)
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    _check_plan(plan)
+    after = _plan_data(plan)
+    if after == before:
+        return plan
+    plan.save()
+    changed = {
+        name: {"from": before[name], "to": after[name]} for name in PLAN_FIELDS if before[name] != after[name]
+    }
+    audit_log(plan, "assessment.plan.updated", by=_user(by), data={"changes": changed})
+    return plan
+
+
+@transaction.atomic
+def counting_rule_set(*, recertification_is_new: bool, by) -> CountingRule:
+    """Set how the indicators count new HTEs: whether a re-certification after a lapse is new in the year
+    it is certified (the default) or only a firm's first HTE is. A certificate brought in by a firm that
+    moved to Anyang is never new either way. The new-HTE snapshots of every rolled-up year are rewritten.
+    """
+    _check_right(by, _("您没有修改指标统计口径的权限。"))
+    stored = CountingRule.objects.select_for_update().order_by("pk").first()
+    rule = stored or CountingRule(pk=RULE_PK)  # one row (two first writes collide on its key)
+    previous = rule.recertification_is_new
+    if previous == bool(recertification_is_new):
+        return rule
+    rule.recertification_is_new, rule.updated_by = bool(recertification_is_new), _user(by)
+    rule.save()
+    audit_log(
+        rule,
+        "assessment.counting_rule.set",
+        by=_user(by),
+        data={"recertification_is_new": rule.recertification_is_new, "previous": previous},
+    )
+    _refresh_snapshots(["new_hte"])
+    return rule
 
 
 # --- the weekly reminder -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "assessment"
 
@@ -9,6 +9,24 @@ urlpatterns = [
     path("rollup/", views.rollup_start, name="rollup_start"),
     path("rollup/<int:pk>/", views.rollup_status, name="rollup_status"),
     path("targets/", views.targets, name="targets"),
+    path("value-added/", plan_views.published, name="published"),
+    path("value-added/template/", plan_views.published_template, name="published_template"),
+    path("value-added/import/", plan_views.published_import, name="published_import"),
+    path(
+        "value-added/import/<str:token>/",
+        plan_views.published_import_preview,
+        name="published_import_preview",
+    ),
+    path(
+        "value-added/import/<str:token>/cancel/",
+        plan_views.published_import_cancel,
+        name="published_import_cancel",
+    ),
+    path("plans/", plan_views.plans, name="plans"),
+    path("plans/new/", plan_views.plan_create, name="plan_create"),
+    path("plans/counting-rule/", plan_views.counting_rule, name="counting_rule"),
+    path("plans/<int:plan_pk>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<int:plan_pk>/new-hte/", plan_views.plan_new_hte, name="plan_new_hte"),
     path("bulletin/", views.bulletin, name="bulletin"),
     path("bulletin/xlsx/", views.bulletin_xlsx, name="bulletin_xlsx"),
     path("watchlists/", views.watchlists, name="watchlists"),

@@ -4,7 +4,8 @@ Who sees what:
 
 - the city dashboard, the bulletin and city-wide drill-downs: city-wide roles with the assessment view
   right (tech bureau reviewers and administrators manage, city finance views);
-- rollups and targets: ``Right.ASSESSMENT_MANAGE``;
+- rollups and targets: ``Right.ASSESSMENT_MANAGE`` (the published figures, the plans and the counting
+  rule are in ``plan_views.py``);
 - a jurisdiction's page and its drill-downs: its own county officials, and the city-wide roles;
   another county's code is a 404, as if it did not exist;
 - watch lists: everyone with the view right, scoped to their jurisdiction.
@@ -17,6 +18,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +42,7 @@ from .bulletin import bulletin_data
 from .bulletin import xlsx_response as bulletin_xlsx_response
 from .dashboard import dashboard_data
 from .forms import JurisdictionFilterForm, SpreadForm, TargetFormSet, YearForm, chosen_year
-from .models import CITY_SCOPE, IncubationCarrier, IndustrialValueAdded, RollupRun, Target, TrainingEvent
+from .models import CITY_SCOPE, IncubationCarrier, PublishedValueAdded, RollupRun, Target, TrainingEvent
 
 ROWS_PER_PAGE = 50
 
@@ -177,6 +179,8 @@ def dashboard(request):
     if request.GET.get("rollup", "").isdigit():
         run = RollupRun.objects.filter(pk=int(request.GET["rollup"])).first()
     context |= {
+        "plan_panels": selectors.plan_panels(),
+        "new_hte_rule": indicators.new_hte_rule_label(),
         "year_form": YearForm(initial={"year": year}),
         "can_manage": has_right(request.user, Right.ASSESSMENT_MANAGE),
         "run": run or RollupRun.objects.filter(year=year).first(),
@@ -232,6 +236,7 @@ def jurisdiction(request, code: str):
         for cell in row["cells"]
     ]
     city_wide = _is_city_wide(request.user)
+    by_code = {cell["code"]: cell for cell in cells}
     crumbs = [(juris.name, None)]
     if city_wide:
         crumbs = [(_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"), *crumbs]
@@ -244,6 +249,9 @@ def jurisdiction(request, code: str):
             "row": row,
             "cells": cells,
             "ranked_count": len(indicators.jurisdictions()),
+            "headlines": [by_code[code] for code in ("new_hte", "valid_hte", "hte_growth")],
+            "new_hte_rule": indicators.new_hte_rule_label(),
+            "zone_plan": selectors.plan_zones().get(juris.code),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
             "crumbs": _crumbs(request, *crumbs),
@@ -256,7 +264,7 @@ def jurisdiction(request, code: str):
 DRILL_KINDS = {
     "new_hte": QualificationKind.HTE,
     "valid_hte": QualificationKind.HTE,
-    "hte_value_added_share": QualificationKind.HTE,
+    "hte_growth": QualificationKind.HTE,
     "tech_sme": QualificationKind.TECH_SME,
     "little_giant": QualificationKind.LITTLE_GIANT,
     "leading": QualificationKind.LEADING,
@@ -285,8 +293,12 @@ def drilldown(request, code: str, indicator: str):
     objects = list(page.object_list)
     if kind == "enterprise" and indicator in DRILL_KINDS:
         _attach_certificates(objects, DRILL_KINDS[indicator], indicators.period_end(year))
+    for row in objects if kind == "figures" else ():
+        row.share = indicators.Parts(row.hightech_value_added, row.industrial_value_added).value
     numbers, _source, _computed_at = selectors.year_values(year, codes=[indicator])
-    value = numbers[indicator][juris.code if juris else CITY_SCOPE]
+    scope = juris.code if juris else CITY_SCOPE
+    value = numbers[indicator][scope]
+    note = indicators.unknown_notes(year, {indicator: {scope: value}}).get(indicator, {}).get(scope)
     crumbs = []
     if _is_city_wide(request.user):
         crumbs.append((_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"))
@@ -301,6 +313,8 @@ def drilldown(request, code: str, indicator: str):
             "indicator": ind,
             "year": year,
             "value": value,
+            "note": note,
+            "new_hte_rule": indicators.new_hte_rule_label() if indicator == "new_hte" else None,
             "kind": kind,
             "page": page,
             "objects": objects,
@@ -318,6 +332,7 @@ DRILL_RELATED = {
     "reward": ("enterprise", "jurisdiction", "rule", "qualification"),
     "carrier": ("jurisdiction",),
     "training": ("jurisdiction",),
+    "figures": ("jurisdiction", "entered_by"),
 }
 DRILL_ORDER = {
     "enterprise": ("jurisdiction__sort_order", "name", "pk"),
@@ -325,6 +340,7 @@ DRILL_ORDER = {
     "reward": ("jurisdiction__sort_order", "enterprise__name", "pk"),
     "carrier": ("jurisdiction__sort_order", "name", "pk"),
     "training": ("-held_on", "pk"),
+    "figures": (F("jurisdiction__sort_order").asc(nulls_last=True), "pk"),  # the city's row last
 }
 
 
@@ -335,6 +351,7 @@ def _drill_kind(model) -> str:
         Reward: "reward",
         IncubationCarrier: "carrier",
         TrainingEvent: "training",
+        PublishedValueAdded: "figures",
     }
     return kinds[model]
 
@@ -357,18 +374,16 @@ TARGET_CODES = ("new_hte", "valid_hte")
 
 
 def _targets_saved(year: int, among) -> list[dict]:
-    """Each jurisdiction's saved targets (Decimal) and value-added (yuan), in the table's order."""
+    """Each jurisdiction's saved targets (Decimal), in the table's order."""
     targets = {
         (t.jurisdiction_id, t.indicator): t.value
         for t in Target.objects.filter(year=year, indicator__in=TARGET_CODES)
     }
-    added = dict(IndustrialValueAdded.objects.filter(year=year).values_list("jurisdiction_id", "amount"))
     return [
         {
             "code": j.code,
             "new_hte": targets.get((j.pk, "new_hte")),
             "valid_hte": targets.get((j.pk, "valid_hte")),
-            "value_added": added.get(j.pk),
         }
         for j in among
     ]
@@ -428,7 +443,6 @@ def targets(request):
     totals = {
         code: sum((r[code] for r in saved if r[code] is not None), Decimal("0")) for code in TARGET_CODES
     }
-    totals["value_added"] = sum((r["value_added"] for r in saved if r["value_added"]), Decimal("0"))
     return render(
         request,
         "assessment/targets.html",
@@ -459,10 +473,6 @@ def _save_targets(formset, among, saved, *, year: int, by) -> int:
                 if value is not None and value != before[code]:
                     services.target_set(jurisdiction=juris, year=year, indicator=code, value=value, by=by)
                     changed += 1
-            amount = data.get("value_added")
-            if amount is not None and amount != before["value_added"]:
-                services.value_added_set(jurisdiction=juris, year=year, amount=amount, by=by)
-                changed += 1
     return changed
 
 

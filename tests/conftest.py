@@ -9,7 +9,8 @@ from .factories import UserFactory, jurisdiction
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """The 11 jurisdictions come from a data migration; transactional tests flush them, so restore."""
+    """The 11 jurisdictions, the reward rules and the 2017 plan come from data migrations; transactional
+    tests flush them, so restore."""
     names = set(request.fixturenames)
     if names & {"live_server", "transactional_db"}:
         request.getfixturevalue("transactional_db")
@@ -22,6 +23,9 @@ def _reference_data(request):
     from incentives.reference import ensure_rules
 
     ensure_rules(RewardRule)
+    from assessment.reference import ensure_plans
+
+    ensure_plans()
 
 
 @pytest.fixture(autouse=True)

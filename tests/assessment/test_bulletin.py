@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from assessment import indicators, selectors
 from assessment.bulletin import bulletin_data, write_xlsx
-from assessment.models import Target
+from assessment.models import CountingRule, Target
 from tests.factories import EnterpriseFactory, MilestoneFactory, QualificationFactory, jurisdiction
 
 pytestmark = [pytest.mark.django_db]
@@ -34,6 +34,7 @@ def qual(enterprise, kind, granted_on):
 
 @pytest.fixture
 def data():
+    CountingRule.objects.create(recertification_is_new=False)  # g's re-certification is not new here
     wf, lz = jurisdiction("410502"), jurisdiction("410581")
     a, b, c, d, e = (EnterpriseFactory(jurisdiction=wf, helper_name="张三") for _ in range(5))
     f, g = (EnterpriseFactory(jurisdiction=lz, helper_name="") for _ in range(2))

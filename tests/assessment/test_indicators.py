@@ -3,6 +3,10 @@ query count against the number of enterprises; the spreading of a city target.
 
 The year is 2024, a closed year: its period ends on 2024-12-31. wf = 文峰区 (410502), bg = 北关区
 (410503), lz = 林州市 (410581, no enterprises). Each enterprise is named for what it tests.
+
+The fixture counts new HTEs by the first-time-only rule (it stores that counting rule); the default rule
+(a re-certification after a lapse is new) is checked on the same fixture in
+``test_the_default_rule_counts_a_recertification_after_a_lapse``.
 """
 
 import datetime
@@ -18,7 +22,7 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role
 from assessment import indicators, services
 from assessment.indicators import INDICATORS, evaluate_all, period_end
-from assessment.models import IncubationCarrier, IndustrialValueAdded, Target, TrainingEvent
+from assessment.models import CountingRule, IncubationCarrier, PublishedValueAdded, Target, TrainingEvent
 from incentives.models import FundingLine, Payment, PayoutBatch, Reward, RewardRule
 from tests.factories import (
     EnterpriseFactory,
@@ -82,8 +86,21 @@ def reward(qualification, rule_code, status, line_status, *, paid=(), finance=No
     return r
 
 
+def published(juris, year, hightech, industrial):
+    """The statistics bureau's figures of ``year`` for ``juris`` (None: the city), yuan as text."""
+    return PublishedValueAdded.objects.create(
+        jurisdiction=juris,
+        year=year,
+        hightech_value_added=None if hightech is None else Decimal(hightech),
+        industrial_value_added=None if industrial is None else Decimal(industrial),
+        source=f"{year}年统计公报",
+        entered_at=timezone.now(),
+    )
+
+
 def build_world() -> dict:
     """The hand-made fixture; returns {key: object} for the drilldown checks."""
+    CountingRule.objects.create(recertification_is_new=False)  # first-time only: see the module's note
     wf, bg, lz = jurisdiction(WF), jurisdiction(BG), jurisdiction(LZ)
     finance = UserFactory(username="fixture_finance", role=Role.CITY_FINANCE, jurisdiction=None)
     e = {}
@@ -186,9 +203,14 @@ def build_world() -> dict:
     event(bg, D(2023, 12, 31), b1)
     event(lz, D(2025, 1, 2))
 
-    for juris, amount in ((wf, "30000000"), (bg, "4000000"), (lz, "10000000")):
-        IndustrialValueAdded.objects.create(jurisdiction=juris, year=2024, amount=Decimal(amount))
-    IndustrialValueAdded.objects.create(jurisdiction=wf, year=2023, amount=Decimal("1"))
+    # the statistics bureau's figures: 北关区 published no high-tech figure; the city's own figures are
+    # not the counties' sum (7,000,000 / 44,000,000 would be 15.91 %); the firms' own value-added above
+    # (a1, a2, a3, b1) is never read
+    e["va_wf"] = published(wf, 2024, "6000000", "30000000")
+    e["va_bg"] = published(bg, 2024, None, "4000000")
+    e["va_lz"] = published(lz, 2024, "1000000", "10000000")
+    e["va_city"] = published(None, 2024, "9000000", "60000000")
+    published(wf, 2023, "1", "2")
     e["rewards"] = {
         r.enterprise.name.removeprefix("企业"): r for r in Reward.objects.select_related("enterprise")
     }
@@ -213,8 +235,11 @@ EXPECTED = {
     "carriers": (1, 1, 1, 3),
     "training_events": (3, 0, 0, 3),
     "enterprises_trained": (2, 1, 0, 3),
-    # (1,000,000 + 2,000,000) / 30,000,000; 500,000 / 4,000,000; 0 / 10,000,000; 3,500,000 / 44,000,000
-    "hte_value_added_share": ("10.00", "12.50", "0.00", "7.95"),
+    # published: 6,000,000 / 30,000,000; 北关区's high-tech figure unpublished; 1,000,000 / 10,000,000;
+    # the city's own 9,000,000 / 60,000,000
+    "hte_value_added_share": ("20.00", None, "10.00", "15.00"),
+    # valid HTEs at the end of 2024 against 2023 (wf: a2 only; bg: none, b2's was revoked; lz: none)
+    "hte_growth": ("100.00", None, None, "300.00"),
 }
 
 # indicator -> (文峰区 rows, 北关区 rows) by enterprise key (or carrier/event key, or reward owner)
@@ -230,7 +255,7 @@ DRILLS = {
         {"a1_new_hte", "a4_giant_leading_candidate"},
         {"b3_candidate_trained_elsewhere"},
     ),
-    "hte_value_added_share": ({"a1_new_hte", "a2_recertified"}, {"b1_new_hte"}),
+    "hte_growth": ({"a1_new_hte", "a2_recertified"}, {"b1_new_hte", "b2_recertified_after_revocation"}),
 }
 REWARD_DRILLS = {
     "rewards_committed": ({"a1_new_hte", "a3_revoked_hte_tech_sme"}, {"b1_new_hte", "b4_leading_paid"}),
@@ -262,8 +287,12 @@ def test_every_indicator_for_every_jurisdiction_and_the_city(world):
 def test_share_parts_are_kept_for_the_city(world):
     ids = [jurisdiction(c).pk for c in (WF, BG, LZ, "410505")]
     parts = indicators.get("hte_value_added_share").compute(YEAR, ids)
-    assert parts[ids[0]] == (Decimal("3000000.00"), Decimal("30000000.00"))
+    assert parts[ids[0]] == (Decimal("6000000.00"), Decimal("30000000.00"))
+    assert parts[ids[1]] == (None, Decimal("4000000.00")) and parts[ids[1]].value is None
     assert parts[ids[3]].denominator is None and parts[ids[3]].value is None
+    assert parts["city"] == (Decimal("9000000.00"), Decimal("60000000.00"))  # the city's own row
+    growth = indicators.get("hte_growth").compute(YEAR, ids)
+    assert growth[ids[0]] == (1, 1) and growth[ids[1]] == (2, 0) and growth[ids[1]].value is None
     helper = indicators.get("helper_share").compute(YEAR, ids)
     assert helper[ids[1]] == (2, 4) and helper[ids[2]] == (0, 0) and helper[ids[2]].value is None
 
@@ -300,6 +329,31 @@ def test_drilldowns_return_exactly_what_is_counted(world):
     }
     assert set(indicators.drilldown("training_events", WF, YEAR)) == {world["t1"], world["t2"], world["t3"]}
     assert indicators.drilldown("ledger_enterprises", LZ, YEAR).count() == 0
+    # the share's rows are the published figures: a county's own, and for the city the year's publication
+    assert list(indicators.drilldown("hte_value_added_share", WF, YEAR)) == [world["va_wf"]]
+    assert set(indicators.drilldown("hte_value_added_share", "city", YEAR)) == {
+        world[key] for key in ("va_wf", "va_bg", "va_lz", "va_city")
+    }
+
+
+def test_the_default_rule_counts_a_recertification_after_a_lapse(world):
+    """Without a stored rule: a2 (its certificate expired the day before) and b2 (its first was revoked)
+    are new in 2024; a1 and b1 as before; the revoked a3 still not."""
+    CountingRule.objects.all().delete()
+    values = evaluate_all(YEAR, codes=["new_hte"])["new_hte"]
+    assert (values[WF], values[BG], values[LZ], values["city"]) == (2, 2, 0, 4)
+    assert _names(indicators.drilldown("new_hte", WF, YEAR)) == {"a1_new_hte", "a2_recertified"}
+    assert _names(indicators.drilldown("new_hte", BG, YEAR)) == {
+        "b1_new_hte",
+        "b2_recertified_after_revocation",
+    }
+    # a2's first certificate is still new in 2021, and a grant while another is valid is not new
+    assert evaluate_all(2021, codes=["new_hte"])["new_hte"][WF] == 1
+    overlapping = EnterpriseFactory(name="企业a6_overlapping", jurisdiction=jurisdiction(WF))
+    qual(overlapping, "hte", D(2022, 6, 1), D(2025, 5, 31))
+    qual(overlapping, "hte", D(2024, 6, 1), D(2027, 5, 31))  # granted while the first is still valid
+    assert evaluate_all(YEAR, codes=["new_hte"])["new_hte"][WF] == 2
+    assert evaluate_all(2022, codes=["new_hte"])["new_hte"][WF] == 1
 
 
 def test_the_current_year_ends_today():
@@ -330,7 +384,7 @@ def _populate(n: int, start: int) -> None:
 
 def test_query_count_does_not_grow_with_the_number_of_enterprises():
     for code in (WF, BG, LZ):
-        IndustrialValueAdded.objects.create(jurisdiction=jurisdiction(code), year=2024, amount=Decimal("1e8"))
+        published(jurisdiction(code), 2024, "1e7", "1e8")
     _populate(4, 0)
     with CaptureQueriesContext(connection) as small:
         few = evaluate_all(YEAR)
@@ -339,8 +393,9 @@ def test_query_count_does_not_grow_with_the_number_of_enterprises():
         many = evaluate_all(YEAR)
     assert few["valid_hte"]["city"] == 4 and many["valid_hte"]["city"] == 12
     assert len(small.captured_queries) == len(large.captured_queries)
-    # one query per indicator, two for each share, one for the jurisdictions
-    assert len(large.captured_queries) == len(INDICATORS) + 2 + 1
+    # one query per indicator, two for the helper share and for the growth (two counts each), one for
+    # the counting rule of new HTEs, one for the jurisdictions
+    assert len(large.captured_queries) == len(INDICATORS) + 2 + 1 + 1
 
 
 # --- targets ------------------------------------------------------------------------------------
@@ -405,10 +460,20 @@ def test_target_set_and_value_added_set_are_audited(manager, county_official):
     with pytest.raises(DomainError):
         services.target_set(jurisdiction=wf, year=2025, indicator="new_hte", value=1, by=county_official)
 
-    record = services.value_added_set(jurisdiction=wf, year=2024, amount="123456789.5", by=manager)
-    assert record.amount == Decimal("123456789.50")
-    assert AuditLog.objects.filter(action="assessment.value_added.set", user=manager).count() == 1
+    def figures(amount, by=manager, **kw):
+        return services.published_value_added_set(
+            jurisdiction=wf,
+            year=2024,
+            hightech_value_added=kw.get("hightech"),
+            industrial_value_added=amount,
+            source="2024年文峰区统计公报",
+            by=by,
+        )
+
+    record = figures(Decimal("123456789.50"))
+    assert record.industrial_value_added == Decimal("123456789.50") and record.entered_by == manager
+    assert AuditLog.objects.filter(action="assessment.published_value_added.set", user=manager).count() == 1
     with pytest.raises(DomainError):
-        services.value_added_set(jurisdiction=wf, year=2024, amount=0, by=manager)
+        figures(0)
     with pytest.raises(DomainError):
-        services.value_added_set(jurisdiction=wf, year=2024, amount=1, by=county_official)
+        figures(1, by=county_official)

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 
 from anyang_hte.core.roles import Role
 from assessment import indicators, selectors
-from assessment.models import IndicatorSnapshot, IndustrialValueAdded, RollupRun, Target
+from assessment.models import CountingRule, IndicatorSnapshot, RollupRun, Target
 from tests.factories import (
     EnterpriseFactory,
     MilestoneFactory,
@@ -41,7 +41,11 @@ def qual(enterprise, kind, granted_on, **kw):
 
 @pytest.fixture
 def data():
-    """文峰区: two new HTEs, one older HTE, a tech SME, a candidate; 林州市: one new, one re-certified."""
+    """文峰区: two new HTEs, one older HTE, a tech SME, a candidate; 林州市: one new, one re-certified.
+
+    New HTEs are counted first-time only here (G's re-certification is not new); the default rule is
+    tested in test_plan_pages.py."""
+    CountingRule.objects.create(recertification_is_new=False)
     wf, lz = jurisdiction("410502"), jurisdiction("410581")
     e = {}
     for key, juris in [("A", wf), ("B", wf), ("C", wf), ("D", wf), ("E", wf), ("F", lz), ("G", lz)]:
@@ -282,7 +286,8 @@ def test_every_indicator_has_a_drilldown_page(client, data, reviewer):
 
 
 def _target_post(year, values):
-    """The targets table as the browser posts it: ``values`` is {code: (new, valid, value_added 万元)}."""
+    """The targets table as the browser posts it: ``values`` is {code: (new, valid)}. (The value-added
+    moved to the published figures' page: test_plan_pages.py.)"""
     among = indicators.jurisdictions()
     post = {
         "action": "save",
@@ -293,13 +298,8 @@ def _target_post(year, values):
         "t-MAX_NUM_FORMS": 1000,
     }
     for i, j in enumerate(among):
-        new, valid, added = values.get(j.code, ("", "", ""))
-        post |= {
-            f"t-{i}-code": j.code,
-            f"t-{i}-new_hte": new,
-            f"t-{i}-valid_hte": valid,
-            f"t-{i}-value_added": added,
-        }
+        new, valid = values.get(j.code, ("", ""))
+        post |= {f"t-{i}-code": j.code, f"t-{i}-new_hte": new, f"t-{i}-valid_hte": valid}
     return post
 
 
@@ -308,11 +308,11 @@ def test_targets_form_saves(client, reviewer):
     year = YEAR + 1
     page = client.get(reverse("assessment:targets"), {"year": year})
     assert page.status_code == 200
-    assert page.content.decode().count('name="t-') >= 11 * 4
+    assert page.content.decode().count('name="t-') >= 11 * 3
 
     response = client.post(
         reverse("assessment:targets"),
-        _target_post(year, {"410502": ("9", "15", "123.45"), "410581": ("0", "7", "")}),
+        _target_post(year, {"410502": ("9", "15"), "410581": ("0", "7")}),
     )
     assert response.status_code == 302
     saved = {(t.jurisdiction.code, t.indicator): t.value for t in Target.objects.filter(year=year)}
@@ -322,20 +322,18 @@ def test_targets_form_saves(client, reviewer):
         ("410581", "new_hte"): 0,
         ("410581", "valid_hte"): 7,
     }
-    added = IndustrialValueAdded.objects.get(year=year)
-    assert added.jurisdiction.code == "410502" and added.amount == Decimal("1234500.00")  # 万元 → yuan
 
     page = client.get(reverse("assessment:targets"), {"year": year})
     body = page.content.decode()
-    assert 'value="123.45"' in body and 'data-testid="total-new_hte">9<' in body
+    assert 'value="15"' in body and 'data-testid="total-new_hte">9<' in body
 
 
 def test_targets_form_refuses_negative_fractional_and_zero(client, reviewer):
     client.force_login(reviewer)
-    for bad in (("-1", "3", ""), ("1.5", "3", ""), ("1", "3", "0")):
+    for bad in (("-1", "3"), ("1.5", "3"), ("1", "-3")):
         response = client.post(reverse("assessment:targets"), _target_post(YEAR, {"410502": bad}))
         assert response.status_code == 200 and "errorlist" in response.content.decode(), bad
-    assert not Target.objects.exists() and not IndustrialValueAdded.objects.exists()
+    assert not Target.objects.exists()
 
 
 def test_spread_fills_the_table_with_the_city_totals(client, reviewer, data):
@@ -361,7 +359,7 @@ def test_targets_are_for_the_bureau_only(client, county_official):
     client.force_login(county_official)
     assert client.get(reverse("assessment:targets")).status_code == 403
     assert (
-        client.post(reverse("assessment:targets"), _target_post(YEAR, {"410502": ("1", "1", "")})).status_code
+        client.post(reverse("assessment:targets"), _target_post(YEAR, {"410502": ("1", "1")})).status_code
         == 403
     )
 

@@ -18,7 +18,7 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role, SystemActor
 from assessment import indicators, selectors, services, tasks
 from assessment.indicators import INDICATORS
-from assessment.models import IndicatorSnapshot, IndustrialValueAdded, RollupRun
+from assessment.models import IndicatorSnapshot, PublishedValueAdded, RollupRun
 from tests.factories import UserFactory, jurisdiction
 
 from .test_indicators import BG, LZ, WF, YEAR, build_world
@@ -75,8 +75,10 @@ def test_rollup_writes_snapshots_equal_to_the_live_table(world, manager, django_
     assert wf["values"]["new_hte"] == 1 and wf["targets"]["new_hte"] == 2 and wf["progress"]["new_hte"] == 50
     assert wf["rank"] == {"new_hte": 1, "valid_hte": 1}
     assert [c["code"] for c in wf["cells"]] == indicators.CODES
-    # a share without a denominator has no snapshot: 17 × 12, less 8 value-added and 9 helper shares
-    assert IndicatorSnapshot.objects.filter(year=YEAR).count() == 17 * 12 - 8 - 9
+    # an unknown share has no snapshot: 18 × 12, less 9 value-added shares (北关区's figure and the 8
+    # jurisdictions without published figures), 9 helper shares (no ledger), 10 growths (none in 2023)
+    assert len(INDICATORS) == 18
+    assert IndicatorSnapshot.objects.filter(year=YEAR).count() == 18 * 12 - 9 - 9 - 10
     assert AuditLog.objects.filter(action="assessment.rollup.started", user=manager).count() == 1
 
 
@@ -252,13 +254,14 @@ def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_ca
 
 def test_a_share_whose_denominator_is_gone_loses_its_snapshot(world):
     services.rollup_year_sync(by=SYSTEM, year=YEAR)
-    assert snapshot_values()[(BG, "hte_value_added_share")] == Decimal("12.5")
-    IndustrialValueAdded.objects.filter(jurisdiction=jurisdiction(BG), year=YEAR).delete()
+    assert snapshot_values()[(LZ, "hte_value_added_share")] == Decimal("10")
+    assert (BG, "hte_value_added_share") not in snapshot_values()  # its high-tech figure is unpublished
+    PublishedValueAdded.objects.filter(jurisdiction=jurisdiction(LZ), year=YEAR).delete()
     services.rollup_year_sync(by=SYSTEM, year=YEAR)
     values = snapshot_values()
-    assert (BG, "hte_value_added_share") not in values
-    assert values[("city", "hte_value_added_share")] == Decimal("7.5")  # 3,000,000 / 40,000,000
-    assert values[(LZ, "hte_value_added_share")] == 0
+    assert (LZ, "hte_value_added_share") not in values
+    assert values[("city", "hte_value_added_share")] == Decimal("15")  # the city's own figures, unchanged
+    assert values[(WF, "hte_value_added_share")] == 20
 
 
 def test_the_command_prints_the_table(world):
@@ -272,8 +275,8 @@ def test_the_command_prints_the_table(world):
     assert lines[2].split() == ["文峰区", "1", "2", "1", "1", "1", "1", "3", "30.00"]
     assert lines[3].split() == ["北关区", "1", "2", "0", "0", "1", "1", "0", "50.00"]
     assert lines[-2].split() == ["全市", "2", "4", "1", "1", "2", "2", "3", "80.00"]
-    assert re.fullmatch(r"rolled up 187 snapshots in \d+\.\d\ds", lines[-1])
-    assert len(snapshot_values()) == 187
+    assert re.fullmatch(r"rolled up 188 snapshots in \d+\.\d\ds", lines[-1])
+    assert len(snapshot_values()) == 188
 
 
 # --- the selectors the pages read ---------------------------------------------------------------

@@ -41,8 +41,13 @@ def test_reviewer_dashboard_and_county_official(page, tmp_path):
     expect(page.locator("h1")).to_contain_text(f"全市高新技术企业培育指标看板（{year}年）")
     expect(page.get_by_test_id("data-source")).to_contain_text("实时计算")
     expect(page.locator("canvas[data-drawn]")).to_have_count(4)  # four charts drawn by Chart.js
-    for table in ("table-targets", "table-trend", "table-funnel", "table-rewards"):
+    for table in ("table-targets", "table-growth", "table-trend", "table-funnel", "table-rewards"):
         expect(page.get_by_test_id(table)).to_be_visible()
+    # the 2017 plan's panel, the rule new HTEs are counted by, and the zone the plan names
+    expect(page.get_by_test_id("plan-panels")).to_contain_text("安政办〔2017〕100号")
+    expect(page.get_by_test_id("plan-panels")).to_contain_text("计划期 2018—2021年")
+    expect(page.get_by_test_id("new-hte-rule")).to_contain_text("含期满后重新认定")
+    expect(page.get_by_test_id("growth-410571").get_by_test_id("zone-mark")).to_be_visible()
 
     # Refresh the rollup: the progress bar reaches 完成 and the numbers reload from the snapshot.
     page.get_by_test_id("rollup-button").click()

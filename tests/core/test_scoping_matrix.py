@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
+from assessment.models import Plan
 from assessment.registers.models import LittleGiantReserveEntry
 from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
@@ -121,6 +122,7 @@ def world(db):
                 ),
                 proposed_at=timezone.now(),
             ).pk,
+            "plan_pk": Plan.objects.get(document_number="安政办〔2017〕100号").pk,
         }
     return data
 

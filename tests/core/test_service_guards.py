@@ -105,6 +105,16 @@ def _list_file() -> bytes:
     return out.getvalue()
 
 
+def _published_file() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["县区/全市", "年度", "高新技术产业增加值（万元）", "规模以上工业增加值（万元）"])
+    ws.append(["全市", 2025, "380000", "960000"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 class World:
     """One county's (文峰区) records at every step, made without the services, each only when a case
     asks for it (a few factories per test, not all of them)."""
@@ -254,6 +264,18 @@ class World:
         for year in (2023, 2024, 2025):
             FiguresFactory(enterprise=enterprise, year=year, conversions_count=3)
         return enterprise
+
+    @cached_property
+    def published_plan(self):
+        from assessment.importers import plan_published_import
+
+        return plan_published_import(io.BytesIO(_published_file()), "统计数据.xlsx", source="2025年统计公报")
+
+    @cached_property
+    def action_plan(self):
+        from assessment.models import Plan
+
+        return Plan.objects.get(document_number="安政办〔2017〕100号")
 
     @cached_property
     def notification(self):
@@ -520,11 +542,42 @@ CASES: dict[str, Case] = {
         F,
         scoped=False,
     ),
-    "assessment.value_added_set": Case(
-        lambda by, w: assessment_services.value_added_set(
-            jurisdiction=jurisdiction(WF), year=2025, amount=Decimal("1000000"), by=by
+    "assessment.published_value_added_set": Case(
+        lambda by, w: assessment_services.published_value_added_set(
+            jurisdiction=jurisdiction(WF),
+            year=2025,
+            hightech_value_added=Decimal("400000"),
+            industrial_value_added=Decimal("1000000"),
+            source="2025年统计公报",
+            by=by,
         ),
         R,
+        C,
+        scoped=False,
+    ),
+    "assessment.published_value_added_import": Case(
+        lambda by, w: assessment_services.published_value_added_import(plan=w.published_plan, by=by),
+        R,
+        F,
+        scoped=False,
+    ),
+    "assessment.plan_create": Case(
+        lambda by, w: assessment_services.plan_create(
+            name="后续行动计划", document_number="安政办〔2026〕1号", first_year=2026, last_year=2030, by=by
+        ),
+        A,
+        F,
+        scoped=False,
+    ),
+    "assessment.plan_update": Case(
+        lambda by, w: assessment_services.plan_update(plan=w.action_plan, goal_new_hte=81, by=by),
+        R,
+        C,
+        scoped=False,
+    ),
+    "assessment.counting_rule_set": Case(
+        lambda by, w: assessment_services.counting_rule_set(recertification_is_new=False, by=by),
+        A,
         C,
         scoped=False,
     ),
