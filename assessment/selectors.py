@@ -26,12 +26,13 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.models import Jurisdiction
+from enterprises.models import Enterprise
 
 from . import indicators
 from .indicators import CODES, INDICATORS, Value
@@ -372,3 +373,43 @@ def published_rows(year: int) -> dict[str, PublishedValueAdded]:
     """``{scope: row}`` of the year's published figures (a jurisdiction code, or "city")."""
     rows = PublishedValueAdded.objects.filter(year=year).select_related("jurisdiction", "entered_by")
     return {row.scope: row for row in rows}
+
+
+def application_readiness(year: int, *, scopes: Sequence[str] | None = None) -> dict | None:
+    """The year's planned HTE applicants by readiness verdict, per jurisdiction and for the city.
+
+    The verdict stored on each enterprise (``hte_ready``) is for an application in the current year, so
+    the counts exist for the current year only (None for any other year): the same three values as the
+    ledger's badge and filter, 符合 / 不符合 / 待补充. ``scopes``: jurisdiction codes (default: all).
+    ``{"year", "rows": [row], "city": row}``, a row being ``{"scope", "name", "pk", "planned", "ready",
+    "not_ready", "unknown", "cells"}``; the city row is None when ``scopes`` is given.
+    """
+    if year != portal_today().year:
+        return None
+    juris = Jurisdiction.objects.order_by("sort_order", "code")
+    if scopes is not None:
+        juris = juris.filter(code__in=scopes)
+    counts: dict[int, dict[str, int]] = {}
+    grouped = (
+        Enterprise.objects.filter(planned_year=year, jurisdiction__in=juris)
+        .values_list("jurisdiction_id", "hte_ready")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for jurisdiction_id, ready, n in grouped:
+        key = {True: "ready", False: "not_ready", None: "unknown"}[ready]
+        counts.setdefault(jurisdiction_id, {})[key] = n
+
+    def row(scope: str, name: str, pk: int | None, by_verdict: dict[str, int]) -> dict:
+        values = {key: by_verdict.get(key, 0) for key in ("ready", "not_ready", "unknown")}
+        planned = sum(values.values())
+        # (ledger filter value, count) in column order; "" is every planned applicant
+        cells = [("", planned), *values.items()]
+        return {"scope": scope, "name": name, "pk": pk, "planned": planned, **values, "cells": cells}
+
+    rows = [row(j.code, j.name, j.pk, counts.get(j.pk, {})) for j in juris]
+    city = None
+    if scopes is None:
+        totals = {key: sum(r[key] for r in rows) for key in ("ready", "not_ready", "unknown")}
+        city = row(CITY_SCOPE, _("全市合计"), None, totals)
+    return {"year": year, "rows": rows, "city": city}

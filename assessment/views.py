@@ -180,6 +180,7 @@ def dashboard(request):
         run = RollupRun.objects.filter(pk=int(request.GET["rollup"])).first()
     context |= {
         "plan_panels": selectors.plan_panels(),
+        "readiness": selectors.application_readiness(year),
         "new_hte_rule": indicators.new_hte_rule_label(),
         "year_form": YearForm(initial={"year": year}),
         "can_manage": has_right(request.user, Right.ASSESSMENT_MANAGE),
@@ -252,6 +253,7 @@ def jurisdiction(request, code: str):
             "headlines": [by_code[code] for code in ("new_hte", "valid_hte", "hte_growth")],
             "new_hte_rule": indicators.new_hte_rule_label(),
             "zone_plan": selectors.plan_zones().get(juris.code),
+            "readiness": selectors.application_readiness(year, scopes=[juris.code]),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
             "crumbs": _crumbs(request, *crumbs),

@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 from anyang_hte.core.roles import Role
 from assessment import indicators, selectors
 from assessment.models import CountingRule, IndicatorSnapshot, RollupRun, Target
+from enterprises.models import Enterprise
 from tests.factories import (
     EnterpriseFactory,
     MilestoneFactory,
@@ -379,3 +380,43 @@ def test_bulletin_page_is_printable_and_chinese(client, reviewer, data):
     assert rows[0][:2] == ["1", "文峰区"] and rows[0][2:6] == ["2", "4", "50.0%", "1"]
     assert rows[1][:2] == ["2", "林州市"]
     assert rows[-1][0] == "全市合计" and rows[-1][1:4] == ["3", "6", "50.0%"]
+
+
+# --- the year's planned applicants by readiness verdict ------------------------------------------
+
+
+def test_planned_applicants_are_counted_by_the_three_verdicts_and_open_the_ledger(
+    client, reviewer, county_official
+):
+    wf, lz = jurisdiction("410502"), jurisdiction("410581")
+    for juris, ready, n in ((wf, True, 2), (wf, False, 1), (wf, None, 3), (lz, True, 1), (lz, None, 1)):
+        for _ in range(n):
+            EnterpriseFactory(jurisdiction=juris, planned_year=YEAR, hte_ready=ready)
+    EnterpriseFactory(jurisdiction=wf, planned_year=YEAR + 1, hte_ready=True)  # another year's applicant
+    EnterpriseFactory(jurisdiction=wf, planned_year=None, hte_ready=False)  # not planning to apply
+
+    client.force_login(reviewer)
+    page = client.get(reverse("assessment:dashboard"), {"year": YEAR})
+    rows = {r[0]: r[1:] for r in cells(page, "application-readiness")}
+    assert rows["文峰区"] == ["6", "2", "1", "3"]
+    assert rows["林州市"] == ["2", "1", "0", "1"]
+    assert rows["全市合计"] == ["8", "3", "1", "4"]
+    doc = lxml_html.fromstring(page.content.decode())
+    link = doc.xpath('//a[@data-testid="readiness-410502-unknown"]')[0].get("href")
+    ledger = client.get(link)
+    assert ledger.status_code == 200
+    listed = set(ledger.context["table"].data.data.values_list("pk", flat=True))
+    expected = {e.pk for e in Enterprise.objects.filter(jurisdiction=wf, planned_year=YEAR, hte_ready=None)}
+    assert listed == expected and len(listed) == 3
+    city_link = doc.xpath('//a[@data-testid="readiness-city-ready"]')[0].get("href")
+    assert client.get(city_link).context["table"].data.data.count() == 3
+
+    # The stored verdict is for an application this year: another year shows no such table.
+    assert (
+        "application-readiness"
+        not in client.get(reverse("assessment:dashboard"), {"year": YEAR - 1}).content.decode()
+    )
+
+    client.force_login(county_official)  # 文峰区: its own row only
+    page = client.get(reverse("assessment:jurisdiction", args=["410502"]), {"year": YEAR})
+    assert cells(page, "application-readiness") == [["文峰区", "6", "2", "1", "3"]]
