@@ -134,6 +134,7 @@ class Qualification(models.Model):
         MANUAL = "manual", _("手工登记")
         IMPORT = "import", _("台账导入")
         OFFICIAL_LIST = "official_list", _("公示名单")
+        LG_RESERVE = "lg_reserve", _("小巨人备案确认")
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="qualifications"

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Qualification
 
 
 class IncubationCarrier(models.Model):
@@ -173,6 +173,16 @@ class LittleGiantReserveEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("推荐人")
     )
     proposed_at = models.DateTimeField(_("推荐时间"))
+    # The ledger's 市科技小巨人备案 qualification the confirmation recorded (or found valid that day); a
+    # removal revokes it, so the enterprise's stage follows the reserve.
+    qualification = models.OneToOneField(
+        Qualification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lg_reserve_entry",
+        verbose_name=_("台账中的备案资质"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

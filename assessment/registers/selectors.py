@@ -318,7 +318,10 @@ def lg_reserve_entries_for(user) -> QuerySet[LittleGiantReserveEntry]:
 def lg_reserve_entry_for(user, pk) -> LittleGiantReserveEntry:
     """One entry ``user`` may see; another county's is a 404."""
     return get_object_or_404(
-        lg_reserve_entries_for(user).select_related("enterprise__jurisdiction", "proposed_by"), pk=pk
+        lg_reserve_entries_for(user).select_related(
+            "enterprise__jurisdiction", "proposed_by", "qualification"
+        ),
+        pk=pk,
     )
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
@@ -26,7 +27,8 @@ from anyang_hte.core.guards import ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.notifications import notify
 from anyang_hte.core.roles import Right, Role
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Qualification, QualificationKind
+from enterprises.services import qualification_record, qualification_revoke
 
 from . import little_giant, selectors
 from .models import (
@@ -526,6 +528,10 @@ def _lg_move(entry: LittleGiantReserveEntry, move: str, *, by, comment: str, mis
     entry.status = MOVES[move].to
     entry.save(update_fields=["status", "updated_at"])
     _record_lg_move(entry, before, by=by, at=now, comment=comment)
+    if move == Move.CONFIRM:
+        _ledger_reserve_recorded(entry, by=by)
+    elif move == Move.REMOVE:
+        _ledger_reserve_revoked(entry, reason=comment, by=by)
     audit_log(
         entry,
         f"assessment.lg_reserve.{entry.status}",
@@ -539,6 +545,46 @@ def _lg_move(entry: LittleGiantReserveEntry, move: str, *, by, comment: str, mis
     )
     _notify_lg(entry, move, comment=comment)
     return entry
+
+
+def _ledger_reserve_recorded(entry: LittleGiantReserveEntry, *, by) -> None:
+    """A confirmation puts the enterprise in the reserve in its ledger too: a 市科技小巨人备案 qualification
+    granted today (through the ledger's own service, so its stage, history and rewards follow), or the one
+    it already holds valid today (from an import), linked to the entry either way."""
+    day = today()
+    held = (
+        Qualification.objects.valid_on(day)
+        .filter(enterprise=entry.enterprise, kind=QualificationKind.LG_RESERVE, lg_reserve_entry__isnull=True)
+        .order_by("-granted_on", "-pk")
+        .first()
+    )
+    entry.qualification = held or qualification_record(
+        enterprise=entry.enterprise,
+        kind=QualificationKind.LG_RESERVE,
+        granted_on=day,
+        number=_("%(year)d年科技小巨人备案") % {"year": entry.year},
+        source=Qualification.Source.LG_RESERVE,
+        by=by,
+    )
+    entry.save(update_fields=["qualification", "updated_at"])
+
+
+REVOKE_REASON_MAX = Qualification._meta.get_field("revoke_reason").max_length
+
+
+def _ledger_reserve_revoked(entry: LittleGiantReserveEntry, *, reason: str, by) -> None:
+    """A removal takes the enterprise out of the reserve in its ledger: the linked qualification is
+    revoked today with the removal's reason (unless the ledger revoked it already)."""
+    qualification = entry.qualification
+    if qualification is None or qualification.revoked_on is not None:
+        return
+    day = max(today(), qualification.granted_on)
+    qualification_revoke(
+        qualification=qualification,
+        revoked_on=day,
+        reason=Truncator(_("移出科技小巨人备案：%(reason)s") % {"reason": reason}).chars(REVOKE_REASON_MAX),
+        by=by,
+    )
 
 
 @transaction.atomic

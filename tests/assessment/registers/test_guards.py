@@ -292,4 +292,6 @@ def test_the_same_writes_pass_for_those_who_may(rows, reviewer, county_official)
     for write in WRITES:
         by = county_official if write in BY_COUNTY else reviewer
         write(rows, by, WF)
-    assert AuditLog.objects.count() == len(WRITES)
+    # one entry each; the confirmation also records the reserve qualification in the ledger
+    assert AuditLog.objects.count() == len(WRITES) + 1
+    assert AuditLog.objects.filter(action="enterprises.qualification.recorded").count() == 1

@@ -264,6 +264,8 @@ def test_the_bureau_confirms_and_removes_through_the_pages(client, county_offici
     assert entry.status == S.CONFIRMED
     # Confirmed: the confirmation page now says why it cannot be used.
     assert "当前状态为“已确认备案”，不能确认备案。" in body(client.get(confirm))
+    entry_page = reverse("registers:lg_reserve_entry", args=[entry.pk])
+    assert "台账中已登记市科技小巨人备案资质" in body(client.get(entry_page))
 
     remove = reverse("registers:lg_reserve_remove", args=[entry.pk])
     page = body(client.post(remove, {"reason": ""}))  # a reason is required
@@ -272,6 +274,7 @@ def test_the_bureau_confirms_and_removes_through_the_pages(client, county_offici
     entry.refresh_from_db()
     assert entry.status == S.REMOVED
     assert list(entry.decisions.values_list("comment", flat=True)) == ["", "", "企业已注销"]
+    assert "撤销" in body(client.get(entry_page)) and entry.qualification.revoked_on is not None
 
 
 def test_a_refused_decline_keeps_the_typed_reason(client, county_official, reviewer, firms):

@@ -4,11 +4,13 @@ Each refusal says why and writes nothing (no entry, no decision row, no audit en
 guards of every service are in ``test_guards.py``; the pages in ``test_lg_reserve_pages.py``.
 """
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
+from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog, Notification
 from anyang_hte.core.roles import Role, SystemActor
@@ -21,8 +23,9 @@ from assessment.registers.services import (
     lg_reserve_withdraw,
 )
 from assessment.registers.workflow import MOVES, TRANSITIONS, Move
-from enterprises.models import Enterprise
-from tests.factories import EnterpriseFactory, jurisdiction
+from enterprises.models import Enterprise, Qualification, QualificationKind, Stage
+from enterprises.services import enterprise_refresh_stage
+from tests.factories import EnterpriseFactory, QualificationFactory, jurisdiction
 
 from .lg_reserve_helpers import LZ, THIS_YEAR, WF, make_entry, make_firm
 
@@ -124,6 +127,53 @@ def test_propose_then_confirm_then_remove(candidate, county_official, reviewer):
         proposed.data["conditions"]["candidate"] is True
         and proposed.data["conditions"]["rd_expense"] == "300000.00"
     )
+
+
+def test_the_ledger_follows_the_reserve(candidate, county_official, reviewer):
+    """Confirming records the 市科技小巨人备案 qualification (the stage follows); removing revokes it."""
+    enterprise_refresh_stage(enterprise=candidate)  # the factories write no stage
+    assert Enterprise.objects.get(pk=candidate.pk).stage == Stage.TECH_SME
+    entry = lg_reserve_propose(enterprise=candidate, year=THIS_YEAR, by=county_official)
+    assert not candidate.qualifications.filter(kind=QualificationKind.LG_RESERVE).exists()  # not yet
+    entry = lg_reserve_confirm(entry=entry, by=reviewer)
+    held = entry.qualification
+    assert (held.kind, held.granted_on, held.source, held.revoked_on) == (
+        QualificationKind.LG_RESERVE,
+        today(),
+        Qualification.Source.LG_RESERVE,
+        None,
+    )
+    assert held.number == f"{THIS_YEAR}年科技小巨人备案" and held.expires_on is None
+    assert Enterprise.objects.get(pk=candidate.pk).stage == Stage.LG_RESERVE
+    assert AuditLog.objects.filter(action="enterprises.qualification.recorded", user=reviewer).count() == 1
+
+    lg_reserve_remove(entry=entry, reason="研发投入连续下降", by=reviewer)
+    held.refresh_from_db()
+    assert held.revoked_on == today() and held.revoke_reason == "移出科技小巨人备案：研发投入连续下降"
+    assert Enterprise.objects.get(pk=candidate.pk).stage == Stage.TECH_SME
+
+
+def test_a_reserve_qualification_already_held_is_linked_not_doubled(county_official, reviewer):
+    firm = make_firm(WF)
+    imported = QualificationFactory(
+        enterprise=firm,
+        kind=QualificationKind.LG_RESERVE,
+        granted_on=datetime.date(THIS_YEAR - 1, 3, 1),
+        expires_on=None,
+        source=Qualification.Source.IMPORT,
+    )
+    entry = lg_reserve_propose(enterprise=firm, year=THIS_YEAR, by=county_official)
+    entry = lg_reserve_confirm(entry=entry, by=reviewer)
+    assert entry.qualification == imported
+    assert firm.qualifications.filter(kind=QualificationKind.LG_RESERVE).count() == 1
+    # The ledger revoked it meanwhile: the removal leaves that revocation as it is.
+    Qualification.objects.filter(pk=imported.pk).update(
+        revoked_on=datetime.date(THIS_YEAR - 1, 12, 1), revoke_reason="台账撤销"
+    )
+    entry.refresh_from_db()
+    lg_reserve_remove(entry=entry, reason="移出", by=reviewer)
+    imported.refresh_from_db()
+    assert (imported.revoked_on, imported.revoke_reason) == (datetime.date(THIS_YEAR - 1, 12, 1), "台账撤销")
 
 
 def test_decline_needs_a_reason_and_is_final(candidate, county_official, reviewer):
