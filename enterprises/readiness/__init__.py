@@ -67,6 +67,16 @@ class Assessment:
             return _("不符合：%(items)s") % {"items": _("；").join(c.title for c in self.failed)}
         return _("待补充：%(items)s") % {"items": _("；").join(c.message for c in self.missing)}
 
+    @property
+    def detail(self) -> str:
+        """What stands behind the verdict, for a line beside its badge: the failed conditions, or what is
+        missing."""
+        if self.status == PASS:
+            return _("各项条件均已满足")
+        if self.status == FAIL:
+            return _("未满足：%(items)s") % {"items": _("；").join(c.title for c in self.failed)}
+        return _("；").join(c.message for c in self.missing)
+
 
 def assess(
     facts: Facts,

@@ -170,7 +170,7 @@ def test_county_official_keeps_the_ledger(page, tmp_path):
     # Sales 3000 → 3500 → 4000 grew ½ × (3500/3000 + 4000/3500) − 1 = 15.48 %: 6 points in the 5–6 band;
     # 30 + 30 + 20 + 6 = 86 > 70. Every condition is met: the badge turns to 符合.
     verdict = page.get_by_test_id("readiness-verdict").inner_text()
-    assert "符合高企认定条件" in verdict and "待补充" not in verdict
+    assert "符合" in verdict and "各项条件均已满足" in verdict and "待补充" not in verdict
     assert "高企条件：符合" in page.get_by_test_id("verdict").inner_text()
 
     # A milestone (overdue ones stand out) and a visit.

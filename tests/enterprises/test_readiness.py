@@ -104,7 +104,7 @@ def test_every_condition_met_is_a_pass(django_assert_max_num_queries):
     assert crit(result, "st_staff").actual == "20.00%（20/100人）"
     assert crit(result, "hightech_revenue").actual == "80.00%"
     assert crit(result, "innovation").actual == "80分"
-    assert result.summary == "符合高企认定条件（2026年申报）"
+    assert result.summary == "符合高企认定条件（2026年申报）" and result.detail == "各项条件均已满足"
 
 
 def test_unscored_innovation_keeps_the_badge_off_pass():
@@ -113,6 +113,7 @@ def test_unscored_innovation_keeps_the_badge_off_pass():
     assert crit(result, "innovation").message == "2026年度申报的创新能力评价尚未评分"
     assert (result.status, result.label) == (MISSING, "待补充")
     assert result.summary.startswith("待补充：")
+    assert result.detail == "2026年度申报的创新能力评价尚未评分"  # beside the badge, without repeating it
 
 
 def test_a_failed_condition_beats_a_missing_one():
@@ -121,6 +122,7 @@ def test_a_failed_condition_beats_a_missing_one():
     assert crit(result, "innovation").status == MISSING and crit(result, "st_staff").status == FAIL
     assert (result.status, result.hte_ready) == (FAIL, False)
     assert result.summary == "不符合：科技人员占职工总数比例"
+    assert result.detail == "未满足：科技人员占职工总数比例"
 
 
 # --- 1 which years ----------------------------------------------------------------------------------------
