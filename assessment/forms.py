@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy
 from anyang_hte.core.forms import WanYuanField
 from anyang_hte.core.models import Jurisdiction
 
+from .services import PLAN_FIELDS
+
 FIRST_YEAR = 2017  # 安政办〔2017〕100号 took effect on 2017-12-29
 
 
@@ -165,17 +167,7 @@ class PlanForm(forms.Form):
         help_text=gettext_lazy("高企数量和增幅纳入考核的高新区（任务11），在看板上标出。"),
     )
 
-    FIELDS = (
-        "name",
-        "document_number",
-        "first_year",
-        "last_year",
-        "goal_new_hte",
-        "goal_valid_hte",
-        "goal_valid_hte_exceeds",
-        "goal_share",
-        "zone",
-    )
+    FIELDS = PLAN_FIELDS  # the fields the plan services take
 
     def plan_fields(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.FIELDS}

@@ -30,9 +30,13 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import yuan_to_wan
 from enterprises.import_parsing import (
+    CREATED,
     FILE_COLUMN,
+    UNCHANGED,
+    UPDATED,
     CellError,
     FileProblem,
+    RowCounts,
     fold,
     is_blank,
     normalise_header,
@@ -65,7 +69,6 @@ REQUIRED = (SCOPE, YEAR, HIGHTECH, INDUSTRIAL)
 CITY_NAMES = ("全市", "安阳市", "全市合计", "市", "city")
 MAX_ROWS = 5000
 TITLE = "统计局公布的高新技术产业增加值和规模以上工业增加值"
-CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 _KNOWN = {normalise_header(text): key for key, texts in ALIASES.items() for text in texts}
 _YUAN_HEADERS = {  # the same columns in yuan: a unit mistake, said so
@@ -98,27 +101,12 @@ class RowPlan:
 
 
 @dataclass
-class PublishedImportPlan:
+class PublishedImportPlan(RowCounts):
     filename: str
     source: str = ""  # the upload form's source, or the sheet's title
     rows: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
-    @property
-    def created(self) -> int:
-        return self.count(CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self.count(UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self.count(UNCHANGED)
 
 
 def _is_header(values) -> bool:

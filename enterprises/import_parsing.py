@@ -134,6 +134,30 @@ _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=[\"']([A-Z]+[0-9]+:
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+class RowCounts:
+    """What an import plan's preview reports: how many of its ``rows`` each action would take."""
+
+    rows: list
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def created(self) -> int:
+        return self.count(CREATED)
+
+    @property
+    def updated(self) -> int:
+        return self.count(UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self.count(UNCHANGED)
+
+
 class FileProblem(Exception):
     """The file as a whole cannot be read."""
 

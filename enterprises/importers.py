@@ -25,12 +25,16 @@ from anyang_hte.core.roles import Right
 from .import_parsing import (
     COLUMN_BY_KEY,
     COLUMNS,
+    CREATED,
     FIGURE_KEYS,
     FILE_COLUMN,
     MAX_ROWS,
+    UNCHANGED,
+    UPDATED,
     CellError,
     FileProblem,
     Lookups,
+    RowCounts,
     Table,
     build_template_workbook,
     is_blank,
@@ -55,7 +59,7 @@ ENTERPRISE_KEYS = (
     "notes",
 )
 
-CREATED, UPDATED, UNCHANGED, INVALID = "created", "updated", "unchanged", "invalid"
+INVALID = "invalid"
 
 __all__ = [
     "LedgerImportPlan",
@@ -119,7 +123,7 @@ class _FiguresDraft:
 
 
 @dataclass
-class LedgerImportPlan:
+class LedgerImportPlan(RowCounts):
     filename: str
     jurisdiction: Jurisdiction
     user: Any
@@ -130,21 +134,6 @@ class LedgerImportPlan:
     enterprises: dict[str, _EnterpriseDraft] = field(default_factory=dict, repr=False)
     figures: dict[tuple[str, int], _FiguresDraft] = field(default_factory=dict, repr=False)
     row_keys: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False)
-
-    def _count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    @property
-    def created(self) -> int:
-        return self._count(CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self._count(UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self._count(UNCHANGED)
 
     @property
     def is_valid(self) -> bool:
