@@ -37,6 +37,7 @@ from enterprises.import_parsing import (
     CellError,
     FileProblem,
     RowCounts,
+    RowError,
     fold,
     is_blank,
     normalise_header,
@@ -76,15 +77,6 @@ _YUAN_HEADERS = {  # the same columns in yuan: a unit mistake, said so
     for key in (HIGHTECH, INDUSTRIAL)
     for text in ALIASES[key]
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """``row`` is the row number Excel shows; 0 with column "(文件)" means the whole file."""
-
-    row: int
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ on its jurisdiction page.
 """
 
 import os
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
 from anyang_hte.core.pages import add_refusal_to_form, form_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from enterprises.import_parsing import stash_upload
 
 from . import indicators, selectors, services
 from .forms import CountingRuleForm, PlanForm, PublishedFormSet, PublishedImportForm, YearForm, chosen_year
@@ -188,11 +188,7 @@ def published_import(request):
     form = PublishedImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
-        token = uuid.uuid4().hex
-        with open(_upload_dir() / f"{token}{suffix}", "wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
+        token, suffix = stash_upload(upload, _upload_dir())
         request.session[_session_key(token)] = {
             "name": upload.name,
             "suffix": suffix,

@@ -11,9 +11,11 @@ import io
 import math
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -135,6 +137,27 @@ _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file."""
+
+    row: int
+    column: str
+    message: str
+
+
+def stash_upload(upload, directory: Path) -> tuple[str, str]:
+    """Keep an uploaded file for its preview and confirmation: ``(token, suffix)``, the file being
+    ``directory / f"{token}{suffix}"`` (``.csv`` or ``.xlsx``, from the uploaded name)."""
+    suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
+    token = uuid.uuid4().hex
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{token}{suffix}", "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return token, suffix
 
 
 class RowCounts:

@@ -35,6 +35,7 @@ from .import_parsing import (
     FileProblem,
     Lookups,
     RowCounts,
+    RowError,
     Table,
     build_template_workbook,
     is_blank,
@@ -69,15 +70,6 @@ __all__ = [
     "build_template_workbook",
     "plan_ledger_import",
 ]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file."""
-
-    row: int
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Thin views: parse input, call one service or selector, render."""
 
 import os
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from .forms import (
     RevokeForm,
     VisitForm,
 )
+from .import_parsing import stash_upload
 from .importers import build_template_workbook, plan_ledger_import
 from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
 from .readiness import assess, facts_for
@@ -366,11 +366,7 @@ def import_upload(request):
     form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = ".csv" if upload.name.lower().endswith(".csv") else ".xlsx"
-        token = uuid.uuid4().hex
-        with open(_upload_dir() / f"{token}{suffix}", "wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
+        token, suffix = stash_upload(upload, _upload_dir())
         request.session[f"ledger_import_{token}"] = {
             "name": upload.name,
             "suffix": suffix,
