@@ -41,6 +41,7 @@ class Assessment:
     tech_sme: TechSmeScore
     innovation: InnovationScore | None
     forward: ForwardGaps
+    this_year: bool = True  # the application year is the current year (its figures are still being made)
 
     @property
     def hte_ready(self) -> bool | None:
@@ -65,7 +66,7 @@ class Assessment:
             return _("符合高企认定条件（%(year)s年申报）") % {"year": self.year}
         if self.status == FAIL:
             return _("不符合：%(items)s") % {"items": _("；").join(c.title for c in self.failed)}
-        return _("待补充：%(items)s") % {"items": _("；").join(c.message for c in self.missing)}
+        return _("待补充：%(items)s") % {"items": _("；").join(self.missing_messages)}
 
     @property
     def detail(self) -> str:
@@ -75,7 +76,12 @@ class Assessment:
             return _("各项条件均已满足")
         if self.status == FAIL:
             return _("未满足：%(items)s") % {"items": _("；").join(c.title for c in self.failed)}
-        return _("；").join(c.message for c in self.missing)
+        return _("；").join(self.missing_messages)
+
+    @property
+    def missing_messages(self) -> list[str]:
+        """What is missing, each once (a missing year stops several conditions with the same words)."""
+        return list(dict.fromkeys(c.message for c in self.missing))
 
 
 def assess(
@@ -103,6 +109,7 @@ def assess(
         tech_sme=tech_sme.evaluate(facts, year=year, on=on),
         innovation=innovation_score,
         forward=forward_gaps(facts, year=year, expected_sales=expected_sales, expected_staff=expected_staff),
+        this_year=year == today.year,
     )
 
 

@@ -278,6 +278,10 @@ def criterion(facts: Facts, *, year: int, on: datetime.date) -> tuple[Criterion,
     errors = bands.errors(points)
     score = score_of(points)
     actual = _("%(total)s分") % {"total": score.total}
+    # Bands that cannot be told yet (a figure missing) are what is missing, said once; not a re-score.
+    unknown = list(dict.fromkeys(bands.unknown[name] for name in errors if name in bands.unknown))
+    if unknown:
+        return Criterion("innovation", title, MISSING, actual, required, _("；").join(unknown)), None
     if errors:
         stale = _("评分后数据已变化，请重新评分：%(items)s") % {
             "items": _("；").join(

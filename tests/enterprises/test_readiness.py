@@ -144,6 +144,11 @@ def test_a_missing_last_year_is_never_replaced_by_an_older_window():
     assert crit(result, "st_staff").message == "缺少2025年年度数据"
     assert crit(result, "hightech_revenue").message == "缺少2025年年度数据"
     assert "2025年年度数据" in result.summary
+    # Beside the badge, the missing year is said once, not once for each condition it stops.
+    assert result.detail.count("缺少2025年年度数据") == 1
+    # The score given on 2022–2024 waits for the missing year too: no "re-score" for a gap in the figures.
+    assert crit(result, "innovation").message == "缺少2025年年度数据"
+    assert result.missing_messages == ["缺少2025年年度数据"]
 
 
 def test_the_application_year_can_be_chosen():
