@@ -652,7 +652,7 @@ def _score_innovation(enterprise_ids: list[int], today: datetime.date) -> int:
         Enterprise.objects.filter(pk__in=enterprise_ids).order_by("pk").prefetch_related(*FACTS_PREFETCH)
     ):
         facts = facts_for(enterprise)
-        others = [c for c in assess(facts, today=today).criteria if c.code != "innovation"]
+        others = [c for c in assess(facts, today=today, gaps=False).criteria if c.code != "innovation"]
         if any(c.status != PASS for c in others):
             continue
         bands = innovation_bands(facts, year=today.year, on=on, self_developed=True)

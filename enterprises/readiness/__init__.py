@@ -40,7 +40,7 @@ class Assessment:
     criteria: list[Criterion]
     tech_sme: TechSmeScore
     innovation: InnovationScore | None
-    forward: ForwardGaps
+    forward: ForwardGaps | None  # None when not asked for (a bulk refresh keeps only the verdict)
     this_year: bool = True  # the application year is the current year (its figures are still being made)
 
     @property
@@ -92,9 +92,10 @@ def assess(
     today: datetime.date | None = None,
     expected_sales: Decimal | None = None,
     expected_staff: Decimal | None = None,
+    gaps: bool = True,
 ) -> Assessment:
     """The verdict for an application in ``year`` (default: this year) judged on ``on`` (default:
-    ``facts.default_application_date``)."""
+    ``facts.default_application_date``); ``gaps=False`` leaves out next year's gaps (``forward``)."""
     today = today or portal_today()
     year = year or today.year
     on = on or default_application_date(year, today)
@@ -108,7 +109,9 @@ def assess(
         criteria=criteria,
         tech_sme=tech_sme.evaluate(facts, year=year, on=on),
         innovation=innovation_score,
-        forward=forward_gaps(facts, year=year, expected_sales=expected_sales, expected_staff=expected_staff),
+        forward=forward_gaps(facts, year=year, expected_sales=expected_sales, expected_staff=expected_staff)
+        if gaps
+        else None,
         this_year=year == today.year,
     )
 

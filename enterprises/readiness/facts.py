@@ -8,6 +8,8 @@ cost a few queries, not a few per enterprise.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
+
 from anyang_hte.core.dates import add_years
 
 from ..models import (
@@ -25,7 +27,8 @@ FACTS_PREFETCH = (
     "ip_items",
     "incidents",
     "distinctions",
-    "innovation_assessments",
+    # the scorer is named in the verdict: fetched with the assessment, not one query per enterprise
+    Prefetch("innovation_assessments", queryset=InnovationAssessment.objects.select_related("scored_by")),
     "qualifications",
 )
 

@@ -111,7 +111,7 @@ def readiness_refresh_many(*, enterprise_ids, chunk_size: int = 1000) -> int:
     return changed
 
 
-def readiness_refresh_all(*, batch_size: int = 2000) -> int:
+def readiness_refresh_all(*, batch_size: int = 1000) -> int:
     """Nightly: the stored verdict is this year's, so a new year (and certificates that lapse, records
     that age out of a window) changes it without anyone saving anything. Returns how many changed."""
     changed, last_pk = 0, 0
@@ -122,13 +122,13 @@ def readiness_refresh_all(*, batch_size: int = 2000) -> int:
         if not ids:
             return changed
         last_pk = ids[-1]
-        changed += readiness_refresh_many(enterprise_ids=ids)
+        changed += readiness_refresh_many(enterprise_ids=ids, chunk_size=batch_size)
 
 
 def _readiness_refresh_chunk(chunk: list[int], on: datetime.date) -> int:
     dirty = []
     for enterprise in Enterprise.objects.filter(pk__in=chunk).order_by().prefetch_related(*FACTS_PREFETCH):
-        result = assess(facts_for(enterprise), today=on)
+        result = assess(facts_for(enterprise), today=on, gaps=False)
         flags = (result.hte_ready, result.tech_sme.total)
         if (enterprise.hte_ready, enterprise.tsme_score) != flags:
             enterprise.hte_ready, enterprise.tsme_score = flags

@@ -14,6 +14,7 @@ from ..identifiers import validate_credit_code
 from ..models import Enterprise
 from ..pinyin import name_initials
 from ._common import guarded_enterprise, save_with_history
+from .figures import enterprise_refresh_readiness
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -88,6 +89,7 @@ def enterprise_create(*, credit_code: str, by, **fields) -> Enterprise:
     full_clean(enterprise, exclude=["created_by"])
     save_with_history(enterprise, by)
     audit_log(enterprise, "enterprises.enterprise.created", by=by, data={"credit_code": code})
+    enterprise_refresh_readiness(enterprise=enterprise)
     return enterprise
 
 
@@ -110,4 +112,6 @@ def enterprise_update(*, enterprise: Enterprise, by, **fields) -> Enterprise:
     full_clean(enterprise, exclude=["created_by"])
     save_with_history(enterprise, by)
     audit_log(enterprise, "enterprises.enterprise.updated", by=by, data={"fields": sorted(changed)})
+    # The verdict reads the record too (registration date, field, restricted industry): store it anew.
+    enterprise_refresh_readiness(enterprise=enterprise)
     return enterprise

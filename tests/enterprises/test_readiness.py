@@ -773,3 +773,37 @@ def test_fragment_renders_each_condition_with_its_figure_threshold_verdict_and_g
         "92",
     ):
         assert text in html
+
+
+# --- the stored verdict ----------------------------------------------------------------------------------
+
+
+def test_the_bulk_refresh_costs_the_same_queries_for_more_enterprises(county_official):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n: int) -> int:
+        ids = []
+        for _ in range(n):  # each scored by a named official, whose name the verdict quotes
+            enterprise = ready()
+            enterprise.innovation_assessments.update(scored_by=county_official)
+            ids.append(enterprise.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            services.readiness_refresh_many(enterprise_ids=ids)
+        return len(ctx.captured_queries)
+
+    assert queries_for(2) == queries_for(6)
+
+
+def test_editing_the_record_stores_the_verdict_anew(county_official):
+    enterprise = EnterpriseFactory(jurisdiction=county_official.jurisdiction)
+    this_year = today().year
+    make(enterprise, years=(this_year - 3, this_year - 2, this_year - 1), conversions_count=5)
+    scored(enterprise, year=this_year)
+    services.enterprise_refresh_readiness(enterprise=enterprise)
+    assert Enterprise.objects.get(pk=enterprise.pk).hte_ready is True
+    # Registered less than a year before today: condition 1 now fails, and the stored flag says so at once.
+    services.enterprise_update(
+        enterprise=enterprise, by=county_official, registered_on=today() - datetime.timedelta(days=100)
+    )
+    assert Enterprise.objects.get(pk=enterprise.pk).hte_ready is False
