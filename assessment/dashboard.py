@@ -42,10 +42,12 @@ def _cells(row: dict, codes) -> list[dict]:
     return [by_code[code] | {"rank": row["rank"].get(code)} for code in codes]
 
 
-def growth_rows(year: int, table: list[dict]) -> list[dict]:
+def growth_rows(year: int, table: list[dict], *, valid_before: dict | None = None) -> list[dict]:
     """Per row of ``table``: the valid HTEs a year before and now, the growth, the published figures and
-    the share (with why a value is unknown), and the plan that names the row's zone (task 11)."""
-    before, _source, _at = selectors.year_values(year - 1, codes=["valid_hte"])
+    the share (with why a value is unknown), and the plan that names the row's zone (task 11).
+    ``valid_before``: the year before's valid HTEs by scope, when the caller has them already."""
+    if valid_before is None:
+        valid_before = selectors.year_values(year - 1, codes=["valid_hte"])[0]["valid_hte"]
     published = selectors.published_rows(year)
     zones = selectors.plan_zones()
     rows = []
@@ -56,7 +58,7 @@ def growth_rows(year: int, table: list[dict]) -> list[dict]:
                 "scope": r["scope"],
                 "is_city": r["is_city"],
                 "name": r["name"],
-                "valid_before": before["valid_hte"].get(r["scope"]),
+                "valid_before": valid_before.get(r["scope"]),
                 "valid": r["values"]["valid_hte"],
                 "growth": cells["hte_growth"],
                 "share": cells["hte_value_added_share"],
@@ -169,7 +171,9 @@ def dashboard_data(year: int) -> dict:
             for ind, color in zip(money, MONEY_COLORS, strict=True)
         ],
     }
-    growth = growth_rows(year, table)
+    # the trend has the year before's valid HTEs already (unless the year is the first one shown)
+    before = next((p["values"] for p in valid_trend if p["year"] == year - 1), None)
+    growth = growth_rows(year, table, valid_before=before)
     for r in table:
         r["paid_total"] = (r["values"]["rewards_paid_city"] or 0) + (r["values"]["rewards_paid_county"] or 0)
 

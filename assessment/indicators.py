@@ -160,10 +160,7 @@ def new_hte_grants(
         enterprise=OuterRef("enterprise"), kind=QualificationKind.HTE, granted_on__lt=OuterRef("granted_on")
     )
     if recertification_is_new:
-        day = OuterRef("granted_on")
-        earlier = earlier.filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=day)).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=day)
-        )
+        earlier = earlier.valid_on(OuterRef("granted_on"))
     return Qualification.objects.filter(
         kind=QualificationKind.HTE,
         revoked_on__isnull=True,

@@ -51,7 +51,12 @@ MIN_YEAR = 2017  # the policy took effect on 2017-12-29
 
 
 def _check_right(by, reason: str | None = None) -> None:
-    guard(by, Right.ASSESSMENT_MANAGE, reason=reason or _("您没有设定考核目标和汇总指标的权限。"))
+    guard(
+        by,
+        Right.ASSESSMENT_MANAGE,
+        jurisdiction_id=CITY_LEVEL,
+        reason=reason or _("您没有设定考核目标和汇总指标的权限。"),
+    )
 
 
 def check_year(year: int) -> int:
@@ -164,7 +169,7 @@ def rollup_start(*, year: int, by) -> RollupRun:
             if active is None:
                 raise
             return _already_running(active)
-        audit_log(run, "assessment.rollup.started", by=_user(by), data={"year": year})
+        audit_log(run, "assessment.rollup.started", by=by, data={"year": year})
         transaction.on_commit(lambda: rollup_indicators_task.delay(run.pk))
     run.is_new = True
     run.message = _("已开始汇总 %(year)s 年度指标。") % {"year": year}
@@ -268,7 +273,7 @@ def _save_target(*, jurisdiction, year, indicator, value, by, action, data) -> T
     audit_log(
         target,
         action,
-        by=_user(by),
+        by=by,
         data={
             "jurisdiction": jurisdiction.code,
             "year": year,
@@ -405,7 +410,7 @@ def _save_published(*, jurisdiction, year, hightech, industrial, source, by, act
     audit_log(
         record,
         action,
-        by=_user(by),
+        by=by,
         data={
             "scope": jurisdiction.code if jurisdiction else CITY_SCOPE,
             "year": year,
@@ -603,7 +608,7 @@ def plan_create(
     )
     _check_plan(plan)
     plan.save()
-    audit_log(plan, "assessment.plan.created", by=_user(by), data=_plan_data(plan))
+    audit_log(plan, "assessment.plan.created", by=by, data=_plan_data(plan))
     return plan
 
 
@@ -626,7 +631,7 @@ def plan_update(*, plan: Plan, by, **changes) -> Plan:
     changed = {
         name: {"from": before[name], "to": after[name]} for name in PLAN_FIELDS if before[name] != after[name]
     }
-    audit_log(plan, "assessment.plan.updated", by=_user(by), data={"changes": changed})
+    audit_log(plan, "assessment.plan.updated", by=by, data={"changes": changed})
     return plan
 
 
@@ -647,7 +652,7 @@ def counting_rule_set(*, recertification_is_new: bool, by) -> CountingRule:
     audit_log(
         rule,
         "assessment.counting_rule.set",
-        by=_user(by),
+        by=by,
         data={"recertification_is_new": rule.recertification_is_new, "previous": previous},
     )
     _refresh_snapshots(["new_hte"])

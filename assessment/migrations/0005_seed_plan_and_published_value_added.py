@@ -4,8 +4,10 @@ value-added entered on the old targets page into the published figures.
 Each old row becomes the jurisdiction's published 规模以上工业增加值 of its year (its 高新技术产业增加值
 was never entered: it stays empty, so the share is unknown until the bureau enters it). Who entered the
 old figure is taken from its latest audit entry; the move itself is recorded in the audit log. The
-snapshots of the value-added share were computed from the firms' own figures, which the indicator no
-longer reads: they are deleted and the next rollup writes the share from the published figures.
+snapshots were taken under the old indicator set: the share from the firms' own figures (which the
+indicator no longer reads), no HTE growth (a set without its rows would read growth as unknown), new
+HTEs counted first-time only (no longer the default rule). They are all deleted: the pages compute
+those years live until a rollup writes them again (the nightly one does the current year).
 """
 
 from django.db import migrations
@@ -62,7 +64,7 @@ def move_value_added(apps, schema_editor):
                 "from": f"assessment.IndustrialValueAdded #{old.pk}",
             },
         )
-    apps.get_model("assessment", "IndicatorSnapshot").objects.filter(indicator="hte_value_added_share").delete()
+    apps.get_model("assessment", "IndicatorSnapshot").objects.all().delete()
 
 
 def move_back(apps, schema_editor):

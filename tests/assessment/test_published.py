@@ -451,6 +451,9 @@ def test_the_migration_moves_the_old_value_added_and_seeds_the_plan():
     old_apps.get_model("assessment", "IndicatorSnapshot").objects.create(
         scope=WF, year=2023, indicator=SHARE, value=Decimal("7"), computed_at=old.updated_at
     )
+    old_apps.get_model("assessment", "IndicatorSnapshot").objects.create(
+        scope=WF, year=2023, indicator="valid_hte", value=Decimal("3"), computed_at=old.updated_at
+    )
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -460,6 +463,8 @@ def test_the_migration_moves_the_old_value_added_and_seeds_the_plan():
     assert moved.entered_by.username == "old_enterer" and "迁移" in moved.source
     assert AuditLog.objects.filter(action="assessment.published_value_added.migrated").count() == 1
     assert not IndicatorSnapshot.objects.filter(indicator=SHARE).exists()  # computed from the firms
+    # The rest of that set predates the growth indicator and the counting rule: taken again, not read.
+    assert not IndicatorSnapshot.objects.exists()
     from assessment.models import Plan
 
     plan = Plan.objects.get(document_number="安政办〔2017〕100号")

@@ -245,6 +245,9 @@ def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_ca
         assert [r.year for r in runs] == [2025, 2026]
         assert [r.year for r in services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 6, 5))] == [2026]
     assert RollupRun.objects.count() == 2
+    # The audit says the portal started them, not a person and not nobody.
+    started = AuditLog.objects.filter(action="assessment.rollup.started")
+    assert started.count() == 2 and all(e.user is None and e.data["system"] == "test" for e in started)
     from django.conf import settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["rollup-indicators-nightly"]
