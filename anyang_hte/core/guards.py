@@ -14,11 +14,12 @@ anonymous user (nothing gets through by forgetting to say who acts).
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
-from .roles import Right, has_right
+from .roles import Right, has_right, is_city_wide
 from .scope import user_may_use_jurisdiction
 
 Decision = tuple[bool, str]
-CITY_LEVEL = object()  # guard()'s default: a record of the whole city (rules, targets), no county scope
+CITY_LEVEL = object()  # a record of the whole city (rules, targets, official lists): the right decides
+ALL_JURISDICTIONS = object()  # a write over every county's rows at once: a city-wide actor only
 
 
 def _label(right: str) -> str:
@@ -47,20 +48,27 @@ def ensure_scope(by, jurisdiction_id, *, reason: str | None = None, field: str |
 def guard(
     by,
     *rights: str,
-    jurisdiction_id=CITY_LEVEL,
+    jurisdiction_id,
     reason: str | None = None,
     scope_reason: str | None = None,
     field: str | None = None,
 ) -> None:
-    """The right (one of ``rights``) and the scope of ``jurisdiction_id``.
+    """The right (one of ``rights``) and the scope of ``jurisdiction_id``, which every caller says:
 
-    Pass ``jurisdiction_id`` for every write on a row that belongs to a jurisdiction (``None``, a row
-    without one, is refused: it fails closed); leave it out only for city-level records (rules, the
-    city's targets) whose right already says who may act.
+    - the row's jurisdiction, for a write on a row that belongs to one (``None``, a row without one, is
+      refused: it fails closed);
+    - ``ALL_JURISDICTIONS`` for a write over every county's rows (only a city-wide actor passes);
+    - ``CITY_LEVEL`` for a record of the whole city, whose right already says who may act (or whose
+      service checks each row's scope itself and says so where it calls the guard).
     """
     ensure_right(by, *rights, reason=reason)
-    if jurisdiction_id is not CITY_LEVEL:
-        ensure_scope(by, jurisdiction_id, reason=scope_reason, field=field)
+    if jurisdiction_id is CITY_LEVEL:
+        return
+    if jurisdiction_id is ALL_JURISDICTIONS:
+        if not is_city_wide(by):
+            raise DomainError(scope_reason or _("全市范围的办理只能由市级部门或系统执行。"), field=field)
+        return
+    ensure_scope(by, jurisdiction_id, reason=scope_reason, field=field)
 
 
 def ensure_allowed(decision: Decision, *, field: str | None = None) -> None:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import ensure_allowed, guard
+from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.notifications import notify
 from anyang_hte.core.roles import Right, Role
@@ -392,7 +392,7 @@ def task_report_record(
     One report per unit and quarter: recording again updates the report, and the audit log keeps the
     text it replaced.
     """
-    guard(by, Right.TASK_REPORT, reason=_("您没有登记行动计划任务进展的权限。"))
+    guard(by, Right.TASK_REPORT, jurisdiction_id=CITY_LEVEL, reason=_("您没有登记行动计划任务进展的权限。"))
     check_period(year, quarter)
     progress = (progress or "").strip()
     if not progress:

@@ -49,9 +49,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
-from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import guard
-from anyang_hte.core.roles import Right, is_city_wide
+from anyang_hte.core.guards import ALL_JURISDICTIONS, guard
+from anyang_hte.core.roles import Right
 from enterprises.models import Qualification
 
 from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
@@ -217,9 +216,13 @@ def rewards_run_all(*, by, chunk_size: int = 500) -> int:
     by enterprise in chunks (a few queries per chunk, one short transaction per chunk), oldest grant
     first.
     """
-    guard(by, Right.QUALIFICATION_EDIT, reason=_("只有登记资质的部门可以生成奖励。"))
-    if not is_city_wide(by):
-        raise DomainError(_("全市奖励重算只能由市科技局或系统执行。"))
+    guard(
+        by,
+        Right.QUALIFICATION_EDIT,
+        jurisdiction_id=ALL_JURISDICTIONS,
+        reason=_("只有登记资质的部门可以生成奖励。"),
+        scope_reason=_("全市奖励重算只能由市科技局或系统执行。"),
+    )
     rules = list(RewardRule.objects.all())
     kinds = {rule.trigger_kind for rule in rules}
     if not kinds:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import guard
+from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Right
 from enterprises.models import Enterprise, Qualification, QualificationKind
@@ -51,7 +51,7 @@ class OfficialListResult:
 
 
 def _check_right(by) -> None:
-    guard(by, Right.OFFICIAL_LIST_IMPORT, reason=_("您没有导入认定名单的权限。"))
+    guard(by, Right.OFFICIAL_LIST_IMPORT, jurisdiction_id=CITY_LEVEL, reason=_("您没有导入认定名单的权限。"))
 
 
 def _check_kind_and_date(kind: str, granted_on) -> None:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import ensure_allowed, guard
+from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Right
 
@@ -49,7 +49,13 @@ CHUNK = 900  # ids per IN (...) list, below SQLite's oldest limit on query param
 
 
 def _ensure_finance(by) -> None:
-    guard(by, Right.PAYOUT_MANAGE, reason=_("只有财政部门可以编制拨付批次和登记拨付。"))
+    # the money's source and county are checked per line (``_ensure_source``, ``can_pay``)
+    guard(
+        by,
+        Right.PAYOUT_MANAGE,
+        jurisdiction_id=CITY_LEVEL,
+        reason=_("只有财政部门可以编制拨付批次和登记拨付。"),
+    )
 
 
 def _ensure_source(by, *, source: str, jurisdiction_id) -> None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log, audit_log_many
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.guards import ensure_allowed, guard
+from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.roles import Right
 
 from .. import documents, notifications, permissions
@@ -179,7 +179,8 @@ def rewards_mark_paid_if_complete(*, reward_ids, by) -> int:
     ``by`` is the finance officer who recorded the payments; every reward must be in their scope.
     Returns how many rewards became PAID.
     """
-    guard(by, Right.PAYOUT_MANAGE, reason=_("只有财政部门可以登记拨付。"))
+    # every reward's scope is checked below (``for_user``)
+    guard(by, Right.PAYOUT_MANAGE, jurisdiction_id=CITY_LEVEL, reason=_("只有财政部门可以登记拨付。"))
     reward_ids = set(reward_ids)
     rewards = list(Reward.objects.for_user(by).select_for_update().filter(pk__in=reward_ids).order_by("pk"))
     if len(rewards) != len(reward_ids):

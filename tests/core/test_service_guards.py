@@ -694,7 +694,7 @@ def test_the_system_is_named_and_never_pays():
 
 
 def test_the_guard_fails_closed(db):
-    from anyang_hte.core.guards import guard
+    from anyang_hte.core.guards import ALL_JURISDICTIONS, CITY_LEVEL, guard
     from anyang_hte.core.roles import Right
 
     official = _user(C, WF)
@@ -704,5 +704,12 @@ def test_the_guard_fails_closed(db):
             guard(official, Right.LEDGER_EDIT, jurisdiction_id=jurisdiction_id)
     for nobody in (None, UserFactory(username="g_inactive", role=C, is_active=False)):
         with pytest.raises(DomainError):
-            guard(nobody, Right.LEDGER_VIEW)
-    guard(_user(R), Right.RULE_MANAGE, Right.REWARD_REVIEW)  # any one of the rights, city-level
+            guard(nobody, Right.LEDGER_VIEW, jurisdiction_id=CITY_LEVEL)
+    guard(_user(R), Right.RULE_MANAGE, Right.REWARD_REVIEW, jurisdiction_id=CITY_LEVEL)  # any one right
+    # Every caller says which scope it writes in: leaving it out is an error, not "no county check".
+    with pytest.raises(TypeError):
+        guard(official, Right.LEDGER_EDIT)
+    # A write over every county at once: the county official's own right is not enough.
+    guard(_user(R), Right.QUALIFICATION_EDIT, jurisdiction_id=ALL_JURISDICTIONS)
+    with pytest.raises(DomainError):
+        guard(official, Right.QUALIFICATION_EDIT, jurisdiction_id=ALL_JURISDICTIONS)
