@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.dates import today
 from anyang_hte.core.money import format_wan
 from enterprises.models import Enterprise, IntellectualProperty, Qualification, QualificationKind, TechField
+from enterprises.readiness.common import FAIL, MISSING, PASS  # the verdict's three values, as everywhere
 
 # 安政办〔2017〕100号, task 2: last year's R&D expense ≥ 3 % of revenue, own IP (a confirmed policy figure).
 RD_SHARE_MIN = Decimal("0.03")
 RD_SHARE_MIN_PERCENT = format((RD_SHARE_MIN * 100).normalize(), "f")  # "3", as the pages write it
 IP_MIN = 1  # class I + class II items
-PASS, FAIL, MISSING = "pass", "fail", "missing"
 CENT = Decimal("0.01")
 
 

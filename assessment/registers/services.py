@@ -550,14 +550,18 @@ def _lg_move(entry: LittleGiantReserveEntry, move: str, *, by, comment: str, mis
 def _ledger_reserve_recorded(entry: LittleGiantReserveEntry, *, by) -> None:
     """A confirmation puts the enterprise in the reserve in its ledger too: a 市科技小巨人备案 qualification
     granted today (through the ledger's own service, so its stage, history and rewards follow), or the one
-    it already holds valid today (from an import), linked to the entry either way."""
+    it already holds valid today (from an import), linked to the entry either way. One that another
+    year's entry recorded stays that entry's: this one then links none."""
     day = today()
     held = (
         Qualification.objects.valid_on(day)
-        .filter(enterprise=entry.enterprise, kind=QualificationKind.LG_RESERVE, lg_reserve_entry__isnull=True)
+        .filter(enterprise=entry.enterprise, kind=QualificationKind.LG_RESERVE)
+        .select_related("lg_reserve_entry")
         .order_by("-granted_on", "-pk")
         .first()
     )
+    if held is not None and getattr(held, "lg_reserve_entry", None) is not None:
+        return  # already in the reserve through another year's confirmed entry: one qualification is enough
     entry.qualification = held or qualification_record(
         enterprise=entry.enterprise,
         kind=QualificationKind.LG_RESERVE,

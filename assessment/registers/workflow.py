@@ -17,7 +17,6 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anyang_hte.core.errors import DomainError
 from anyang_hte.core.roles import Right
 
 from .models import LittleGiantReserveEntry
@@ -67,9 +66,3 @@ def move_state_reason(status: str | None, move: str) -> str:
     if status is None:
         return _("该企业本年度尚未推荐。")
     return _("当前状态为“%(now)s”，不能%(move)s。") % {"now": S(status).label, "move": Move(move).label}
-
-
-def ensure_move(entry: LittleGiantReserveEntry | None, move: str) -> None:
-    reason = move_state_reason(entry.status if entry else None, move)
-    if reason:
-        raise DomainError(reason)

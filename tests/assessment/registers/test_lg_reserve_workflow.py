@@ -176,6 +176,17 @@ def test_a_reserve_qualification_already_held_is_linked_not_doubled(county_offic
     assert (imported.revoked_on, imported.revoke_reason) == (datetime.date(THIS_YEAR - 1, 12, 1), "台账撤销")
 
 
+def test_two_years_confirmed_on_one_day_share_the_ledger_qualification(candidate, county_official, reviewer):
+    """Last year's proposal confirmed late, on the day of this year's: one 备案 qualification, no refusal."""
+    late = make_entry(candidate, by=county_official, year=THIS_YEAR - 1)
+    current = lg_reserve_propose(enterprise=candidate, year=THIS_YEAR, by=county_official)
+    late = lg_reserve_confirm(entry=late, by=reviewer)
+    current = lg_reserve_confirm(entry=current, by=reviewer)
+    assert current.status == S.CONFIRMED and current.qualification is None
+    assert late.qualification is not None
+    assert candidate.qualifications.filter(kind=QualificationKind.LG_RESERVE).count() == 1
+
+
 def test_decline_needs_a_reason_and_is_final(candidate, county_official, reviewer):
     entry = lg_reserve_propose(enterprise=candidate, year=THIS_YEAR, by=county_official)
     refused(
