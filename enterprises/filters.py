@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from anyang_hte.core.models import Jurisdiction
 
 from .models import Enterprise, Stage, TechField
+from .readiness.common import FAIL, MISSING, PASS, VERDICT_LABELS
 
-READINESS_CHOICES = [("ready", _("符合")), ("not_ready", _("不符合")), ("unknown", _("待补充"))]
+# the URL's words for the three verdicts, labelled as the badge labels them
+READINESS_CHOICES = [
+    ("ready", VERDICT_LABELS[PASS]),
+    ("not_ready", VERDICT_LABELS[FAIL]),
+    ("unknown", VERDICT_LABELS[MISSING]),
+]
 EXPIRY_CHOICES = [("3", _("3个月内")), ("6", _("6个月内")), ("12", _("12个月内")), ("24", _("24个月内"))]
 
 

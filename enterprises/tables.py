@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Enterprise
+from .templatetags.readiness import flag_badge
 
 
 class EnterpriseTable(tables.Table):
@@ -54,11 +55,7 @@ class EnterpriseTable(tables.Table):
         return record.get_stage_display()
 
     def render_hte_ready(self, value):
-        if value is True:
-            return format_html('<span class="badge text-bg-success">{}</span>', _("符合"))
-        if value is False:
-            return format_html('<span class="badge text-bg-danger">{}</span>', _("不符合"))
-        return format_html('<span class="badge text-bg-secondary">{}</span>', _("待补充"))
+        return flag_badge(value)
 
     def render_overdue_count(self, value):
         if value:
