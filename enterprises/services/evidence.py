@@ -68,7 +68,7 @@ def _update(model, obj, *, by, fields: dict, allowed, action: str, check, duplic
     enterprise = guarded_enterprise(Enterprise(pk=stored.enterprise_id), by, Right.LEDGER_EDIT)
     obj = model.objects.select_for_update().get(pk=obj.pk)
     fields = _strip(fields)
-    check(fields)
+    check({name: getattr(obj, name) for name in allowed} | fields)  # the record as it will be stored
     changed = {k: [_plain(getattr(obj, k)), _plain(v)] for k, v in fields.items() if getattr(obj, k) != v}
     if not changed:
         return obj
@@ -209,10 +209,6 @@ def distinction_create(*, enterprise: Enterprise, by, **fields) -> Distinction:
 
 @transaction.atomic
 def distinction_update(*, distinction: Distinction, by, **fields) -> Distinction:
-    def check(changed):
-        kind = changed.get("kind", distinction.kind)
-        _check_distinction({**changed, "kind": kind, "rank": changed.get("rank", distinction.rank)})
-
     return _update(
         Distinction,
         distinction,
@@ -220,7 +216,7 @@ def distinction_update(*, distinction: Distinction, by, **fields) -> Distinction
         fields=fields,
         allowed=DISTINCTION_FIELDS,
         action="enterprises.distinction.updated",
-        check=check,
+        check=_check_distinction,
     )
 
 

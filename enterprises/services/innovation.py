@@ -16,7 +16,7 @@ from anyang_hte.core.roles import Right
 
 from ..models import INNOVATION_POLICY, Enterprise, InnovationAssessment
 from ..readiness import FIRST_APPLICATION_YEAR, default_application_date, facts_for
-from ..readiness.innovation import POINT_FIELDS, innovation_bands, score_of
+from ..readiness.innovation import POINT_FIELDS, innovation_bands, points_of, score_of
 from ._common import guarded_enterprise, save_with_history
 from .figures import enterprise_refresh_readiness
 
@@ -64,7 +64,7 @@ def innovation_assessment_save(
     assessment.scored_at = timezone.now()
     assessment.policy = INNOVATION_POLICY
     save_with_history(assessment, by)
-    score = score_of({name: getattr(assessment, name) for name in (*POINT_FIELDS, "standard_bonus")})
+    score = score_of(points_of(assessment))
     audit_log(
         assessment,
         "enterprises.innovation.scored" if created else "enterprises.innovation.rescored",

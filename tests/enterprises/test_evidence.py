@@ -104,6 +104,13 @@ def test_a_national_award_needs_its_rank(ent, county_official):
         rank=2,
     )
     assert Distinction.objects.get().pk == award.pk
+    # An edit is checked against the stored record, not the caller's copy: a stale copy that still says
+    # "standard_lead" cannot drop the rank of what is stored as a national award.
+    stale = Distinction.objects.get(pk=award.pk)
+    stale.kind = "standard_lead"
+    with pytest.raises(DomainError) as exc:
+        services.distinction_update(distinction=stale, by=county_official, rank=None)
+    assert exc.value.field == "rank" and Distinction.objects.get().rank == 2
 
 
 # --- pages ----------------------------------------------------------------------------------------------
