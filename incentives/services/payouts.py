@@ -26,7 +26,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.audit import audit_log
+from anyang_hte.core.audit import audit_log, audit_log_many
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
@@ -316,22 +316,23 @@ def _pay_locked_lines(
         by_line = dict(Payment.objects.filter(line__batch=batch).values_list("line_id", "pk"))
         for payment in payments:
             payment.pk = by_line[payment.line_id]
-    for line, payment in zip(lines, payments, strict=True):
+    for line in lines:
         line.status = Line.PAID
-        audit_log(
-            payment,
-            "incentives.payment.recorded",
-            by=by,
-            data={
-                "line": line.pk,
-                "reward": line.reward_id,
-                "batch": batch.pk,
-                "source": line.source,
-                "amount": str(payment.amount),
-                "paid_on": paid_on.isoformat(),
-                "reference": reference,
-            },
-        )
+    # one audit entry per payment, written in one insert
+    audit_log_many(
+        payments,
+        "incentives.payment.recorded",
+        by=by,
+        data_for=lambda payment: {
+            "line": payment.line.pk,
+            "reward": payment.line.reward_id,
+            "batch": batch.pk,
+            "source": payment.line.source,
+            "amount": str(payment.amount),
+            "paid_on": paid_on.isoformat(),
+            "reference": reference,
+        },
+    )
     return payments
 
 

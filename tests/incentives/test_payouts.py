@@ -425,6 +425,15 @@ class TestWholeBatchPayment:
         assert sorted(Payment.objects.values_list("reference", flat=True)) == ["ZF-BATCH", "ZF-BATCH", "單筆"]
         assert sum(p.amount for p in Payment.objects.all()) == batch_total(batch) == Decimal("800000.00")
         assert AuditLog.objects.filter(action="incentives.payment.recorded").count() == 3
+        batch_entries = AuditLog.objects.filter(
+            action="incentives.payment.recorded", data__reference="ZF-BATCH"
+        ).order_by("pk")
+        assert [(e.user, e.data["batch"], e.data["source"]) for e in batch_entries] == [
+            (city_finance, batch.pk, "city")
+        ] * 2
+        assert {e.object_id for e in batch_entries} == {
+            str(p.pk) for p in Payment.objects.filter(reference="ZF-BATCH")
+        }
         with pytest.raises(DomainError, match="已全部拨付"):
             payouts.batch_record_payment(batch=batch, paid_on=PAID_ON, reference="again", by=city_finance)
         # The rewards paid wholly by the city (Leading) are paid; the HTE ones wait for their county.
