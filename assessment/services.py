@@ -36,7 +36,7 @@ from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
-from anyang_hte.core.roles import Right, Role
+from anyang_hte.core.roles import Right, Role, person
 
 from . import indicators
 from .indicators import INDICATORS, Indicator
@@ -66,10 +66,6 @@ def check_year(year: int) -> int:
             _("年度应在 %(first)s 到 %(last)s 之间。") % {"first": MIN_YEAR, "last": last}, field="year"
         )
     return year
-
-
-def _user(by):
-    return by if getattr(by, "pk", None) else None
 
 
 # --- rollup -------------------------------------------------------------------------------------
@@ -163,7 +159,9 @@ def rollup_start(*, year: int, by) -> RollupRun:
             return _already_running(active)
         try:
             with transaction.atomic():  # a savepoint: the partial unique constraint settles a race
-                run = RollupRun.objects.create(year=year, requested_by=_user(by), steps_total=len(INDICATORS))
+                run = RollupRun.objects.create(
+                    year=year, requested_by=person(by), steps_total=len(INDICATORS)
+                )
         except IntegrityError:
             active = RollupRun.objects.filter(year=year, status__in=ACTIVE).first()
             if active is None:
@@ -268,7 +266,7 @@ def _save_target(*, jurisdiction, year, indicator, value, by, action, data) -> T
         jurisdiction=jurisdiction,
         year=year,
         indicator=indicator,
-        defaults={"value": value, "set_by": _user(by)},
+        defaults={"value": value, "set_by": person(by)},
     )
     audit_log(
         target,
@@ -405,7 +403,7 @@ def _save_published(*, jurisdiction, year, hightech, industrial, source, by, act
     record = old or PublishedValueAdded(jurisdiction=jurisdiction, year=year)
     for name, value in new.items():
         setattr(record, name, value)
-    record.entered_by, record.entered_at = _user(by), timezone.now()
+    record.entered_by, record.entered_at = person(by), timezone.now()
     record.save()
     audit_log(
         record,
@@ -604,7 +602,7 @@ def plan_create(
         goal_valid_hte_exceeds=goal_valid_hte_exceeds,
         goal_share=goal_share,
         zone=zone,
-        created_by=_user(by),
+        created_by=person(by),
     )
     _check_plan(plan)
     plan.save()
@@ -647,7 +645,7 @@ def counting_rule_set(*, recertification_is_new: bool, by) -> CountingRule:
     previous = rule.recertification_is_new
     if previous == bool(recertification_is_new):
         return rule
-    rule.recertification_is_new, rule.updated_by = bool(recertification_is_new), _user(by)
+    rule.recertification_is_new, rule.updated_by = bool(recertification_is_new), person(by)
     rule.save()
     audit_log(
         rule,

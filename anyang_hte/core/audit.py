@@ -7,11 +7,7 @@ The row names the acting person; when the portal itself acted (a command or a sc
 from django.contrib.contenttypes.models import ContentType
 
 from .models import AuditLog
-from .roles import is_system
-
-
-def _user(by):
-    return by if by is not None and getattr(by, "pk", None) else None
+from .roles import is_system, person
 
 
 def _data(by, data: dict | None) -> dict:
@@ -27,7 +23,7 @@ def audit_log(obj, action: str, *, by, data: dict | None = None) -> AuditLog:
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         action=action,
-        user=_user(by),
+        user=person(by),
         data=_data(by, data),
     )
 
@@ -38,7 +34,7 @@ def audit_log_many(objs, action: str, *, by, data_for) -> list[AuditLog]:
     if not objs:
         return []
     content_type = ContentType.objects.get_for_model(objs[0])
-    user = _user(by)
+    user = person(by)
     return AuditLog.objects.bulk_create(
         [
             AuditLog(

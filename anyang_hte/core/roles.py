@@ -150,6 +150,12 @@ def is_system(user) -> bool:
     return isinstance(user, SystemActor)
 
 
+def person(by):
+    """The user to store as who did something (``created_by``, an audit row's user), or None when the
+    portal itself acted (a :class:`SystemActor`) or nobody did."""
+    return by if by is not None and getattr(by, "pk", None) else None
+
+
 def has_right(user, right: str) -> bool:
     if is_system(user):
         return right in SYSTEM_RIGHTS

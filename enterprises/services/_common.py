@@ -3,13 +3,14 @@
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.guards import guard
+from anyang_hte.core.roles import person
 
 from ..models import Enterprise
 
 
 def save_with_history(obj, by, **kwargs):
     """Save with the acting user on the field-history record (the request middleware covers only views)."""
-    if getattr(by, "pk", None):
+    if person(by):
         obj._history_user = by
     obj.save(**kwargs)
     return obj

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError, full_clean
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 
 from ..models import Distinction, DistinctionKind, Enterprise, Incident, IntellectualProperty
 from ..readiness import FIRST_APPLICATION_YEAR
@@ -87,7 +87,7 @@ def _delete(model, obj, *, by, reason: str, action: str) -> None:
     enterprise = guarded_enterprise(Enterprise(pk=stored.enterprise_id), by, Right.LEDGER_EDIT)
     obj = model.objects.select_for_update().get(pk=obj.pk)
     data = {name: _plain(getattr(obj, name)) for name in _FIELDS_OF[model]}
-    if getattr(by, "pk", None):
+    if person(by):
         obj._history_user = by
     audit_log(obj, action, by=by, data={"enterprise": enterprise.pk, "reason": reason, "record": data})
     obj.delete()

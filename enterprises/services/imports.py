@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.roles import person
 
 from .. import tasks
 from ..importers import (
@@ -84,7 +85,7 @@ def _chunks(items: list, size: int | None = None):
 
 
 def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
-    user = by if getattr(by, "pk", None) else None
+    user = person(by)
     reason = (_("台账导入：%(f)s") % {"f": plan.filename})[:100]
     history = {"batch_size": BATCH, "default_user": user, "default_change_reason": reason}
     now = timezone.now()

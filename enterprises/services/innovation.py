@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 
 from ..models import INNOVATION_POLICY, Enterprise, InnovationAssessment
 from ..readiness import FIRST_APPLICATION_YEAR, default_application_date, facts_for
@@ -60,7 +60,7 @@ def innovation_assessment_save(
     for name in (*POINT_FIELDS, *OTHER_FIELDS):
         if name in points:
             setattr(assessment, name, points[name] if name != "note" else (points[name] or "").strip())
-    assessment.scored_by = by if getattr(by, "pk", None) else None
+    assessment.scored_by = person(by)
     assessment.scored_at = timezone.now()
     assessment.policy = INNOVATION_POLICY
     save_with_history(assessment, by)

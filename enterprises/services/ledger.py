@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.guards import ensure_scope, guard
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 
 from ..identifiers import validate_credit_code
 from ..models import Enterprise
@@ -84,7 +84,7 @@ def enterprise_create(*, credit_code: str, by, **fields) -> Enterprise:
     existing = Enterprise.objects.select_related("jurisdiction").filter(credit_code=code).first()
     if existing is not None:
         raise DuplicateEnterprise(existing)
-    enterprise = Enterprise(credit_code=code, created_by=by if getattr(by, "pk", None) else None, **fields)
+    enterprise = Enterprise(credit_code=code, created_by=person(by), **fields)
     enterprise.name_initials = name_initials(enterprise.name)
     full_clean(enterprise, exclude=["created_by"])
     save_with_history(enterprise, by)

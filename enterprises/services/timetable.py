@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 
 from ..models import Enterprise, LedgerMilestone, ServiceVisit
 from ._common import guarded_enterprise, save_with_history
@@ -87,7 +87,7 @@ def visit_create(
             visitors=visitors.strip(),
             problems=problems,
             actions=actions,
-            created_by=by if getattr(by, "pk", None) else None,
+            created_by=person(by),
         ),
         by,
     )

@@ -1,6 +1,7 @@
 """What the reward services share: the row locks, the sign-off row, a line's legal move."""
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.roles import person
 
 from ..models import FundingLine, Reward, RewardDecision
 from ..workflow import ensure_line_transition
@@ -21,7 +22,7 @@ def record_move(reward: Reward, to: str, *, by, comment: str = "") -> str:
         reward=reward,
         from_status=before,
         to_status=to,
-        by=user_or_none(by),
+        by=person(by),
         role=getattr(by, "role", "") or "",
         comment=comment,
     )
@@ -38,8 +39,3 @@ def required_reason(text: str, message: str) -> str:
     if not text:
         raise DomainError(message, field="reason")
     return text
-
-
-def user_or_none(by):
-    """The ``User`` to store in a ``…_by`` column: ``None`` when the system acted."""
-    return by if getattr(by, "pk", None) else None

@@ -50,12 +50,12 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.guards import ALL_JURISDICTIONS, guard
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 from enterprises.models import Qualification
 
 from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
 from ..workflow import ensure_transition
-from ._common import lock_reward, record_move, set_line_status, user_or_none
+from ._common import lock_reward, record_move, set_line_status
 
 S = Reward.Status
 L = FundingLine.Status
@@ -326,7 +326,7 @@ def rewards_on_qualification_revoked(*, qualification, by) -> list[Recovery]:
                 payment=payment,
                 amount=payment.amount,
                 reason=reason[:255],
-                opened_by=user_or_none(by),
+                opened_by=person(by),
             )
             audit_log(
                 recovery,

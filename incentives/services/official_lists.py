@@ -19,14 +19,13 @@ from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 from enterprises.models import Enterprise, Qualification, QualificationKind
 from enterprises.services import enterprise_create, qualification_record
 
 from ..models import OfficialList, OfficialListRow, Reward
 from ..official_lists import ParsedList, match_rows, read_official_list
 from ..workflow import ensure_row_transition
-from ._common import user_or_none
 
 CHUNK = 500  # ids per look-up query
 Status = OfficialListRow.Status
@@ -162,7 +161,7 @@ def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, 
                 **lookup,
                 title=title[: OfficialList._meta.get_field("title").max_length],
                 filename=(filename or "")[-255:],
-                uploaded_by=user_or_none(by),
+                uploaded_by=person(by),
             )
     except IntegrityError:  # the same list imported at the same moment by someone else
         return _existing_result(OfficialList.objects.get(**lookup), dry_run=dry_run)

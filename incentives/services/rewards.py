@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log, audit_log_many
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, person
 
 from .. import documents, notifications, permissions
 from ..models import FundingLine, Reward, RewardDecision, RewardDocument
 from ..workflow import ensure_transition
-from ._common import lock_reward, record_move, required_reason, set_line_status, user_or_none
+from ._common import lock_reward, record_move, required_reason, set_line_status
 
 S = Reward.Status
 L = FundingLine.Status
@@ -212,7 +212,7 @@ def rewards_mark_paid_if_complete(*, reward_ids, by) -> int:
                 reward=reward,
                 from_status=S.APPROVED,
                 to_status=S.PAID,
-                by=user_or_none(by),
+                by=person(by),
                 role=getattr(by, "role", "") or "",
                 comment=comment,
             )

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.guards import ensure_allowed
+from anyang_hte.core.roles import person
 
 from .. import permissions
 from ..models import RewardRule
-from ._common import user_or_none
 
 # What a rule is made of, in the order the admin's form shows it.
 RULE_FIELDS = (
@@ -118,7 +118,7 @@ def rule_close(*, rule: RewardRule, effective_to: datetime.date, by) -> RewardRu
     before = rule.effective_to
     rule.effective_to = effective_to
     _ensure_no_overlap(rule)
-    rule.closed_at, rule.closed_by = timezone.now(), user_or_none(by)
+    rule.closed_at, rule.closed_by = timezone.now(), person(by)
     rule.save(update_fields=["effective_to", "closed_at", "closed_by"])
     audit_log(
         rule,
