@@ -357,13 +357,12 @@ def plan_new_hte(request, plan_pk: int):
         .order_by("granted_on", "enterprise__jurisdiction__sort_order", "enterprise__name", "pk")
     )
     page = Paginator(qs, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    panel = selectors.plan_progress(plan)
     return render(
         request,
         "assessment/plan_new_hte.html",
         {
             "plan": plan,
-            "panel": panel,
+            "through": selectors.plan_through(plan),
             "page": page,
             "rule_label": indicators.new_hte_rule_label(),
             "crumbs": _crumbs(

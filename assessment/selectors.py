@@ -277,6 +277,13 @@ def _met(value: Value, goal, *, finished: bool, exceed: bool = False) -> bool | 
     return value > goal if exceed else value >= goal
 
 
+def plan_through(plan: Plan, *, today: datetime.date | None = None) -> int | None:
+    """The plan's last year counted so far: its last year, or this year while it runs; None before it
+    starts."""
+    today = today or portal_today()
+    return None if today.year < plan.first_year else min(plan.last_year, today.year)
+
+
 def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
     """One plan's numbers for the dashboard's panel, the city's, read like the dashboard (snapshots
     when fresh, else live)::
@@ -295,9 +302,9 @@ def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
         UPCOMING if today.year < plan.first_year else FINISHED if today.year > plan.last_year else RUNNING
     )
     panel = {"plan": plan, "status": status, "through": None, "yearly": []}
-    if status == UPCOMING:
+    through = plan_through(plan, today=today)
+    if through is None:
         return panel
-    through = min(plan.last_year, today.year)
     for year in range(plan.first_year, through + 1):
         values, _source, _at = year_values(year, codes=list(PLAN_CODES))
         panel["yearly"].append({"year": year, **{code: values[code][CITY_SCOPE] for code in PLAN_CODES}})
