@@ -16,6 +16,7 @@ urlpatterns = [
     path("rewards/", include("incentives.urls")),
     path("assessment/", include("assessment.urls")),
     path("registers/", include("assessment.registers.urls")),
+    path("firm/", include("firms.urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("notifications/", core_views.notification_list, name="notification_list"),

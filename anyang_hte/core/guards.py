@@ -14,8 +14,8 @@ anonymous user (nothing gets through by forgetting to say who acts).
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
-from .roles import Right, has_right, is_city_wide
-from .scope import user_may_use_jurisdiction
+from .roles import Right, has_right, is_city_wide, is_firm_user
+from .scope import firm_enterprise_id, user_may_use_jurisdiction
 
 Decision = tuple[bool, str]
 CITY_LEVEL = object()  # a record of the whole city (rules, targets, official lists): the right decides
@@ -45,10 +45,18 @@ def ensure_scope(by, jurisdiction_id, *, reason: str | None = None, field: str |
     raise DomainError(reason or _("该记录不属于您所在的县区，不能办理。"), field=field)
 
 
+def ensure_own_enterprise(by, enterprise_id, *, reason: str | None = None, field: str | None = None) -> None:
+    """A firm user (企业用户) acts on the one enterprise it is bound to, never another (fails closed)."""
+    own = firm_enterprise_id(by)
+    if own is None or enterprise_id is None or own != enterprise_id:
+        raise DomainError(reason or _("企业用户只能办理本企业的事项。"), field=field)
+
+
 def guard(
     by,
     *rights: str,
     jurisdiction_id,
+    enterprise_id=None,
     reason: str | None = None,
     scope_reason: str | None = None,
     field: str | None = None,
@@ -60,8 +68,16 @@ def guard(
     - ``ALL_JURISDICTIONS`` for a write over every county's rows (only a city-wide actor passes);
     - ``CITY_LEVEL`` for a record of the whole city, whose right already says who may act (or whose
       service checks each row's scope itself and says so where it calls the guard).
+
+    A firm user (企业用户) is scoped to its own enterprise: the service passes the row's
+    ``enterprise_id`` too, and a firm user passes only when it is the enterprise it is bound to.
     """
     ensure_right(by, *rights, reason=reason)
+    if is_firm_user(by):
+        # A firm user's scope is its own enterprise: a write on a row of an enterprise says which
+        # (``enterprise_id``); anything else (a city record, every county) is never a firm's.
+        ensure_own_enterprise(by, enterprise_id, field=field)
+        return
     if jurisdiction_id is CITY_LEVEL:
         return
     if jurisdiction_id is ALL_JURISDICTIONS:

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .roles import JURISDICTION_BOUND_ROLES, Role
+from .roles import ENTERPRISE_BOUND_ROLES, JURISDICTION_BOUND_ROLES, Role
 
 
 class Jurisdiction(models.Model):
@@ -49,6 +49,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # A firm user's (企业用户) one enterprise; empty until its county confirms the registration. A string
+    # reference: the core layer never imports the ledger app.
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="firm_users",
+    )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
 
@@ -72,6 +82,10 @@ class User(AbstractUser):
     @property
     def is_jurisdiction_bound(self) -> bool:
         return self.role in JURISDICTION_BOUND_ROLES
+
+    @property
+    def is_enterprise_bound(self) -> bool:
+        return self.role in ENTERPRISE_BOUND_ROLES
 
 
 class AuditLog(models.Model):

@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     CITY_FINANCE = "city_finance", _("市财政局")
     COUNTY_FINANCE = "county_finance", _("县区财政局")
     ADMIN = "admin", _("系统管理员")
+    ENTERPRISE = "enterprise", _("企业用户")
 
 
 class Right(models.TextChoices):
@@ -42,6 +43,17 @@ class Right(models.TextChoices):
     ASSESSMENT_MANAGE = "assessment.manage", _("设定目标、汇总指标、发布通报")
     REGISTER_EDIT = "register.edit", _("维护培训、辅导员和孵化载体登记")
     TASK_REPORT = "task.report", _("登记行动计划任务进展")
+    # The enterprise's own door (企业端): a firm user acts on its own enterprise only.
+    FIRM_SELF = "firm.self", _("填报本企业信息、自评、申报和跟踪奖励")
+    # Firm accounts: invite a firm, confirm a firm's self-registration (the county of the firm).
+    FIRM_ACCOUNT_MANAGE = "firm_account.manage", _("邀请和确认企业用户")
+    # The yearly HTE application round (申报批次).
+    ROUND_VIEW = "round.view", _("查看高企申报批次")
+    ROUND_MANAGE = "round.manage", _("开设和管理高企申报批次")
+    ROUND_DECLARE = "round.declare", _("登记申报意向")
+    ROUND_RECOMMEND = "round.recommend", _("县区推荐申报企业")
+    ROUND_REVIEW = "round.review", _("市级初审")
+    ROUND_OUTCOME = "round.outcome", _("登记省级认定结果")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -57,6 +69,10 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.REWARD_SUBMIT,
             Right.ASSESSMENT_VIEW,
             Right.REGISTER_EDIT,
+            Right.FIRM_ACCOUNT_MANAGE,
+            Right.ROUND_VIEW,
+            Right.ROUND_DECLARE,
+            Right.ROUND_RECOMMEND,
         }
     ),
     Role.TECH_REVIEWER: frozenset(
@@ -73,6 +89,10 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.ASSESSMENT_MANAGE,
             Right.REGISTER_EDIT,
             Right.TASK_REPORT,
+            Right.ROUND_VIEW,
+            Right.ROUND_MANAGE,
+            Right.ROUND_REVIEW,
+            Right.ROUND_OUTCOME,
         }
     ),
     Role.CITY_FINANCE: frozenset(
@@ -96,14 +116,31 @@ RIGHTS: dict[str, frozenset[str]] = {
         }
     ),
     # Administrators keep users, jurisdictions and rules; deciding and paying money is not theirs:
-    # only counties submit, only reviewers approve, only finance batches and pays.
-    Role.ADMIN: frozenset(Right.values) - {Right.REWARD_SUBMIT, Right.REWARD_REVIEW, Right.PAYOUT_MANAGE},
+    # only counties submit, only reviewers approve, only finance batches and pays. Nor do they act as a
+    # firm, or move a firm through the round: the county and the bureau do.
+    Role.ADMIN: frozenset(Right.values)
+    - {
+        Right.REWARD_SUBMIT,
+        Right.REWARD_REVIEW,
+        Right.PAYOUT_MANAGE,
+        Right.FIRM_SELF,
+        Right.FIRM_ACCOUNT_MANAGE,
+        Right.ROUND_DECLARE,
+        Right.ROUND_RECOMMEND,
+        Right.ROUND_REVIEW,
+        Right.ROUND_OUTCOME,
+    },
+    # A firm user: its own enterprise's record, figures, self-evaluation, round entry and rewards, and
+    # nothing else (no list, no county page, no other firm). Its scope is the enterprise it is bound to.
+    Role.ENTERPRISE: frozenset({Right.FIRM_SELF, Right.ROUND_DECLARE}),
 }
 
 # Roles bound to one jurisdiction: they see that jurisdiction's rows and nothing else.
 JURISDICTION_BOUND_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE})
 # Roles that see every jurisdiction.
 CITY_WIDE_ROLES = frozenset({Role.TECH_REVIEWER, Role.CITY_FINANCE, Role.ADMIN})
+# Roles bound to one enterprise: they see that enterprise's own record and nothing else.
+ENTERPRISE_BOUND_ROLES = frozenset({Role.ENTERPRISE})
 
 # What the portal itself may do from a command or a scheduled task: keep the ledger (imports, stages,
 # readiness), record certifications from official lists and the rewards they give, roll up indicators.
@@ -118,6 +155,8 @@ SYSTEM_RIGHTS = frozenset(
         Right.OFFICIAL_LIST_IMPORT,
         Right.ASSESSMENT_VIEW,
         Right.ASSESSMENT_MANAGE,
+        Right.ROUND_VIEW,
+        Right.ROUND_OUTCOME,
     }
 )
 
@@ -141,6 +180,8 @@ class SystemActor:
     is_staff = False
     is_superuser = False
     is_jurisdiction_bound = False
+    is_enterprise_bound = False
+    enterprise_id = None
 
     def __str__(self) -> str:
         return f"system ({self.name})"
@@ -163,7 +204,19 @@ def has_right(user, right: str) -> bool:
         return False
     if user.role in JURISDICTION_BOUND_ROLES and not user.jurisdiction_id:
         return False
+    if user.role in ENTERPRISE_BOUND_ROLES and not getattr(user, "enterprise_id", None):
+        return False  # a firm user whose enterprise link is missing (not yet confirmed) holds nothing
     return right in RIGHTS.get(user.role, frozenset())
+
+
+def is_firm_user(user) -> bool:
+    """Whether ``user`` signs in for a firm (企业用户), linked to an enterprise or not (yet)."""
+    return bool(
+        not is_system(user)
+        and user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "role", None) in ENTERPRISE_BOUND_ROLES
+    )
 
 
 def is_city_wide(user) -> bool:

@@ -6,7 +6,7 @@ without a jurisdiction gets an empty queryset, never everything.
 
 from django.db.models import QuerySet
 
-from .roles import JURISDICTION_BOUND_ROLES, is_city_wide, is_system
+from .roles import ENTERPRISE_BOUND_ROLES, JURISDICTION_BOUND_ROLES, is_city_wide, is_system
 
 
 def _active(user) -> bool:
@@ -23,6 +23,24 @@ def scope_queryset(qs: QuerySet, user, *, jurisdiction_field: str) -> QuerySet:
     if user.role in JURISDICTION_BOUND_ROLES and user.jurisdiction_id:
         return qs.filter(**{f"{jurisdiction_field}_id": user.jurisdiction_id})
     return qs.none()
+
+
+def firm_enterprise_id(user) -> int | None:
+    """The one enterprise a firm user (企业用户) acts for, or None: not a firm user, inactive, or not (yet)
+    linked to an enterprise. Every firm page and every firm-side write asks this, and nothing else."""
+    if is_system(user) or not _active(user) or getattr(user, "role", None) not in ENTERPRISE_BOUND_ROLES:
+        return None
+    return getattr(user, "enterprise_id", None) or None
+
+
+def scope_enterprises(qs: QuerySet, user, *, enterprise_field: str = "pk") -> QuerySet:
+    """Rows of the enterprises ``user`` may see: a firm user its own enterprise's rows only; the others by
+    jurisdiction (``scope_queryset``); nobody else anything."""
+    if getattr(user, "role", None) in ENTERPRISE_BOUND_ROLES and not is_system(user):
+        own = firm_enterprise_id(user)
+        return qs.filter(**{enterprise_field: own}) if own else qs.none()
+    prefix = "" if enterprise_field == "pk" else f"{enterprise_field.removesuffix('_id')}__"
+    return scope_queryset(qs, user, jurisdiction_field=f"{prefix}jurisdiction")
 
 
 def user_may_use_jurisdiction(user, jurisdiction_id) -> bool:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from .models import ExportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
-from .roles import Right, has_right
+from .roles import Right, has_right, is_firm_user
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -21,6 +21,8 @@ class PortalLoginView(auth_views.LoginView):
 def home(request):
     """Each office starts where its daily work is."""
     user = request.user
+    if is_firm_user(user):
+        return redirect("firms:home")  # linked or not: the firm's door says which
     if has_right(user, Right.REWARD_REVIEW):
         return redirect(reverse("incentives:reward_list") + "?status=submitted")
     if has_right(user, Right.PAYOUT_MANAGE):

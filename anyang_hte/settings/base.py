@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "anyang_hte.core",
     "enterprises",
     "incentives",
+    "applications",
     "assessment",
+    "firms",
 ]
 
 MIDDLEWARE = [

@@ -140,8 +140,25 @@ def _kwargs_for(name, pattern, values):
     return kwargs
 
 
-def _users():
+FIRM_UNLINKED = "enterprise (no enterprise link)"
+# A user's own things, whatever the role: the start page (it sends each role to its own work) and the
+# user's own messages.
+OWN_URLS = {"home", "notification_list", "notifications_read_all"}
+
+
+def _users(world=None):
+    firm = {}
+    if world is not None:
+        own = Enterprise.objects.get(pk=world["own"]["pk"])
+        firm = {
+            # A firm user of the "own" enterprise, and one whose link is missing (it must see nothing).
+            Role.ENTERPRISE: UserFactory(
+                username="m_firm", role=Role.ENTERPRISE, jurisdiction=None, enterprise=own
+            ),
+            FIRM_UNLINKED: UserFactory(username="m_firm0", role=Role.ENTERPRISE, jurisdiction=None),
+        }
     return {
+        **firm,
         Role.COUNTY_OFFICIAL: UserFactory(username="m_county", role=Role.COUNTY_OFFICIAL),
         Role.COUNTY_FINANCE: UserFactory(username="m_cfin", role=Role.COUNTY_FINANCE),
         Role.TECH_REVIEWER: UserFactory(username="m_rev", role=Role.TECH_REVIEWER, jurisdiction=None),
@@ -186,7 +203,7 @@ def test_anonymous_is_sent_to_login(client, world, group):
 
 @pytest.mark.parametrize("group", sorted(URL_GROUPS))
 def test_every_role_on_every_url(client, world, group):
-    users = _users()
+    users = _users(world)
     _walk_each(URL_GROUPS[group], lambda name: _every_role_on(client, world, users, name))
 
 
@@ -210,9 +227,13 @@ def _every_role_on(client, world, users, name):
             for method in ("get", "post"):
                 status = getattr(client, method)(url).status_code
                 assert status < 500, (role, name, label, method, status)
+                firm_door = name.startswith("firms:") and role == Role.ENTERPRISE
+                if role in (FIRM_UNLINKED, Role.ENTERPRISE) and not firm_door and name not in OWN_URLS:
+                    # A firm user reaches its own door only; without its enterprise link, not even that.
+                    assert status in (403, 404, 405), (role, name, label, method, status)
                 if label == "own":
                     own_status[method] = status
-                elif role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE):
+                elif role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE, Role.ENTERPRISE):
                     # Where the role holds the right (its own county's record is reachable), the other
                     # county's record simply does not exist for it: a 404, not even a 403.
                     allowed = (403, 404, 405) if own_status[method] in (403, 405) else (404, 405)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationsConfig(AppConfig):
+    """The yearly HTE application round (申报批次): intention → county recommendation → city 初审 →
+    the province's outcome."""
+
+    name = "applications"
+    verbose_name = _("高企申报")
