@@ -2,10 +2,22 @@
 
 from django.urls import path
 
-from . import views
+from . import reward_views, views
 
 app_name = "firms"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("rewards/", reward_views.rewards, name="rewards"),
+    path("rewards/<int:pk>/documents/", reward_views.document_upload, name="reward_document_upload"),
+    path(
+        "rewards/<int:pk>/documents/<int:document_pk>/",
+        reward_views.document_download,
+        name="reward_document_download",
+    ),
+    path(
+        "rewards/<int:pk>/documents/<int:document_pk>/remove/",
+        reward_views.document_remove,
+        name="reward_document_remove",
+    ),
 ]

@@ -55,6 +55,36 @@ def _reward_url(reward: Reward) -> str:
     return _url("incentives:reward_detail", reward.pk)
 
 
+def _firm_users(enterprise_id: int) -> QuerySet[User]:
+    """The firm's own users (企业用户): they follow their rewards on the firm's pages."""
+    return _users(Role.ENTERPRISE).filter(enterprise_id=enterprise_id)
+
+
+def _notify_firm(reward: Reward, *, title: str, body: str) -> list[Notification]:
+    return notify(
+        users=_firm_users(reward.enterprise_id),
+        title=title % {"rule": reward.rule.name},
+        body=body,
+        url=_url("firms:rewards"),
+    )
+
+
+def notify_firm_document(reward: Reward, document) -> list[Notification]:
+    """The firm uploaded a paper of its reward: its county checks it before submitting."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return notify(
+            users=_county_officials(reward.jurisdiction_id),
+            title=_("企业已上传奖励材料：%(enterprise)s") % {"enterprise": reward.enterprise.name},
+            body=_("%(facts)s\n企业上传了“%(kind)s”：%(name)s")
+            % {
+                "facts": _reward_facts(reward),
+                "kind": document.get_kind_display(),
+                "name": document.original_name,
+            },
+            url=_reward_url(reward),
+        )
+
+
 def _latest_comment(reward: Reward, to_status: str) -> str:
     decision = (
         RewardDecision.objects.filter(reward=reward, to_status=to_status).order_by("-at", "-id").first()
@@ -107,22 +137,30 @@ def notify_returned(reward: Reward) -> list[Notification]:
 
 def notify_approved(reward: Reward) -> list[Notification]:
     with translation.override(settings.LANGUAGE_CODE):
-        return _notify_county_of_decision(
+        sent = _notify_county_of_decision(
             reward,
             title=_("奖励申报已批准：%(enterprise)s"),
             status=Reward.Status.APPROVED,
             label=_("审核意见"),
         )
+        return sent + _notify_firm(
+            reward,
+            title=_("您的奖励已获批准：%(rule)s"),
+            body=_("%(facts)s\n市科技局已批准，等待财政部门拨付。") % {"facts": _reward_facts(reward)},
+        )
 
 
 def notify_rejected(reward: Reward) -> list[Notification]:
     with translation.override(settings.LANGUAGE_CODE):
-        return _notify_county_of_decision(
+        sent = _notify_county_of_decision(
             reward,
             title=_("奖励申报不予奖励：%(enterprise)s"),
             status=Reward.Status.REJECTED,
             label=_("理由"),
         )
+        reason = _latest_comment(reward, Reward.Status.REJECTED)
+        body = _reward_facts(reward) + ("\n" + _("理由：%(reason)s") % {"reason": reason} if reason else "")
+        return sent + _notify_firm(reward, title=_("您的奖励申报未获批准：%(rule)s"), body=body)
 
 
 def _with_rewards(lines: Iterable[FundingLine]) -> list[FundingLine]:
@@ -153,6 +191,9 @@ class _Recipients:
             self._cache[key] = list(_users(role, jurisdiction_id=jurisdiction_id))
         return self._cache[key]
 
+    def firm(self, enterprise_id: int) -> list[User]:
+        return list(_firm_users(enterprise_id))
+
 
 def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
     """One message per reward to the county officials of each paid line's jurisdiction."""
@@ -181,6 +222,14 @@ def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
                     title=_("奖励资金已拨付：%(enterprise)s") % {"enterprise": reward.enterprise.name},
                     body=body,
                     url=_reward_url(reward),
+                )
+            )
+            messages.append(
+                Message(
+                    users=recipients.firm(reward.enterprise_id),
+                    title=_("您的奖励资金已拨付：%(rule)s") % {"rule": reward.rule.name},
+                    body=body,
+                    url=_url("firms:rewards"),
                 )
             )
         return notify_many(messages)

@@ -7,13 +7,20 @@ table's business (``workflow.ensure_transition``), except for document editing, 
 
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.roles import Right, has_right
-from anyang_hte.core.scope import user_may_use_jurisdiction
+from anyang_hte.core.roles import Right, has_right, is_firm_user
+from anyang_hte.core.scope import firm_enterprise_id, user_may_use_jurisdiction
 
 from .funding import can_pay
 from .models import Reward
 
-__all__ = ["can_edit_documents", "can_manage_rules", "can_pay", "can_review", "can_submit"]
+__all__ = [
+    "can_edit_documents",
+    "can_manage_rules",
+    "can_pay",
+    "can_remove_document",
+    "can_review",
+    "can_submit",
+]
 
 EDITABLE_STATUSES = frozenset({Reward.Status.GENERATED, Reward.Status.RETURNED})
 
@@ -31,14 +38,29 @@ def can_submit(user, reward: Reward) -> Decision:
 
 
 def can_edit_documents(user, reward: Reward) -> Decision:
-    allowed, reason = can_submit(user, reward)
-    if not allowed:
-        return allowed, reason
+    """The county office of the reward's jurisdiction, or the firm itself (企业用户 of the reward's own
+    enterprise: the certificate scan and the bank confirmation are the firm's papers), while the reward
+    can still be changed. Submitting to the bureau stays the county's."""
+    if is_firm_user(user):
+        if not has_right(user, Right.FIRM_SELF) or firm_enterprise_id(user) != reward.enterprise_id:
+            return False, _("企业用户只能为本企业的奖励上传材料。")
+    else:
+        allowed, reason = can_submit(user, reward)
+        if not allowed:
+            return allowed, reason
     if reward.status not in EDITABLE_STATUSES:
         return False, _("只有“待申报”或“已退回”的奖励可以修改申报材料，当前状态为“%(s)s”。") % {
             "s": reward.get_status_display()
         }
     return OK
+
+
+def can_remove_document(user, document) -> Decision:
+    """Who may edit the reward's documents; a firm user only what it uploaded itself."""
+    allowed, reason = can_edit_documents(user, document.reward)
+    if allowed and is_firm_user(user) and document.uploaded_by_id != user.pk:
+        return False, _("企业用户只能删除本企业自己上传的材料，县区上传的材料请联系县区科技部门。")
+    return allowed, reason
 
 
 def can_review(user, reward: Reward) -> Decision:

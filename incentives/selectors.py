@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anyang_hte.core.exporters import CellValue, ListExporter
+from anyang_hte.core.scope import firm_enterprise_id
 
-from .models import MONEY, FundingLine, FundingSource, PayoutBatch, Recovery
+from .models import MONEY, FundingLine, FundingSource, PayoutBatch, Recovery, Reward
 
 Line = FundingLine.Status
 ZERO = Decimal("0.00")
@@ -233,3 +234,20 @@ def batch_summary(batch: PayoutBatch) -> dict:
         values[key] = Decimal(values[key]).quantize(ZERO)
     values["unpaid"] = values["total"] - values["paid"]
     return values
+
+
+# --- the firm's own rewards (企业端) ------------------------------------------------------------
+
+
+def firm_rewards(user) -> QuerySet:
+    """The rewards of the firm user's own enterprise, with their shares, payments and papers; nothing for
+    anyone else (the scope fails closed)."""
+    enterprise_id = firm_enterprise_id(user)
+    if enterprise_id is None:
+        return Reward.objects.none()
+    return (
+        Reward.objects.filter(enterprise_id=enterprise_id)
+        .select_related("rule", "qualification", "jurisdiction")
+        .prefetch_related("lines__payment", "lines__jurisdiction", "documents", "decisions")
+        .order_by("-created_at", "-id")
+    )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.audit import audit_log, audit_log_many
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
-from anyang_hte.core.roles import Right, person
+from anyang_hte.core.roles import Right, is_firm_user, person
 
 from .. import documents, notifications, permissions
 from ..models import FundingLine, Reward, RewardDecision, RewardDocument
@@ -82,6 +82,8 @@ def reward_document_add(*, reward: Reward, kind: str, upload, by) -> RewardDocum
             by=by,
             data={"document": document.pk, "kind": kind, "name": document.original_name},
         )
+        if is_firm_user(by):
+            notifications.notify_firm_document(reward, document)
     except Exception:
         document.file.storage.delete(document.file.name)
         raise
@@ -91,8 +93,9 @@ def reward_document_add(*, reward: Reward, kind: str, upload, by) -> RewardDocum
 @transaction.atomic
 def reward_document_remove(*, document: RewardDocument, by) -> None:
     reward, _lines = lock_reward(document.reward)
-    ensure_allowed(permissions.can_edit_documents(by, reward))
-    document = RewardDocument.objects.get(pk=document.pk, reward=reward)
+    document = RewardDocument.objects.select_related("reward").get(pk=document.pk, reward=reward)
+    document.reward = reward
+    ensure_allowed(permissions.can_remove_document(by, document))
     storage, name = document.file.storage, document.file.name
     data = {"document": document.pk, "kind": document.kind, "name": document.original_name}
     document.delete()

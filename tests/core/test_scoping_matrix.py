@@ -132,6 +132,8 @@ def _kwargs_for(name, pattern, values):
     kwargs = {n: values[n] for n in names if n in values}
     if "code" in names and name.startswith("assessment:watchlist"):
         kwargs["code"] = "hte_expiring"
+    if "pk" in names and name.startswith("firms:reward"):
+        kwargs["pk"] = values["reward_pk"]  # the firm's own reward (the "own" enterprise's)
     if "pk" in names and name.startswith("incentives:"):
         key = "batch_pk" if ":batch" in name else "official_pk" if ":official" in name else "reward_pk"
         kwargs["pk"] = values[key]
