@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from . import views
+from . import account_urls, views
 
 app_name = "firms"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    *account_urls.urlpatterns,
 ]
