@@ -308,7 +308,8 @@ def _pending(registration: FirmRegistration, by) -> FirmRegistration:
     )
     if registration.status != FirmRegistration.Status.PENDING:
         raise DomainError(
-            _("该注册已办理（%(status)s），不能再确认或退回。") % {"status": registration.get_status_display()}
+            _("该注册已办理（%(status)s），不能再确认或退回。")
+            % {"status": registration.get_status_display()}
         )
     return registration
 

@@ -18,7 +18,10 @@ def _fresh_limits():
 @pytest.fixture
 def wf_ent(db):
     return EnterpriseFactory(
-        name="文峰测试科技有限公司", jurisdiction=jurisdiction(WF), contact_name="李工", contact_phone="0372-1"
+        name="文峰测试科技有限公司",
+        jurisdiction=jurisdiction(WF),
+        contact_name="李工",
+        contact_phone="0372-1",
     )
 
 

@@ -25,7 +25,11 @@ def test_invite_opens_a_bound_account_with_a_one_time_link(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         link = services.firm_invite(
-            enterprise=wf_ent, username="wf_firm", email="firm@example.cn", display_name="李工", by=county_official
+            enterprise=wf_ent,
+            username="wf_firm",
+            email="firm@example.cn",
+            display_name="李工",
+            by=county_official,
         )
     user = link.user
     assert user.role == Role.ENTERPRISE and user.enterprise == wf_ent and user.jurisdiction is None
@@ -67,7 +71,9 @@ def test_invite_names_the_field_it_refuses(wf_ent, county_official):
 
 
 def test_reissue_stops_the_old_link(wf_ent, county_official):
-    link = services.firm_invite(enterprise=wf_ent, username="wf_firm", email="f@example.cn", by=county_official)
+    link = services.firm_invite(
+        enterprise=wf_ent, username="wf_firm", email="f@example.cn", by=county_official
+    )
     old_token = link.path.rstrip("/").split("/")[-1]
     new = services.firm_invitation_reissue(user=link.user, by=county_official)
     user = User.objects.get(pk=link.user.pk)
