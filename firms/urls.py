@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import reward_views, views
+from . import account_urls, reward_views, views
 
 app_name = "firms"
 
@@ -20,4 +20,5 @@ urlpatterns = [
         reward_views.document_remove,
         name="reward_document_remove",
     ),
+    *account_urls.urlpatterns,
 ]

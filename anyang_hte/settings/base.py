@@ -112,6 +112,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
+# A firm's self-registration: at most this many per IP address in the window (the cache counts them).
+FIRM_REGISTRATION_LIMIT = int(os.environ.get("FIRM_REGISTRATION_LIMIT", "5"))
+FIRM_REGISTRATION_WINDOW = int(os.environ.get("FIRM_REGISTRATION_WINDOW_SECONDS", "3600"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -137,6 +141,15 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 # Celery: in-process unless REDIS_URL names a broker.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds counts every worker process must share (the self-registration limit): Redis when
+# REDIS_URL is set, this process's memory otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "hte"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

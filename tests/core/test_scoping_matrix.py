@@ -24,6 +24,7 @@ from anyang_hte.core.roles import Role
 from assessment.models import Plan
 from assessment.registers.models import LittleGiantReserveEntry
 from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
+from firms.models import FirmRegistration
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
 from tests.factories import (
@@ -34,6 +35,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
     jurisdiction,
+    make_credit_code,
 )
 from tests.incentives.factories import (
     PayoutBatchFactory,
@@ -42,7 +44,9 @@ from tests.incentives.factories import (
     hte_rule,
 )
 
-PUBLIC = {"login", "set_language", "logout"}
+# The doors without a log-in: the firm's self-registration and the invited firm's set-password link
+# (tests/firms covers them: the limits, the token's one use).
+PUBLIC = {"login", "set_language", "logout", "firms:register", "firms:set_password"}
 
 
 def _walk(patterns, prefix=""):
@@ -123,6 +127,19 @@ def world(db):
                 proposed_at=timezone.now(),
             ).pk,
             "plan_pk": Plan.objects.get(document_number="安政办〔2017〕100号").pk,
+            # firms: an invited firm user of the enterprise, and a pending self-registration in its county
+            "user_pk": UserFactory(
+                username=f"firm_{label}", role=Role.ENTERPRISE, jurisdiction=None, enterprise=ent
+            ).pk,
+            "registration_pk": FirmRegistration.objects.create(
+                user=UserFactory(username=f"reg_{label}", role=Role.ENTERPRISE, jurisdiction=None),
+                credit_code=make_credit_code(60000 + ent.pk),
+                name=f"{label} 注册企业",
+                jurisdiction=ent.jurisdiction,
+                contact_name="联系人",
+                contact_phone="0372-1",
+                email="reg@example.com",
+            ).pk,
         }
     return data
 
@@ -137,6 +154,8 @@ def _kwargs_for(name, pattern, values):
     if "pk" in names and name.startswith("incentives:"):
         key = "batch_pk" if ":batch" in name else "official_pk" if ":official" in name else "reward_pk"
         kwargs["pk"] = values[key]
+    if "pk" in names and name.startswith("firms:registration_"):
+        kwargs["pk"] = values["registration_pk"]  # a registration, in the enterprise's county
     if "pk" in names and name.startswith("registers:lg_reserve_") and name != "registers:lg_reserve_propose":
         kwargs["pk"] = values["lg_entry_pk"]  # an entry's pages; proposing takes the enterprise's pk
     return kwargs

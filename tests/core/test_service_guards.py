@@ -30,6 +30,8 @@ from assessment.registers import services as register_services
 from enterprises import services as ledger
 from enterprises.importers import plan_ledger_import
 from enterprises.models import Distinction, Incident, IntellectualProperty
+from firms import services as firm_services
+from firms.models import FirmInvitation, FirmRegistration
 from incentives import services as incentives
 from incentives.models import FundingLine, OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.factories import (
@@ -276,6 +278,28 @@ class World:
         from assessment.models import Plan
 
         return Plan.objects.get(document_number="安政办〔2017〕100号")
+
+    @cached_property
+    def invited(self):
+        """A firm user the county invited for ``ent``, its password not yet set."""
+        user = UserFactory(username="g_firm", role=Role.ENTERPRISE, jurisdiction=None, enterprise=self.ent)
+        user.set_unusable_password()
+        user.save()
+        FirmInvitation.objects.create(user=user, enterprise=self.ent, invited_by=_user(C, WF), email="f@x.cn")
+        return user
+
+    @cached_property
+    def registration(self):
+        """A firm's pending self-registration in 文峰区, its code in no ledger yet."""
+        return FirmRegistration.objects.create(
+            user=UserFactory(username="g_registrant", role=Role.ENTERPRISE, jurisdiction=None),
+            credit_code=make_credit_code(88003),
+            name="自助注册科技有限公司",
+            jurisdiction=jurisdiction(WF),
+            contact_name="王经理",
+            contact_phone="0372-5550000",
+            email="reg@x.cn",
+        )
 
     @cached_property
     def notification(self):
@@ -584,6 +608,31 @@ CASES: dict[str, Case] = {
     "assessment.watchlists_notify": Case(
         lambda by, w: assessment_services.watchlists_notify(by=by, today=DAY), R, C, scoped=False
     ),
+    # --- firm accounts (firm_register and firm_invitation_accept take no ``by``: the public doors, held
+    # by the page's limits and the invitation's token; tests/firms covers them) ---
+    "firms.firm_invite": Case(
+        lambda by, w: firm_services.firm_invite(
+            enterprise=w.ent, username="g_new_firm", email="n@x.cn", by=by
+        ),
+        C,
+        F,
+    ),
+    "firms.firm_invitation_reissue": Case(
+        lambda by, w: firm_services.firm_invitation_reissue(user=w.invited, by=by), C, R
+    ),
+    "firms.firm_account_deactivate": Case(
+        lambda by, w: firm_services.firm_account_deactivate(user=w.invited, by=by), C, CF
+    ),
+    "firms.firm_registration_confirm": Case(
+        lambda by, w: firm_services.firm_registration_confirm(registration=w.registration, by=by), C, R
+    ),
+    "firms.firm_registration_reject": Case(
+        lambda by, w: firm_services.firm_registration_reject(
+            registration=w.registration, reason="不符", by=by
+        ),
+        C,
+        F,
+    ),
     # --- the portal's own records ---
     "core.export_job_create": Case(
         lambda by, w: core_services.export_job_create(
@@ -607,7 +656,7 @@ EXEMPT = {
 def _fingerprint():
     """Every row of the project's own apps (history and audit included), to prove nothing was written."""
     rows = {}
-    for label in ("core", "enterprises", "incentives", "assessment"):
+    for label in ("core", "enterprises", "incentives", "assessment", "firms"):
         for model in apps.get_app_config(label).get_models():
             fields = [f.attname for f in model._meta.concrete_fields]
             rows[model._meta.label] = sorted(map(repr, model.objects.values_list(*fields)))
@@ -653,6 +702,7 @@ def _services_taking_by():
         "assessment": assessment_services,
         "registers": register_services,
         "core": core_services,
+        "firms": firm_services,
     }
     found = set()
     for prefix, module in modules.items():

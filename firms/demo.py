@@ -1,0 +1,118 @@
+"""Demo firm accounts (企业用户): ``qiye_wf`` bound to a 文峰区 enterprise, one self-registration waiting for
+文峰区 and one confirmed in 林州市. The registrations go through the real services (the county's official
+confirms), so notifications and audit rows are as in use. A re-run changes nothing but resets the
+passwords.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.roles import Role
+from enterprises.identifiers import credit_code_with_check_digit
+from enterprises.models import Enterprise
+
+from . import services
+from .models import FirmInvitation, FirmRegistration
+
+FIRM_USERNAME = "qiye_wf"
+PENDING_USERNAME = "qiye_reg_wf"
+CONFIRMED_USERNAME = "qiye_lz"
+PENDING_CODE = credit_code_with_check_digit("91410502MA47RG001")  # in no ledger: added on confirmation
+WF, LZ = "410502", "410581"
+
+
+@dataclass(frozen=True)
+class FirmAccountsResult:
+    firm_user: User
+    pending: FirmRegistration
+    confirmed: FirmRegistration | None  # None when 林州市's ledger has no enterprise free to bind
+
+
+def _official(code: str) -> User:
+    official = (
+        User.objects.filter(role=Role.COUNTY_OFFICIAL, jurisdiction__code=code, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if official is None:
+        raise LookupError(f"no active county official of {code}: create the demo accounts first")
+    return official
+
+
+def _set_password(user: User, password: str) -> None:
+    if not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def seed_firm_accounts(*, enterprise: Enterprise, password: str) -> FirmAccountsResult:
+    """``qiye_wf`` (``password``) bound to ``enterprise`` (a 文峰区 firm of the ledger), as if invited by
+    文峰区 and its password set; ``qiye_reg_wf`` registered and waiting for 文峰区; ``qiye_lz`` registered
+    and confirmed by 林州市 for the first 林州市 enterprise without a firm user."""
+    if enterprise.jurisdiction.code != WF:
+        raise ValueError("qiye_wf is bound to an enterprise of 文峰区")
+    wf_official = _official(WF)
+    firm_user, _created = User.objects.update_or_create(
+        username=FIRM_USERNAME,
+        defaults={
+            "role": Role.ENTERPRISE,
+            "enterprise": enterprise,
+            "jurisdiction": None,
+            "display_name": enterprise.contact_name or "企业联系人",
+            "phone": enterprise.contact_phone,
+            "email": "qiye_wf@example.cn",
+            "is_active": True,
+        },
+    )
+    _set_password(firm_user, password)
+    FirmInvitation.objects.get_or_create(
+        user=firm_user,
+        defaults={
+            "enterprise": enterprise,
+            "invited_by": wf_official,
+            "email": firm_user.email,
+            "used_at": timezone.now(),
+        },
+    )
+
+    pending = FirmRegistration.objects.filter(user__username=PENDING_USERNAME).first()
+    if pending is None:
+        pending = services.firm_register(
+            credit_code=PENDING_CODE,
+            name="安阳市新锐智能装备有限公司",
+            jurisdiction=Jurisdiction.objects.get(code=WF),
+            contact_name="周经理",
+            contact_phone="13937200001",
+            email="qiye_reg_wf@example.cn",
+            username=PENDING_USERNAME,
+            password=password,
+        )
+    _set_password(pending.user, password)
+
+    confirmed = FirmRegistration.objects.filter(user__username=CONFIRMED_USERNAME).first()
+    if confirmed is None:
+        target = (
+            Enterprise.objects.filter(jurisdiction__code=LZ, firm_users__isnull=True)
+            .exclude(credit_code__in=FirmRegistration.objects.values("credit_code"))
+            .order_by("pk")
+            .first()
+        )
+        if target is not None:
+            registration = services.firm_register(
+                credit_code=target.credit_code,
+                name=target.name,
+                jurisdiction=target.jurisdiction,
+                contact_name=target.contact_name or "企业联系人",
+                contact_phone=target.contact_phone or "0372-6800000",
+                email="qiye_lz@example.cn",
+                username=CONFIRMED_USERNAME,
+                password=password,
+            )
+            confirmed = services.firm_registration_confirm(registration=registration, by=_official(LZ))
+    if confirmed is not None:
+        _set_password(confirmed.user, password)
+    return FirmAccountsResult(firm_user=firm_user, pending=pending, confirmed=confirmed)
