@@ -2,10 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import round_views, views
 
 app_name = "firms"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("round/", round_views.round_page, name="round"),
+    path("round/declare/", round_views.round_declare, name="round_declare"),
+    path("round/withdraw/", round_views.round_withdraw, name="round_withdraw"),
 ]
