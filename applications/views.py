@@ -187,11 +187,13 @@ def entry_detail(request, pk: int):
     entry = _entry_for(request, pk)
     moves = permissions.legal_moves(request.user, entry)
     # Why a move this user's office makes is not offered now (a deadline passed, the round closed).
-    refusals = [
-        permissions.can_move(request.user, entry, to)[1]
-        for to in sorted(TRANSITIONS.get(entry.status, set()) - moves)
-        if has_right(request.user, RIGHT_FOR[to])
-    ]
+    refusals = list(
+        dict.fromkeys(
+            permissions.can_move(request.user, entry, to)[1]
+            for to in sorted(TRANSITIONS.get(entry.status, set()) - moves)
+            if has_right(request.user, RIGHT_FOR[to])
+        )
+    )
     return render(
         request,
         "applications/entry_detail.html",

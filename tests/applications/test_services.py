@@ -98,7 +98,9 @@ def test_firm_declares_county_recommends_city_passes_outcome(current, ent, firm,
     assert entry.status == S.INTENTION and not entry.on_behalf and entry.declared_by == firm
     services.entry_recommend(entry=entry, by=county_official, comment="材料齐全")
     services.entry_pass(entry=entry, by=reviewer)
-    services.entry_not_certify(entry=entry, outcome_reason="expert_review", text="创新能力评分不足", by=reviewer)
+    services.entry_not_certify(
+        entry=entry, outcome_reason="expert_review", text="创新能力评分不足", by=reviewer
+    )
     moves = list(entry.moves.values_list("from_status", "to_status"))
     assert moves == [
         ("", S.INTENTION),
@@ -142,7 +144,10 @@ def test_return_needs_a_reason_per_condition(current, reviewer):
     )
     entry.refresh_from_db()
     assert entry.status == S.RETURNED
-    assert entry.returned_conditions == [("拥有知识产权", "专利与主营产品无关"), ("研发费用占销售收入比例", "研发费用比例3.2%")]
+    assert entry.returned_conditions == [
+        ("拥有知识产权", "专利与主营产品无关"),
+        ("研发费用占销售收入比例", "研发费用比例3.2%"),
+    ]
 
 
 def test_not_certified_other_needs_words(current, reviewer):
@@ -216,9 +221,7 @@ def test_wrong_county_and_other_firm_are_refused(current, ent, other_county_offi
         ((-60, -30, -1), S.RECOMMENDED, "return", "市级初审截止日期"),
     ],
 )
-def test_past_deadline_is_refused_naming_the_date(
-    ahead, status, call, words, ent, county_official, reviewer
-):
+def test_past_deadline_is_refused_naming_the_date(ahead, status, call, words, ent, county_official, reviewer):
     r = make_round(ahead=ahead)
     deadline = {
         "declare": r.intention_deadline,
@@ -265,7 +268,9 @@ def test_illegal_from_state_is_refused(current, status, call, county_official, r
         "pass": lambda: services.entry_pass(entry=entry, by=reviewer),
         "recommend": lambda: services.entry_recommend(entry=entry, by=county_official),
         "withdraw": lambda: services.entry_withdraw(entry=entry, by=county_official),
-        "not_certify": lambda: services.entry_not_certify(entry=entry, outcome_reason="objection", by=reviewer),
+        "not_certify": lambda: services.entry_not_certify(
+            entry=entry, outcome_reason="objection", by=reviewer
+        ),
         "certify": lambda: services.entry_certify(entry=entry, by=reviewer),
     }
     with pytest.raises(DomainError, match="当前状态为"):
