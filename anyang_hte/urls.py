@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("ledger/", include("enterprises.urls")),
     path("rewards/", include("incentives.urls")),
+    path("rounds/", include("applications.urls")),
     path("assessment/", include("assessment.urls")),
     path("registers/", include("assessment.registers.urls")),
     path("firm/", include("firms.urls")),

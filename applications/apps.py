@@ -8,3 +8,12 @@ class ApplicationsConfig(AppConfig):
 
     name = "applications"
     verbose_name = _("高企申报")
+
+    def ready(self):
+        from enterprises import signals
+
+        from . import receivers
+
+        signals.qualification_recorded.connect(
+            receivers.on_qualification_recorded, dispatch_uid="applications.qualification_recorded"
+        )

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
+from applications.selectors import RoundNumbers, round_numbers
 
 from .indicators import new_hte_rule_label
 
@@ -73,6 +74,7 @@ class Bulletin:
     total: BulletinRow
     computed_at: datetime.datetime | None = None  # None: computed live
     notes: list[str] = field(default_factory=list)
+    round: RoundNumbers | None = None  # the year's HTE application round, per county (None: no round)
 
     @property
     def title(self) -> str:
@@ -114,6 +116,7 @@ def bulletin_data(year: int, *, issued_on: datetime.date | None = None) -> Bulle
             total=_row(city, is_total=True),
             computed_at=city["computed_at"],
             notes=notes(year),
+            round=round_numbers(year),
         )
 
 
@@ -266,7 +269,58 @@ def _write(bulletin: Bulletin, target) -> None:
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
     ws.oddFooter.center.text = _("第 &P 页，共 &N 页")
     ws.print_area = f"A1:{last_col}{r + 1}"
+    if bulletin.round is not None:
+        _write_round(wb, bulletin.round)
     wb.save(target)
+
+
+def _write_round(wb, numbers: RoundNumbers) -> None:
+    """The year's application round on its own sheet: the steps and pass rates per county, then the
+    reasons for failure."""
+    ws = wb.create_sheet(_("高企申报%(year)d") % {"year": numbers.round.year})
+    heads = [_("县区"), *(str(label) for _code, label in numbers.stages), *numbers.rate_labels]
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(heads))
+    ws["A1"] = _("%(round)s情况（单位：家）") % {"round": numbers.round}
+    ws["A1"].font = Font(bold=True, size=14)
+    for col, head in enumerate(heads, start=1):
+        cell = ws.cell(3, col, str(head))
+        cell.font, cell.alignment, cell.border = Font(bold=True), CENTER, BORDER
+    r = 4
+    for row in [*numbers.rows, numbers.total]:
+        values = [row.name, *(c["value"] for c in row.cells)]
+        values += [None if rate is None else rate / 100 for rate in row.rates]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(r, col, value)
+            cell.border = BORDER
+            if col > 1 + len(numbers.stages):
+                cell.number_format = PERCENT_FORMAT
+            if row.jurisdiction is None:
+                cell.font = Font(bold=True)
+        r += 1
+    r += 1
+    f = numbers.failures
+    lines = [
+        _("县区暂缓：%(n)d家") % {"n": f.held},
+        _("企业撤回：%(n)d家") % {"n": f.withdrawn},
+        _("初审退回：%(n)d家（%(items)s）")
+        % {
+            "n": f.returned,
+            "items": "、".join(f"{name} {n}" for _c, name, n in f.returned_by_condition) or "—",
+        },
+        _("省级未认定：%(n)d家（%(items)s）")
+        % {
+            "n": f.not_certified,
+            "items": "、".join(f"{name} {n}" for _c, name, n in f.not_certified_by_reason) or "—",
+        },
+    ]
+    ws.cell(r, 1, _("未通过原因统计：")).font = Font(bold=True, size=9)
+    for line in lines:
+        r += 1
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(heads))
+        ws.cell(r, 1, line).font = Font(size=9)
+    ws.column_dimensions["A"].width = 24
+    for col in range(2, len(heads) + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 12
 
 
 def _write_row(ws, r: int, row: BulletinRow) -> None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.money import wan_rounded
+from applications.selectors import round_numbers
 
 from . import indicators, selectors
 from .forms import FIRST_YEAR
@@ -196,6 +197,7 @@ def dashboard_data(year: int) -> dict:
             "funnel": funnel_chart,
             "rewards": rewards_chart,
         },
+        "round_numbers": round_numbers(year),  # the HTE application round of the year, per county
         "last_computed": selectors.last_computed(year),
         "source": city["source"],
         "computed_at": city["computed_at"],

@@ -33,6 +33,7 @@ from anyang_hte.core.pages import querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import user_may_use_jurisdiction
+from applications.selectors import round_numbers
 from enterprises.models import Enterprise, LedgerMilestone, Qualification, QualificationKind
 from incentives.models import Reward
 
@@ -254,6 +255,7 @@ def jurisdiction(request, code: str):
             "new_hte_rule": indicators.new_hte_rule_label(),
             "zone_plan": selectors.plan_zones().get(juris.code),
             "readiness": selectors.application_readiness(year, scopes=[juris.code]),
+            "round_numbers": round_numbers(year, scopes=[juris.code]),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
             "crumbs": _crumbs(request, *crumbs),

@@ -13,7 +13,9 @@ notification agree:
   report;
 - ``milestones_overdue``: open helper timetable milestones (帮扶节点) past their due date;
 - ``readiness_open``: enterprises planning to apply this year whose verdict for this year is 不符合 or
-  待补充 (the same three values as the list badge and the readiness filter).
+  待补充 (the same three values as the list badge and the readiness filter);
+- ``ready_not_applying``: enterprises whose stored verdict is 符合 with no entry in the open application
+  round (``applications.selectors.ready_not_applying``; empty while no round is open).
 
 Every list is scoped through the models' ``for_user`` (a county sees its own rows only), and can be
 narrowed to one jurisdiction. Counts per jurisdiction are one grouped query per list.
@@ -24,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +34,8 @@ from anyang_hte.core.dates import add_months
 from anyang_hte.core.exporters import CellValue, ListExporter
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import is_city_wide
+from applications.selectors import open_round
+from applications.selectors import ready_not_applying as _ready_not_applying
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, QualificationKind
 from enterprises.readiness.common import VERDICT_LABELS, status_of
 
@@ -59,6 +63,7 @@ LG_EXPIRING = "lg_expiring"
 REPORT_MISSING = "report_missing"
 MILESTONES_OVERDUE = "milestones_overdue"
 READINESS_OPEN = "readiness_open"
+READY_NOT_APPLYING = "ready_not_applying"
 
 WATCHLISTS: dict[str, WatchList] = {
     w.code: w
@@ -107,6 +112,17 @@ WATCHLISTS: dict[str, WatchList] = {
             ),
             "bi-clipboard-x",
             gettext_lazy("申报条件未满足"),
+            "jurisdiction",
+        ),
+        WatchList(
+            READY_NOT_APPLYING,
+            gettext_lazy("符合条件但未申报"),
+            gettext_lazy(
+                "高企认定条件为“符合”、但在当前开放的高企申报批次中没有申报意向（或已撤回）的企业；"
+                "没有开放的申报批次时清单为空。"
+            ),
+            "bi-send-exclamation",
+            gettext_lazy("符合未申报"),
             "jurisdiction",
         ),
     )
@@ -173,6 +189,17 @@ def readiness_open(today: datetime.date) -> QuerySet:
     )
 
 
+def ready_not_applying(today: datetime.date) -> QuerySet:
+    """符合 (the stored ``hte_ready``) and no entry in the open round (named on each row, one query)."""
+    current = open_round()
+    return (
+        _ready_not_applying()
+        .annotate(open_round_name=Value(str(current) if current else "", output_field=CharField()))
+        .select_related("jurisdiction")
+        .order_by("jurisdiction__sort_order", "name", "pk")
+    )
+
+
 def milestones_overdue(today: datetime.date) -> QuerySet:
     return (
         LedgerMilestone.objects.overdue(today)
@@ -187,6 +214,7 @@ _BUILDERS = {
     REPORT_MISSING: report_missing,
     MILESTONES_OVERDUE: milestones_overdue,
     READINESS_OPEN: readiness_open,
+    READY_NOT_APPLYING: ready_not_applying,
 }
 
 
@@ -277,6 +305,8 @@ def headers(code: str) -> list[str]:
         return [*base, _("高企证书编号"), _("认定日期"), _("有效期至"), _("挂钩帮扶责任人"), _("责任人电话")]
     if code == READINESS_OPEN:
         return [*base, _("计划申报年度"), _("高企认定条件"), _("挂钩帮扶责任人"), _("责任人电话")]
+    if code == READY_NOT_APPLYING:
+        return [*base, _("申报批次"), _("计划申报年度"), _("挂钩帮扶责任人"), _("责任人电话")]
     return [*base, _("事项"), _("计划完成日期"), _("逾期天数"), _("挂钩帮扶责任人")]
 
 
@@ -301,6 +331,16 @@ def row_cells(code: str, row, today: datetime.date) -> list[CellValue]:
             row.credit_code,
             row.planned_year,
             str(VERDICT_LABELS[status_of(row.hte_ready)]),
+            row.helper_name,
+            row.helper_phone,
+        ]
+    if code == READY_NOT_APPLYING:
+        return [
+            row.jurisdiction.name,
+            row.name,
+            row.credit_code,
+            row.open_round_name,
+            row.planned_year,
             row.helper_name,
             row.helper_phone,
         ]

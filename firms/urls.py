@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account_urls, reward_views, views
+from . import account_urls, reward_views, round_views, views
 
 app_name = "firms"
 
@@ -21,4 +21,7 @@ urlpatterns = [
         name="reward_document_remove",
     ),
     *account_urls.urlpatterns,
+    path("round/", round_views.round_page, name="round"),
+    path("round/declare/", round_views.round_declare, name="round_declare"),
+    path("round/withdraw/", round_views.round_withdraw, name="round_withdraw"),
 ]

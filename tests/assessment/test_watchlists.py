@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from anyang_hte.core.models import Notification
 from anyang_hte.core.roles import Role, SystemActor
+from applications.models import ApplicationRound, RoundEntry
 from assessment import watchlists as wl
 from tests.factories import (
     EnterpriseFactory,
@@ -96,6 +97,18 @@ def fixture():
         e[key] = EnterpriseFactory(
             name=f"企业{key}", jurisdiction=juris, planned_year=planned, hte_ready=ready
         )
+    # the open application round: 符合 firms with no entry in it are "ready but not applying"
+    current = ApplicationRound.objects.create(
+        year=2026,
+        intention_deadline=datetime.date(2026, 5, 31),
+        recommendation_deadline=datetime.date(2026, 6, 30),
+        review_deadline=datetime.date(2026, 7, 31),
+        opened_at=timezone.now(),
+    )
+    e["ready_idle_lz"] = EnterpriseFactory(name="企业ready_idle_lz", jurisdiction=lz, hte_ready=True)
+    for key, status in (("ready_applying", "intention"), ("ready_withdrawn", "withdrawn")):
+        e[key] = EnterpriseFactory(name=f"企业{key}", jurisdiction=wf, hte_ready=True)
+        RoundEntry.objects.create(round=current, enterprise=e[key], status=status, declared_at=timezone.now())
     return e
 
 
@@ -111,6 +124,15 @@ def test_each_list_has_exactly_its_members(fixture):
     assert names(open_rows) == ["企业plan_fail", "企业plan_fail_lz", "企业plan_missing"]
     cells = {row.name: wl.row_cells(wl.READINESS_OPEN, row, TODAY) for row in open_rows}
     assert cells["企业plan_fail"][3:5] == [2026, "不符合"] and cells["企业plan_missing"][4] == "待补充"
+    idle = list(wl.ready_not_applying(TODAY))
+    # 符合 and no entry in the open round (a withdrawn entry is none); the one applying is not listed
+    assert names(idle) == ["企业plan_ready", "企业ready_idle_lz", "企业ready_withdrawn"]
+    assert wl.row_cells(wl.READY_NOT_APPLYING, idle[0], TODAY)[3] == "2026年高企申报"
+
+
+def test_ready_but_not_applying_is_empty_without_an_open_round(fixture):
+    ApplicationRound.objects.update(status="closed")
+    assert not wl.ready_not_applying(TODAY).exists()
 
 
 def test_report_missing_is_valid_htes_from_before_last_year_end_without_last_years_figures(fixture):
@@ -155,6 +177,7 @@ def test_counts_by_jurisdiction(fixture):
         "report_missing": 5,
         "milestones_overdue": 1,
         "readiness_open": 2,
+        "ready_not_applying": 2,
     }
     assert counts[lz] == {
         "hte_expiring": 2,
@@ -162,6 +185,7 @@ def test_counts_by_jurisdiction(fixture):
         "report_missing": 2,
         "milestones_overdue": 1,
         "readiness_open": 1,
+        "ready_not_applying": 1,
     }
     assert set(counts) == {wf, lz}
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
 from anyang_hte.core.roles import Role
+from applications.models import ApplicationRound, RoundEntry
 from assessment.models import Plan
 from assessment.registers.models import LittleGiantReserveEntry
 from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
@@ -79,6 +80,14 @@ def world(db):
     )
     row = OfficialListRow.objects.create(
         official_list=official, row_number=4, name="外市公司", status="unmatched"
+    )
+    # The open application round, with an entry of each enterprise (applications:*).
+    current = ApplicationRound.objects.create(
+        year=timezone.localdate().year,
+        intention_deadline=timezone.localdate() + datetime.timedelta(days=30),
+        recommendation_deadline=timezone.localdate() + datetime.timedelta(days=60),
+        review_deadline=timezone.localdate() + datetime.timedelta(days=90),
+        opened_at=timezone.now(),
     )
     data = {}
     for label, ent in (("own", own), ("other", other)):
@@ -139,6 +148,9 @@ def world(db):
                 contact_name="联系人",
                 contact_phone="0372-1",
                 email="reg@example.com",
+            "round_year": current.year,
+            "entry_pk": RoundEntry.objects.create(
+                round=current, enterprise=ent, status="intention", declared_at=timezone.now()
             ).pk,
         }
     return data
@@ -156,6 +168,11 @@ def _kwargs_for(name, pattern, values):
         kwargs["pk"] = values[key]
     if "pk" in names and name.startswith("firms:registration_"):
         kwargs["pk"] = values["registration_pk"]  # a registration, in the enterprise's county
+    if name.startswith("applications:"):
+        if "year" in names:
+            kwargs["year"] = values["round_year"]
+        if "pk" in names:
+            kwargs["pk"] = values["entry_pk"]  # an entry of the own / other county's enterprise
     if "pk" in names and name.startswith("registers:lg_reserve_") and name != "registers:lg_reserve_propose":
         kwargs["pk"] = values["lg_entry_pk"]  # an entry's pages; proposing takes the enterprise's pk
     return kwargs

@@ -18,6 +18,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
+from django.utils import timezone
 from openpyxl import Workbook
 
 from anyang_hte.core import notifications as core_notifications
@@ -25,6 +26,8 @@ from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Notification
 from anyang_hte.core.roles import Role, SystemActor
+from applications import services as rounds
+from applications.models import ApplicationRound, RoundEntry
 from assessment import services as assessment_services
 from assessment.registers import services as register_services
 from enterprises import services as ledger
@@ -300,6 +303,38 @@ class World:
             contact_phone="0372-5550000",
             email="reg@x.cn",
         )
+
+    @cached_property
+    def round(self):
+        """The open application round, every deadline still ahead."""
+        day = timezone.localdate()
+        return ApplicationRound.objects.create(
+            year=day.year,
+            intention_deadline=day + datetime.timedelta(days=30),
+            recommendation_deadline=day + datetime.timedelta(days=60),
+            review_deadline=day + datetime.timedelta(days=90),
+            opened_at=timezone.now(),
+        )
+
+    def _entry(self, status):
+        return RoundEntry.objects.create(
+            round=self.round,
+            enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)),
+            status=status,
+            declared_at=timezone.now(),
+        )
+
+    @cached_property
+    def intention(self):
+        return self._entry(RoundEntry.Status.INTENTION)
+
+    @cached_property
+    def recommended(self):
+        return self._entry(RoundEntry.Status.RECOMMENDED)
+
+    @cached_property
+    def passed(self):
+        return self._entry(RoundEntry.Status.PASSED)
 
     @cached_property
     def notification(self):
@@ -632,6 +667,67 @@ CASES: dict[str, Case] = {
         ),
         C,
         F,
+    # --- the HTE application round ---
+    "applications.round_open": Case(
+        lambda by, w: rounds.round_open(
+            year=2099,
+            intention_deadline=datetime.date(2099, 5, 1),
+            recommendation_deadline=datetime.date(2099, 6, 1),
+            review_deadline=datetime.date(2099, 7, 1),
+            by=by,
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "applications.round_update": Case(
+        lambda by, w: rounds.round_update(
+            round=w.round,
+            intention_deadline=w.round.intention_deadline,
+            recommendation_deadline=w.round.recommendation_deadline,
+            review_deadline=w.round.review_deadline + datetime.timedelta(days=1),
+            by=by,
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "applications.round_close": Case(
+        lambda by, w: rounds.round_close(round=w.round, by=by), R, F, scoped=False
+    ),
+    "applications.entry_declare": Case(
+        lambda by, w: rounds.entry_declare(round=w.round, enterprise=w.ent, by=by), C, F
+    ),
+    "applications.entry_withdraw": Case(lambda by, w: rounds.entry_withdraw(entry=w.intention, by=by), C, R),
+    "applications.entry_recommend": Case(
+        lambda by, w: rounds.entry_recommend(entry=w.intention, by=by), C, R
+    ),
+    "applications.entry_hold": Case(
+        lambda by, w: rounds.entry_hold(entry=w.intention, reason="研发费用归集不规范", by=by), C, R
+    ),
+    "applications.entry_pass": Case(
+        lambda by, w: rounds.entry_pass(entry=w.recommended, by=by), R, C, scoped=False
+    ),
+    "applications.entry_return": Case(
+        lambda by, w: rounds.entry_return(entry=w.recommended, reasons={"ip": "专利不支撑主营产品"}, by=by),
+        R,
+        C,
+        scoped=False,
+    ),
+    "applications.entry_certify": Case(
+        lambda by, w: rounds.entry_certify(entry=w.passed, by=by), R, C, scoped=False
+    ),
+    "applications.entry_not_certify": Case(
+        lambda by, w: rounds.entry_not_certify(entry=w.passed, outcome_reason="objection", by=by),
+        R,
+        C,
+        scoped=False,
+    ),
+    "applications.entries_certify_for_qualification": Case(
+        lambda by, w: rounds.entries_certify_for_qualification(qualification=w.qualification, by=by),
+        R,
+        C,
+        scoped=False,
     ),
     # --- the portal's own records ---
     "core.export_job_create": Case(
@@ -656,7 +752,7 @@ EXEMPT = {
 def _fingerprint():
     """Every row of the project's own apps (history and audit included), to prove nothing was written."""
     rows = {}
-    for label in ("core", "enterprises", "incentives", "assessment", "firms"):
+    for label in ("core", "enterprises", "incentives", "applications", "assessment", "firms"):
         for model in apps.get_app_config(label).get_models():
             fields = [f.attname for f in model._meta.concrete_fields]
             rows[model._meta.label] = sorted(map(repr, model.objects.values_list(*fields)))
@@ -699,6 +795,7 @@ def _services_taking_by():
     modules = {
         "enterprises": ledger,
         "incentives": incentives,
+        "applications": rounds,
         "assessment": assessment_services,
         "registers": register_services,
         "core": core_services,

@@ -1,0 +1,34 @@
+import datetime
+
+import pytest
+
+from applications.demo import seed_rounds
+from applications.models import ApplicationRound, RoundEntry
+from enterprises.demo import ensure_demo_accounts
+from tests.factories import EnterpriseFactory, jurisdiction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_rounds_open_this_year_closed_last_year_every_step():
+    ensure_demo_accounts()
+    for i in range(20):
+        EnterpriseFactory(jurisdiction=jurisdiction(("410502", "410581", "410522")[i % 3]))
+    today = datetime.date(2026, 11, 30)
+    assert seed_rounds(today=today) == {"2025": 6, "2026": 9}
+    current = ApplicationRound.objects.get(year=2026)
+    assert current.is_open and current.intention_deadline == datetime.date(2026, 12, 14)
+    assert set(current.entries.values_list("status", flat=True)) == {
+        "intention",
+        "recommended",
+        "held",
+        "passed",
+        "returned",
+        "withdrawn",
+    }
+    last = ApplicationRound.objects.get(year=2025)
+    assert not last.is_open
+    assert set(last.entries.values_list("outcome_reason", flat=True)) >= {"expert_review", "objection"}
+    assert last.entries.filter(status="certified").count() == 2
+    assert all(e.moves.count() >= 1 for e in RoundEntry.objects.all())
+    assert seed_rounds(today=today) == {}  # idempotent
