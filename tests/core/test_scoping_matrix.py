@@ -148,6 +148,7 @@ def world(db):
                 contact_name="联系人",
                 contact_phone="0372-1",
                 email="reg@example.com",
+            ).pk,
             "round_year": current.year,
             "entry_pk": RoundEntry.objects.create(
                 round=current, enterprise=ent, status="intention", declared_at=timezone.now()

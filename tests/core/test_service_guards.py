@@ -667,6 +667,7 @@ CASES: dict[str, Case] = {
         ),
         C,
         F,
+    ),
     # --- the HTE application round ---
     "applications.round_open": Case(
         lambda by, w: rounds.round_open(
