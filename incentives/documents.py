@@ -1,4 +1,4 @@
-"""Checks on an uploaded reward document: the portal's one set of file checks (``anyang_hte.core.uploads``)."""
+"""Checks on an uploaded reward document: the portal's one set of file checks (``core.uploads``)."""
 
 from anyang_hte.core.uploads import (
     DEFAULT_MAX_BYTES,
