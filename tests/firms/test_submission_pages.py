@@ -178,7 +178,10 @@ def test_evaluation_says_missing_then_ready(client, firm, ent):
         enterprise=ent, application_year=NEXT, scored_at=timezone.now(), **PASSING
     )
     page = client.get(reverse("firms:evaluation")).content.decode()
-    assert f"符合高企认定条件（{NEXT}年申报）" in page and "待补充" not in page.split('data-testid="readiness"')[0]
+    assert (
+        f"符合高企认定条件（{NEXT}年申报）" in page
+        and "待补充" not in page.split('data-testid="readiness"')[0]
+    )
     assert 'data-testid="criterion-rd_ratio"' in page and 'data-testid="forward-gaps"' in page
 
 
