@@ -287,3 +287,14 @@ def test_file_size_limit_and_stored_name(ent, firm, other_firm, settings):
     assert item.original_name == "研发辅助账.pdf" and "研发" not in item.file.name
     with pytest.raises(DomainError, match="本企业"):
         services.submission_file_add(enterprise=ent, kind="other", upload=_upload(), by=other_firm)
+
+
+def test_demo_seeds_one_waiting_and_one_returned(ent, firm, county_official):
+    from enterprises.demo import seed_firm_submissions
+
+    waiting, returned = seed_firm_submissions(enterprise=ent, firm_user=firm)
+    assert waiting.status == S.SUBMITTED and returned.status == S.RETURNED
+    assert returned.decided_by == county_official and returned.return_reason
+    assert len(seed_firm_submissions(enterprise=ent, firm_user=firm)) == 2  # run twice: nothing new
+    diff = submission_diff.diff(waiting)
+    assert diff.error is None and diff.changed_count > 0
