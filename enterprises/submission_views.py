@@ -104,6 +104,8 @@ def submission_detail(request, pk: int):
 
 def _detail(request, submission, *, return_form, status=200):
     diff = submission_diff.diff(submission)
+    labels = {row.name: row.label for row in diff.rows}
+    applied = [(labels.get(name, name), old, new) for name, (old, new) in (submission.applied or {}).items()]
     return render(
         request,
         "enterprises/submission_detail.html",
@@ -111,6 +113,7 @@ def _detail(request, submission, *, return_form, status=200):
             "submission": submission,
             "enterprise": submission.enterprise,
             "diff": diff,
+            "applied": applied,
             "files": _files_of(submission).order_by("-uploaded_at", "-pk"),
             "can_decide": submission.status == S.SUBMITTED,
             "return_form": return_form,

@@ -216,3 +216,18 @@ def test_not_a_firm_page_for_others(client, county_official):
     client.force_login(county_official)
     assert client.get(reverse("firms:submissions")).status_code == 403
     assert client.get(reverse("firms:evaluation")).status_code == 403
+
+
+def test_an_accepted_submission_shows_what_it_changed(client, firm, ent, county_official):
+    submission = services.submission_save(
+        enterprise=ent, kind="figures", data=figures_data(), by=firm, submit=True
+    )
+    services.submission_accept(
+        submission=submission, by=county_official, seen=submission_diff.diff(submission).seen
+    )
+    client.force_login(county_official)
+    page = client.get(reverse("enterprises:submission_detail", args=[submission.pk])).content.decode()
+    assert 'data-testid="applied"' in page and "营业收入（万元）" in page and "3000.00" in page
+    client.force_login(firm)
+    view = client.get(reverse("firms:submission_edit", args=[submission.pk])).content.decode()
+    assert "已确认" in view and "3000" in view
