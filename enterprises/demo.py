@@ -32,6 +32,7 @@ from .models import (
     STAGE_ORDER,
     AnnualFigures,
     Enterprise,
+    FirmSubmission,
     LedgerMilestone,
     Qualification,
     QualificationKind,
@@ -42,6 +43,8 @@ from .models import (
 from .pinyin import name_initials
 from .readiness import FACTS_PREFETCH, PASS, assess, default_application_date, facts_for
 from .readiness.innovation import innovation_bands
+from .services import submissions
+from .submission_diff import FIELDS as SUBMISSION_FIELDS
 
 SEED = "anyang-hte-demo-2017"
 DEMO_PASSWORD = "Anyang-2017"
@@ -680,3 +683,84 @@ def _counts(demo_codes: list[str], new: list[EnterprisePlan]) -> list[Jurisdicti
         hte[juris_id] += stage in hte_stages
     rows = Jurisdiction.objects.filter(code__in=JURISDICTION_CODES).annotate(n_total=Count("enterprises"))
     return [JurisdictionCount(j, demo[j.pk], created[j.pk], hte[j.pk], j.n_total) for j in rows]
+
+
+# --- a firm's own entries waiting for its county (企业填报) ---------------------------------------------
+
+
+def _typed_figures(enterprise: Enterprise, year: int, *, grow: Decimal) -> dict:
+    """What a firm would type for ``year``: the ledger's figures (or a small firm's) grown by ``grow``,
+    in 万元 and head counts, as strings."""
+    row = AnnualFigures.objects.filter(enterprise=enterprise, year=year).first()
+    base = {
+        "sales_revenue": Decimal("26000000"),
+        "total_income": Decimal("26500000"),
+        "rd_expense": Decimal("1400000"),
+        "rd_expense_domestic": Decimal("1400000"),
+        "total_costs": Decimal("22000000"),
+        "hightech_revenue": Decimal("19000000"),
+        "total_assets": Decimal("40000000"),
+        "net_assets": Decimal("24000000"),
+        "industrial_value_added": Decimal("6000000"),
+        "staff_count": Decimal("86"),
+        "st_staff_count": Decimal("15"),
+        "ip_class1_count": 1,
+        "ip_class2_count": 6,
+        "conversions_count": 4,
+    }
+    data = {"year": str(year)}
+    for name in SUBMISSION_FIELDS["figures"]:
+        value = getattr(row, name, None) if row is not None else None
+        value = base[name] if value is None else value
+        if name in (
+            "staff_count",
+            "st_staff_count",
+            "ip_class1_count",
+            "ip_class2_count",
+            "conversions_count",
+        ):
+            data[name] = str(value)
+        else:
+            data[name] = format((Decimal(value) * grow / 10000).quantize(CENT, rounding=ROUND_HALF_UP), "f")
+    return data
+
+
+@transaction.atomic
+def seed_firm_submissions(*, enterprise: Enterprise, firm_user: User, official=None) -> list:
+    """For ``firm_user`` (企业用户 of ``enterprise``): last year's figures submitted and waiting for the
+    county, and the year before's returned with a reason (the firm's input kept, to correct). Uses the
+    services, so the county's queue, the notifications and the audit are as in real use. Returns the
+    submissions; an enterprise that already has some is left as it is.
+
+    ``official`` returns the second one: the county official given, else one of the enterprise's county,
+    else the portal itself."""
+    existing = list(FirmSubmission.objects.filter(enterprise=enterprise))
+    if existing:
+        return existing
+    last = dates.today().year - 1
+    waiting = submissions.submission_save(
+        enterprise=enterprise,
+        kind="figures",
+        data=_typed_figures(enterprise, last, grow=Decimal("1.06")),
+        by=firm_user,
+        submit=True,
+    )
+    returned = submissions.submission_save(
+        enterprise=enterprise,
+        kind="figures",
+        data=_typed_figures(enterprise, last - 1, grow=Decimal("1.12")),
+        by=firm_user,
+        submit=True,
+    )
+    official = official or (
+        User.objects.filter(
+            role=Role.COUNTY_OFFICIAL, jurisdiction_id=enterprise.jurisdiction_id, is_active=True
+        ).first()
+        or SystemActor("seed_firm_submissions")
+    )
+    returned = submissions.submission_return(
+        submission=returned,
+        by=official,
+        reason=f"{last - 1}年营业收入与审计报告不一致，请按审计报告填写并上传审计报告。",
+    )
+    return [waiting, returned]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
 
-from .models import Enterprise, Stage, TechField
+from .models import Enterprise, FirmSubmission, Stage, SubmissionKind, TechField
 from .readiness.common import FAIL, MISSING, PASS, VERDICT_LABELS
 
 # the URL's words for the three verdicts, labelled as the badge labels them
@@ -75,3 +75,31 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def filter_expiring(self, queryset, name, value):
         return queryset.expiring_within(timezone.localdate(), int(value)) if value else queryset
+
+
+class SubmissionFilter(django_filters.FilterSet):
+    """The county's queue of firm submissions: open ones by default."""
+
+    kind = django_filters.ChoiceFilter(
+        label=_("填报内容"), choices=SubmissionKind.choices, empty_label=_("全部内容")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=FirmSubmission.Status.choices, empty_label=_("全部状态")
+    )
+    year = django_filters.NumberFilter(label=_("年度"))
+    submitted_from = django_filters.DateFilter(
+        label=_("提交日期自"),
+        field_name="submitted_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    submitted_to = django_filters.DateFilter(
+        label=_("提交日期至"),
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = FirmSubmission
+        fields = ["kind", "status", "year", "submitted_from", "submitted_to"]

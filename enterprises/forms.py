@@ -129,6 +129,10 @@ class FiguresForm(forms.ModelForm):
             "conversions_count",
         ]
 
+    # The county adds a year once and changes it on its own page; a firm's submission may be for a
+    # year the ledger already holds (it is a proposal the county compares, not a new row).
+    year_must_be_new = True
+
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
         self.enterprise = enterprise
@@ -149,6 +153,7 @@ class FiguresForm(forms.ModelForm):
         year = data.get("year")
         if (
             year
+            and self.year_must_be_new
             and not self.instance.pk
             and AnnualFigures.objects.filter(enterprise=self.enterprise, year=year).exists()
         ):
@@ -161,6 +166,42 @@ class FiguresForm(forms.ModelForm):
 
     def figure_values(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "year"}
+
+
+class FirmFiguresForm(FiguresForm):
+    """A firm's yearly figures (the full set, 总收入 included): the ledger's own form and checks."""
+
+    year_must_be_new = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].help_text = _(
+            "填报哪一个会计年度的数据；已有该年度数据的，提交后由县区核对差异。"
+        )
+
+
+PROFILE_FIELDS = (
+    "address",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "bank_name",
+    "bank_account",
+    "rd_institution",
+    "rd_institution_level",
+)
+
+
+class ProfileForm(forms.ModelForm):
+    """The parts of the ledger record a firm keeps itself: address, legal representative, contact, bank
+    account and R&D institution. The model's own limits apply (lengths, the level's choices)."""
+
+    class Meta:
+        model = Enterprise
+        fields = list(PROFILE_FIELDS)
+
+    def validate_unique(self):
+        pass  # no unique field here; the record is the firm's own
 
 
 class MilestoneForm(forms.ModelForm):

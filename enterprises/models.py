@@ -57,6 +57,15 @@ class Stage(models.TextChoices):
 STAGE_ORDER = list(Stage.values)
 
 
+class RDInstitutionLevel(models.TextChoices):
+    """The level at which the firm's R&D institution (研发机构) is recognised, if at all."""
+
+    OWN = "own", _("企业自设（未认定）")
+    CITY = "city", _("市级")
+    PROVINCE = "province", _("省级")
+    NATIONAL = "national", _("国家级")
+
+
 class Enterprise(models.Model):
     name = models.CharField(_("企业名称"), max_length=200)
     name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True, db_index=True)
@@ -72,6 +81,11 @@ class Enterprise(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
     bank_account = models.CharField(_("银行账号"), max_length=64, blank=True)
+    # The firm's R&D institution (研发机构), as the innovation evaluation's organisation item reads it.
+    rd_institution = models.CharField(_("研发机构名称"), max_length=200, blank=True)
+    rd_institution_level = models.CharField(
+        _("研发机构级别"), max_length=16, choices=RDInstitutionLevel.choices, blank=True
+    )
     planned_year = models.PositiveSmallIntegerField(_("计划申报年度"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
 
@@ -518,6 +532,189 @@ class InnovationAssessment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "application_year"], name="innovation_once_per_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.application_year}"
+
+
+# --- what a firm enters itself, for its county to confirm (企业填报、县区确认) ---------------------------
+
+
+class SubmissionKind(models.TextChoices):
+    FIGURES = "figures", _("年度数据")
+    PROFILE = "profile", _("基本信息、联系方式、开户银行和研发机构")
+    IP = "ip", _("知识产权")
+
+
+class FirmSubmission(models.Model):
+    """What a firm user typed for one part of its ledger record, until its county accepts or returns it.
+
+    ``data`` holds exactly what was typed (strings, as the form posted them): a returned submission
+    shows the firm its own input again; the values are parsed by the ledger's forms when the county
+    looks at the difference and when it accepts. ``basis`` is the ledger as it stood when the firm
+    submitted (the diff page marks a field the ledger changed since); ``applied`` what accepting changed.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("待县区确认")
+        ACCEPTED = "accepted", _("已确认")
+        RETURNED = "returned", _("已退回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="submissions"
+    )
+    kind = models.CharField(_("填报内容"), max_length=16, choices=SubmissionKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    data = models.JSONField(_("填报内容"), default=dict, blank=True)
+    basis = models.JSONField(_("提交时的台账"), default=dict, blank=True)
+    applied = models.JSONField(_("确认时写入台账的变化"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认/退回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认/退回时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("企业填报")
+        verbose_name_plural = _("企业填报")
+        constraints = [
+            # One open figures submission per year, one open profile submission: the county never has
+            # two versions of the same figures to choose between. IP items are one item each.
+            models.UniqueConstraint(
+                fields=["enterprise", "kind", "year"],
+                condition=Q(status="submitted", kind="figures"),
+                name="submission_one_open_figures",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "kind"],
+                condition=Q(status="submitted", kind="profile"),
+                name="submission_one_open_profile",
+            ),
+            models.CheckConstraint(
+                name="submission_year_for_figures",
+                condition=Q(kind="figures", year__isnull=False) | (~Q(kind="figures") & Q(year__isnull=True)),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="submission_status_date"),
+            models.Index(fields=["enterprise", "status"], name="submission_ent_status"),
+        ]
+
+    def __str__(self):
+        if self.year:
+            return f"{self.enterprise} {self.year}{self.get_kind_display()}"
+        return f"{self.enterprise} {self.get_kind_display()}"
+
+
+def submission_file_path(instance, filename):
+    return f"submissions/{instance.enterprise_id}/{filename}"
+
+
+class SubmissionFile(models.Model):
+    """A supporting file a firm uploaded (audit report, tax return summary, R&D auxiliary ledger)."""
+
+    class Kind(models.TextChoices):
+        AUDIT_REPORT = "audit_report", _("审计报告")
+        TAX_SUMMARY = "tax_summary", _("纳税申报表摘要")
+        RD_LEDGER = "rd_ledger", _("研发费用辅助账")
+        OTHER = "other", _("其他")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="submission_files"
+    )
+    submission = models.ForeignKey(
+        FirmSubmission,
+        verbose_name=_("所附填报"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="files",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    kind = models.CharField(_("材料类型"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("文件"), upload_to=submission_file_path)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("企业上传材料")
+        verbose_name_plural = _("企业上传材料")
+        indexes = [models.Index(fields=["enterprise", "year"], name="subfile_ent_year")]
+
+    def __str__(self):
+        return self.original_name
+
+
+class InnovationDraft(models.Model):
+    """The firm's own scoring of its innovation capability for an application year: a draft the county
+    can adopt into its assessment (``InnovationAssessment``) or change. ``points`` holds the items of
+    that assessment (``readiness.innovation.POINT_FIELDS`` plus the bonus, the self-developed answer and
+    a note)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="innovation_drafts"
+    )
+    application_year = models.PositiveSmallIntegerField(_("申报年度"))
+    points = models.JSONField(_("企业自评得分"), default=dict)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("自评人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    drafted_at = models.DateTimeField(_("自评时间"))
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("采用人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    adopted_at = models.DateTimeField(_("采用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-application_year"]
+        verbose_name = _("企业创新能力自评")
+        verbose_name_plural = _("企业创新能力自评")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "application_year"], name="innovation_draft_once_per_year"
             )
         ]
 

@@ -1,6 +1,7 @@
 """Pages for what the readiness verdict reads besides the yearly figures: the IP register, adverse records,
 the tech-SME direct routes, and the innovation-capability scoring of an application year."""
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,9 +15,11 @@ from anyang_hte.core.roles import Right
 
 from . import selectors, services
 from .forms import DeleteForm, DistinctionForm, IncidentForm, InnovationForm, IPItemForm
-from .models import Distinction, Incident, InnovationAssessment, IntellectualProperty
+from .models import Distinction, Incident, InnovationAssessment, InnovationDraft, IntellectualProperty
 from .readiness import FIRST_APPLICATION_YEAR, default_application_date, facts_for
 from .readiness.innovation import innovation_bands
+from .services import submissions
+from .submission_diff import innovation_draft_rows, innovation_draft_total
 from .views import ledger_crumbs
 
 # record kind -> (model, form, create service, update service, delete service, anchor, titles)
@@ -122,28 +125,45 @@ def record_delete(request, pk: int, record: str, record_pk: int):
 
 @require_right(Right.LEDGER_EDIT)
 def innovation_score(request, pk: int, year: int):
-    """Score the innovation capability of the application in ``year``: each item shows its band."""
+    """Score the innovation capability of the application in ``year``: each item shows its band. The
+    firm's own draft, if it made one, is shown beside the form and can fill it (``?draft=1``); saving
+    records the county's assessment and marks the draft adopted."""
     enterprise = selectors.enterprise_for_user(request.user, pk)
     if not FIRST_APPLICATION_YEAR <= year <= today().year + 1:
         raise Http404
     instance = InnovationAssessment.objects.filter(enterprise=enterprise, application_year=year).first()
+    draft = InnovationDraft.objects.filter(enterprise=enterprise, application_year=year).first()
+    prefill = draft.points if draft and request.method != "POST" and request.GET.get("draft") == "1" else None
     stated = instance.ip_self_developed if instance else None
+    if prefill is not None:
+        stated = prefill.get("ip_self_developed")
     if request.method == "POST":
         choice = request.POST.get("ip_self_developed", "")
         stated = {"True": True, "False": False}.get(choice)
     bands = innovation_bands(
         facts_for(enterprise), year=year, on=default_application_date(year, today()), self_developed=stated
     )
-    form = InnovationForm(request.POST or None, instance=instance, bands=bands)
+    form = InnovationForm(request.POST or None, instance=instance, bands=bands, initial=prefill)
     if not bands.needs_self_developed:
         del form.fields["ip_self_developed"]
     back = reverse("enterprises:detail", args=[enterprise.pk]) + f"?year={year}#readiness"
+
+    @transaction.atomic
+    def save(form):
+        points = form.points()
+        assessment = services.innovation_assessment_save(
+            enterprise=enterprise, application_year=year, by=request.user, **points
+        )
+        if draft is not None:
+            submissions.innovation_draft_adopt(
+                enterprise=enterprise, application_year=year, by=request.user, points=points
+            )
+        return assessment
+
     return form_page(
         request,
         form,
-        save=lambda form: services.innovation_assessment_save(
-            enterprise=enterprise, application_year=year, by=request.user, **form.points()
-        ),
+        save=save,
         done=_("已保存%(year)s年度申报的创新能力评价，达标情况已重新计算。") % {"year": year},
         success_url=back,
         title=_("创新能力评价（%(year)s年度申报）") % {"year": year},
@@ -151,5 +171,13 @@ def innovation_score(request, pk: int, year: int):
         cancel=back,
         notice=_("依据《高新技术企业认定管理工作指引》（国科发火〔2016〕195号）：各项在评分档次内取整数分；"
                  "总分高于70分（即不少于71分）为达标。评分档次由企业当前数据确定，数据变化后需重新评分。"),
-        context={"subtitle": enterprise.name, "bands": bands},
+        template="enterprises/innovation_form.html",
+        context={
+            "subtitle": enterprise.name,
+            "bands": bands,
+            "draft": draft,
+            "draft_rows": innovation_draft_rows(draft),
+            "draft_total": innovation_draft_total(draft),
+            "prefilled": prefill is not None,
+        },
     )  # fmt: skip

@@ -93,13 +93,21 @@ def _entries_for(history_qs, what_of) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 when=rec.history_date,
-                who=(str(user) if user else (rec.history_change_reason or "")),
+                who=_who(user, rec.history_change_reason),
                 what=what_of(rec),
                 kind=rec.history_type,
                 changes=changes,
             )
         )
     return entries
+
+
+def _who(user, reason: str | None) -> str:
+    """Who changed a row: the user, and the reason beside it (a firm's accepted submission names the
+    firm user who entered the values); the reason alone when the portal acted."""
+    if user and reason:
+        return f"{user}（{reason}）"
+    return str(user) if user else (reason or "")
 
 
 def _display(field, value):

@@ -1,8 +1,9 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Enterprise
+from .models import Enterprise, FirmSubmission
 from .templatetags.readiness import flag_badge
 
 
@@ -61,3 +62,41 @@ class EnterpriseTable(tables.Table):
         if value:
             return format_html('<span class="badge text-bg-danger">{}</span>', value)
         return "0"
+
+
+class SubmissionTable(tables.Table):
+    """The county's queue of firm submissions."""
+
+    enterprise = tables.Column(verbose_name=_("企业"), order_by=("enterprise__name",))
+    kind = tables.Column(
+        verbose_name=_("填报内容"),
+        linkify=("enterprises:submission_detail", {"pk": tables.A("pk")}),
+    )
+    year = tables.Column(verbose_name=_("年度"), default="—")
+    status = tables.Column(verbose_name=_("状态"))
+    submitted_by = tables.Column(verbose_name=_("提交人"), default="—")
+    submitted_at = tables.DateTimeColumn(verbose_name=_("提交时间"), format="Y-m-d H:i")
+    decided_at = tables.DateTimeColumn(verbose_name=_("确认/退回时间"), format="Y-m-d H:i", default="—")
+
+    class Meta:
+        model = FirmSubmission
+        fields = ()
+        sequence = ("enterprise", "kind", "year", "status", "submitted_by", "submitted_at", "decided_at")
+        attrs = {
+            "class": "table table-sm table-hover table-striped align-middle",
+            "data-testid": "submissions",
+        }
+        empty_text = _("没有符合条件的企业填报。")
+
+    def render_enterprise(self, record):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("enterprises:detail", args=[record.enterprise_id]),
+            record.enterprise,
+        )
+
+    def render_status(self, record):
+        css = {"submitted": "warning", "accepted": "success", "returned": "danger"}.get(
+            record.status, "secondary"
+        )
+        return format_html('<span class="badge text-bg-{}">{}</span>', css, record.get_status_display())

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import readiness_views, views
+from . import readiness_views, submission_views, views
 
 app_name = "enterprises"
 RECORDS = "|".join(readiness_views.RECORDS)
@@ -13,6 +13,11 @@ urlpatterns = [
     path("import/template/", views.import_template, name="import_template"),
     path("import/<str:token>/", views.import_preview, name="import_preview"),
     path("import/<str:token>/cancel/", views.import_cancel, name="import_cancel"),
+    path("submissions/", submission_views.submission_list, name="submissions"),
+    path("submissions/<int:pk>/", submission_views.submission_detail, name="submission_detail"),
+    path("submissions/<int:pk>/accept/", submission_views.submission_accept, name="submission_accept"),
+    path("submissions/<int:pk>/return/", submission_views.submission_return, name="submission_return"),
+    path("submissions/files/<int:pk>/", submission_views.submission_file, name="submission_file"),
     path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
     path("<int:pk>/figures/new/", views.figures_edit, name="figures_add"),

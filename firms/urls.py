@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account_urls, reward_views, round_views, views
+from . import account_urls, reward_views, round_views, submission_views, views
 
 app_name = "firms"
 
@@ -24,4 +24,16 @@ urlpatterns = [
     path("round/", round_views.round_page, name="round"),
     path("round/declare/", round_views.round_declare, name="round_declare"),
     path("round/withdraw/", round_views.round_withdraw, name="round_withdraw"),
+    # What the firm enters for its county to confirm, its supporting files, its self-evaluation.
+    path("submissions/", submission_views.submission_list, name="submissions"),
+    path("submissions/figures/", submission_views.submission_figures, name="submission_figures"),
+    path("submissions/profile/", submission_views.submission_profile, name="submission_profile"),
+    path("submissions/ip/", submission_views.submission_ip, name="submission_ip"),
+    path("submissions/<int:pk>/", submission_views.submission_edit, name="submission_edit"),
+    path("submissions/<int:pk>/submit/", submission_views.submission_submit, name="submission_submit"),
+    path("submissions/<int:pk>/withdraw/", submission_views.submission_withdraw, name="submission_withdraw"),
+    path("submissions/files/new/", submission_views.submission_file_add, name="submission_file_add"),
+    path("submissions/files/<int:pk>/", submission_views.submission_file, name="submission_file"),
+    path("evaluation/", submission_views.evaluation, name="evaluation"),
+    path("evaluation/innovation/", submission_views.innovation_draft, name="innovation_draft"),
 ]

@@ -27,6 +27,8 @@ ENTERPRISE_FIELDS = (
     "contact_phone",
     "bank_name",
     "bank_account",
+    "rd_institution",
+    "rd_institution_level",
     "planned_year",
     "notes",
     "helper_name",

@@ -15,6 +15,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -24,7 +25,15 @@ from anyang_hte.core.roles import Role
 from applications.models import ApplicationRound, RoundEntry
 from assessment.models import Plan
 from assessment.registers.models import LittleGiantReserveEntry
-from enterprises.models import AnnualFigures, Enterprise, IntellectualProperty, LedgerMilestone, ServiceVisit
+from enterprises.models import (
+    AnnualFigures,
+    Enterprise,
+    FirmSubmission,
+    IntellectualProperty,
+    LedgerMilestone,
+    ServiceVisit,
+    SubmissionFile,
+)
 from firms.models import FirmRegistration
 from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
@@ -153,8 +162,38 @@ def world(db):
             "entry_pk": RoundEntry.objects.create(
                 round=current, enterprise=ent, status="intention", declared_at=timezone.now()
             ).pk,
+            # A firm's submission waiting for the county, and a supporting file of the firm.
+            "submission_pk": FirmSubmission.objects.create(
+                enterprise=ent,
+                kind="figures",
+                year=2024,
+                data={"year": "2024", "sales_revenue": "3000"},
+                status="submitted",
+                submitted_at=timezone.now(),
+            ).pk,
+            "submission_file_pk": _submission_file(ent, owner).pk,
         }
     return data
+
+
+SUBMISSION_URLS = {
+    "enterprises:submission_detail",
+    "enterprises:submission_accept",
+    "enterprises:submission_return",
+    "firms:submission_edit",
+    "firms:submission_submit",
+    "firms:submission_withdraw",
+}
+SUBMISSION_FILE_URLS = {"enterprises:submission_file", "firms:submission_file"}
+
+
+def _submission_file(enterprise, by):
+    item = SubmissionFile(
+        enterprise=enterprise, kind="audit_report", original_name="审计报告.pdf", size=9, uploaded_by=by
+    )
+    item.file.save("matrix.pdf", ContentFile(b"%PDF-1.7\n"), save=False)
+    item.save()
+    return item
 
 
 def _kwargs_for(name, pattern, values):
@@ -174,6 +213,10 @@ def _kwargs_for(name, pattern, values):
             kwargs["year"] = values["round_year"]
         if "pk" in names:
             kwargs["pk"] = values["entry_pk"]  # an entry of the own / other county's enterprise
+    if "pk" in names and name in SUBMISSION_URLS:
+        kwargs["pk"] = values["submission_pk"]  # a firm's submission (the county's or the firm's page)
+    if "pk" in names and name in SUBMISSION_FILE_URLS:
+        kwargs["pk"] = values["submission_file_pk"]
     if "pk" in names and name.startswith("registers:lg_reserve_") and name != "registers:lg_reserve_propose":
         kwargs["pk"] = values["lg_entry_pk"]  # an entry's pages; proposing takes the enterprise's pk
     return kwargs

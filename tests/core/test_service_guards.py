@@ -31,8 +31,17 @@ from applications.models import ApplicationRound, RoundEntry
 from assessment import services as assessment_services
 from assessment.registers import services as register_services
 from enterprises import services as ledger
+from enterprises import submission_diff
 from enterprises.importers import plan_ledger_import
-from enterprises.models import Distinction, Incident, IntellectualProperty
+from enterprises.models import (
+    Distinction,
+    Enterprise,
+    FirmSubmission,
+    Incident,
+    InnovationDraft,
+    IntellectualProperty,
+)
+from enterprises.services import submissions
 from firms import services as firm_services
 from firms.models import FirmInvitation, FirmRegistration
 from incentives import services as incentives
@@ -72,6 +81,9 @@ POINTS = {
     "sales_growth": 0,
 }
 DAY = datetime.date(2026, 3, 2)
+DAY_TIME = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+# What a firm user types on the figures form (万元, head counts), as the form posts it.
+FIRM_FIGURES = {"year": "2024", "sales_revenue": "3100", "total_income": "3100", "staff_count": "101"}
 C, CF, R, F, A = (
     Role.COUNTY_OFFICIAL,
     Role.COUNTY_FINANCE,
@@ -79,12 +91,31 @@ C, CF, R, F, A = (
     Role.CITY_FINANCE,
     Role.ADMIN,
 )
+E = Role.ENTERPRISE  # a firm user; its "other county twin" is a firm user of another enterprise
 NO_ROLE = ""  # an account with no role yet: holds no right at all
 
 pytestmark = pytest.mark.django_db
 
 
+def _firm_enterprise(code: str):
+    """The enterprise a firm user of ``code``'s county acts for (made once; scorable like ``scorable``)."""
+    credit_code = make_credit_code(99001 if code == WF else 99002, region=code)
+    found = Enterprise.objects.filter(credit_code=credit_code).first()
+    if found is not None:
+        return found
+    enterprise = EnterpriseFactory(
+        credit_code=credit_code, jurisdiction=jurisdiction(code), registered_on=datetime.date(2015, 1, 1)
+    )
+    for year in (2023, 2024, 2025):
+        FiguresFactory(enterprise=enterprise, year=year, conversions_count=3)
+    return enterprise
+
+
 def _user(role: str, code: str | None = WF):
+    if role == Role.ENTERPRISE:  # a firm user (企业用户): bound to its own enterprise, in ``code``'s county
+        return UserFactory(
+            username=f"g_firm_{code}", role=role, jurisdiction=None, enterprise=_firm_enterprise(code)
+        )
     bound = role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE)
     name = f"g_{role or 'none'}_{code if bound else 'city'}"
     return UserFactory(username=name, role=role, jurisdiction=jurisdiction(code) if bound else None)
@@ -337,6 +368,33 @@ class World:
         return self._entry(RoundEntry.Status.PASSED)
 
     @cached_property
+    def firm_ent(self):
+        return _firm_enterprise(WF)
+
+    @cached_property
+    def firm_draft(self):
+        return FirmSubmission.objects.create(
+            enterprise=self.firm_ent, kind="figures", year=2024, data=FIRM_FIGURES, status="draft"
+        )
+
+    @cached_property
+    def firm_submitted(self):
+        return FirmSubmission.objects.create(
+            enterprise=self.firm_ent,
+            kind="figures",
+            year=2025,
+            data=FIRM_FIGURES | {"year": "2025"},
+            status="submitted",
+            submitted_at=DAY_TIME,
+        )
+
+    @cached_property
+    def firm_innovation_draft(self):
+        return InnovationDraft.objects.create(
+            enterprise=self.firm_ent, application_year=2026, points=POINTS, drafted_at=DAY_TIME
+        )
+
+    @cached_property
     def notification(self):
         return Notification.objects.create(user=_user(C, WF), title="t")
 
@@ -455,6 +513,56 @@ CASES: dict[str, Case] = {
         ),
         C,
         R,
+    ),
+    # --- what a firm enters, its county confirms (企业填报、县区确认) ---
+    "submissions.submission_save": Case(
+        lambda by, w: submissions.submission_save(
+            enterprise=w.firm_ent, kind="figures", data=FIRM_FIGURES, by=by, submit=True
+        ),
+        E,
+        C,
+    ),
+    "submissions.submission_submit": Case(
+        lambda by, w: submissions.submission_submit(submission=w.firm_draft, by=by), E, C
+    ),
+    "submissions.submission_withdraw": Case(
+        lambda by, w: submissions.submission_withdraw(submission=w.firm_draft, by=by), E, C
+    ),
+    "submissions.submission_accept": Case(
+        lambda by, w: submissions.submission_accept(
+            submission=w.firm_submitted, by=by, seen=submission_diff.diff(w.firm_submitted).seen
+        ),
+        C,
+        R,
+    ),
+    "submissions.submission_return": Case(
+        lambda by, w: submissions.submission_return(submission=w.firm_submitted, by=by, reason="请补充"),
+        C,
+        E,
+    ),
+    "submissions.submission_file_add": Case(
+        lambda by, w: submissions.submission_file_add(
+            enterprise=w.firm_ent,
+            kind="audit_report",
+            upload=SimpleUploadedFile("审计报告.pdf", b"%PDF-1.7\n"),
+            by=by,
+        ),
+        E,
+        C,
+    ),
+    "submissions.innovation_draft_save": Case(
+        lambda by, w: submissions.innovation_draft_save(
+            enterprise=w.firm_ent, application_year=2026, by=by, **POINTS
+        ),
+        E,
+        C,
+    ),
+    "submissions.innovation_draft_adopt": Case(
+        lambda by, w: submissions.innovation_draft_adopt(
+            enterprise=w.firm_innovation_draft.enterprise, application_year=2026, by=by, points=POINTS
+        ),
+        C,
+        F,
     ),
     # --- rewards from qualifications ---
     "incentives.rewards_for_qualification": Case(
@@ -795,6 +903,7 @@ def test_the_holder_may(name, w):
 def _services_taking_by():
     modules = {
         "enterprises": ledger,
+        "submissions": submissions,
         "incentives": incentives,
         "applications": rounds,
         "assessment": assessment_services,
