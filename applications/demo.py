@@ -26,7 +26,7 @@ from django.utils import timezone
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.models import User
 from anyang_hte.core.roles import Role
-from enterprises.models import Enterprise, Stage
+from enterprises.models import Enterprise, QualificationKind, Stage
 
 from .models import ApplicationRound, RoundEntry, RoundMove
 
@@ -79,6 +79,22 @@ def _candidates(count: int, exclude: set[int]) -> list[Enterprise]:
     return picked
 
 
+def _certified_in(year: int, count: int, exclude: set[int]) -> list[Enterprise]:
+    """Firms the ledger shows certified HTE in ``year``: a round's 认定 entries are theirs, so the round
+    and the ledger tell the same story."""
+    return list(
+        Enterprise.objects.filter(
+            qualifications__kind=QualificationKind.HTE,
+            qualifications__granted_on__year=year,
+            qualifications__granted_elsewhere=False,
+            qualifications__revoked_on__isnull=True,
+        )
+        .exclude(pk__in=exclude)
+        .distinct()
+        .order_by("jurisdiction__sort_order", "pk")[:count]
+    )
+
+
 def _actor(to: str, enterprise: Enterprise, reviewer):
     if to in (S.PASSED, S.RETURNED, S.CERTIFIED, S.NOT_CERTIFIED):
         return reviewer
@@ -86,7 +102,11 @@ def _actor(to: str, enterprise: Enterprise, reviewer):
 
 
 def _seed(round_: ApplicationRound, plan, reviewer, start: datetime.datetime, exclude: set[int]) -> int:
-    firms = _candidates(len(plan), exclude)
+    certified = [row for row in plan if row[0] and row[0][-1] == S.CERTIFIED]
+    others = [row for row in plan if not (row[0] and row[0][-1] == S.CERTIFIED)]
+    firms = _certified_in(round_.year, len(certified), exclude)
+    plan = certified[: len(firms)] + others  # without certificates in the ledger that year: no 认定 rows
+    firms += _candidates(len(others), exclude | {e.pk for e in firms})
     for index, (enterprise, (path, reason, reasons, outcome)) in enumerate(zip(firms, plan, strict=False)):
         exclude.add(enterprise.pk)
         county = _actor(S.INTENTION, enterprise, reviewer)
@@ -121,12 +141,13 @@ def _seed(round_: ApplicationRound, plan, reviewer, start: datetime.datetime, ex
 
 
 @transaction.atomic
-def seed_rounds(*, today: datetime.date | None = None) -> dict[str, int]:
-    """The current year's open round and last year's closed one (see the module doc); entries per round."""
+def seed_rounds(*, today: datetime.date | None = None, keep_free=()) -> dict[str, int]:
+    """The current year's open round and last year's closed one (see the module doc); entries per round.
+    ``keep_free``: enterprises left out of both rounds (the demo firm account declares for itself)."""
     today = today or portal_today()
     reviewer = User.objects.filter(role=Role.TECH_REVIEWER).order_by("pk").first()
     seeded: dict[str, int] = {}
-    exclude: set[int] = set()
+    exclude: set[int] = set(keep_free)
     last_year = today.year - 1
     if not ApplicationRound.objects.filter(year=last_year).exists():
         past = ApplicationRound.objects.create(

@@ -4,15 +4,21 @@ confirms), so notifications and audit rows are as in use. A re-run changes nothi
 passwords.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.roles import Role
+from applications.demo import seed_rounds
+from assessment.demo import seed_demo
+from enterprises.demo import seed_firm_submissions
 from enterprises.identifiers import credit_code_with_check_digit
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, Stage
 
 from . import services
 from .models import FirmInvitation, FirmRegistration
@@ -116,3 +122,41 @@ def seed_firm_accounts(*, enterprise: Enterprise, password: str) -> FirmAccounts
     if confirmed is not None:
         _set_password(confirmed.user, password)
     return FirmAccountsResult(firm_user=firm_user, pending=pending, confirmed=confirmed)
+
+
+def demo_firm_enterprise(today=None) -> Enterprise:
+    """The 文峰区 firm ``qiye_wf`` signs in for: an HTE candidate with figures for each of the last three
+    years, not yet certified, one the engine already finds 符合 when there is one (it can declare in the
+    open round). A small demo ledger may have no such candidate: then the 文峰区 firm nearest to one."""
+    year = (today or dates.today()).year
+    certified = [Stage.HTE, Stage.LG_CULTIVATION, Stage.LITTLE_GIANT, Stage.LEADING]
+    candidates = (
+        Enterprise.objects.filter(jurisdiction__code=WF)
+        .annotate(
+            recent=Count("figures", filter=Q(figures__year__gte=year - 3, figures__year__lte=year - 1)),
+            candidate=Count("pk", filter=Q(stage=Stage.HTE_CANDIDATE)),
+            certified=Count("pk", filter=Q(stage__in=certified)),
+        )
+        .order_by("certified", "-recent", "-candidate", F("hte_ready").desc(nulls_last=True), "pk")
+    )
+    bound = User.objects.filter(username=FIRM_USERNAME).values_list("enterprise_id", flat=True).first()
+    if bound and candidates.filter(pk=bound).exists():
+        return candidates.get(pk=bound)  # a re-run keeps qiye_wf where it was
+    enterprise = candidates.first()
+    if enterprise is None:
+        raise LookupError("no 文峰区 enterprise in the ledger: seed the ledger first")
+    return enterprise
+
+
+def seed_demo_all(*, per_jurisdiction: int = 30, password: str, today=None):
+    """The whole demo in layer order: the ledger, rewards and assessment (``assessment.demo.seed_demo``),
+    the firm accounts with ``qiye_wf``'s submissions, then the application rounds (``qiye_wf``'s firm left
+    out of them, so it can declare for itself)."""
+    result = seed_demo(per_jurisdiction=per_jurisdiction, today=today)
+    with transaction.atomic():
+        enterprise = demo_firm_enterprise(today)
+        firms = seed_firm_accounts(enterprise=enterprise, password=password)
+        seed_firm_submissions(enterprise=enterprise, firm_user=firms.firm_user)
+        seed_rounds(today=today, keep_free=[enterprise.pk])
+    accounts = [firms.firm_user, firms.pending.user] + ([firms.confirmed.user] if firms.confirmed else [])
+    return dataclasses.replace(result, accounts=[*result.accounts, *accounts])

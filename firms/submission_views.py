@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.pages import add_refusal_to_form, form_page, refusal_message
+from applications.selectors import open_round
 from enterprises import submission_diff
 from enterprises.forms import PROFILE_FIELDS, InnovationForm, ReadinessForm
 from enterprises.models import (
@@ -272,7 +273,7 @@ def evaluation(request, *, enterprise):
     """Next year's verdict by the county's own engine, each condition in plain words, the gaps, and the
     firm's innovation self-score."""
     now = today()
-    next_year = now.year + 1
+    next_year = application_year(now)
     form = ReadinessForm(request.GET or None, initial={"year": next_year})
     asked = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if not form.is_bound:
@@ -305,17 +306,26 @@ def evaluation(request, *, enterprise):
             "county_scored": InnovationAssessment.objects.filter(
                 enterprise=enterprise, application_year=year
             ).exists(),
-            "next_year": next_year,
+            "next_year": year,
             "crumbs": [(_("企业端"), reverse("firms:home")), (_("自我评价"), None)],
         },
     )
+
+
+def application_year(on) -> int:
+    """The application the firm prepares: the year of the round open now (while it is this year's or
+    later), else next year's."""
+    current = open_round()
+    if current is not None and current.year >= on.year:
+        return current.year
+    return on.year + 1
 
 
 @firm_page
 def innovation_draft(request, *, enterprise):
     """The firm scores its own innovation capability for next year's application: the county's items and
     bands; a draft the county adopts or changes."""
-    year = today().year + 1
+    year = application_year(today())
     draft = InnovationDraft.objects.filter(enterprise=enterprise, application_year=year).first()
     stated = draft.points.get("ip_self_developed") if draft else None
     if request.method == "POST":

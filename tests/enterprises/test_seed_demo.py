@@ -74,12 +74,24 @@ def test_the_same_seed_gives_the_same_data():
     first = fingerprint()
     # Start again from nothing: the demo's rewards and their records go first (they protect the rest).
     from anyang_hte.core.models import AuditLog
+    from applications.models import ApplicationRound, RoundEntry, RoundMove
+    from firms.models import FirmInvitation, FirmRegistration
     from incentives.models import FundingLine, Reward
 
     FundingLine.objects.all().delete()
     Reward.objects.all().delete()
-    Enterprise.objects.all().delete()
+    RoundMove.objects.all().delete()
+    RoundEntry.objects.all().delete()
+    ApplicationRound.objects.all().delete()
+    FirmInvitation.objects.all().delete()
+    FirmRegistration.objects.all().delete()
     AuditLog.objects.all().delete()
+    from enterprises.models import FirmSubmission, SubmissionFile
+
+    SubmissionFile.objects.all().delete()
+    FirmSubmission.objects.all().delete()
+    User.objects.filter(role="enterprise").delete()
+    Enterprise.objects.all().delete()
     User.objects.all().delete()
     seed()
     assert fingerprint() == first

@@ -4,16 +4,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assessment.demo import seed_demo
+from anyang_hte.core.roles import Role
 from enterprises.demo import DEMO_PASSWORD, MAX_PER_JURISDICTION
+from firms.demo import seed_demo_all
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with deterministic demo data: one account per role and a synthetic ledger "
-        "(enterprises, three years of figures, qualifications at every stage, milestones, visits). "
+        "(enterprises, three years of figures, qualifications at every stage, milestones, visits), rewards, "
+        "the assessment registers, firm accounts with submissions, and the HTE application rounds (this "
+        "year's open, last year's closed). "
         f"Idempotent: a re-run creates nothing new and leaves other rows alone. Every demo account "
-        f"(county_wf, county_lz, reviewer, finance_city, finance_wf, admin) has the password "
+        f"(county_wf, county_lz, reviewer, finance_city, finance_wf, admin, qiye_wf, qiye_reg_wf, qiye_lz) "
+        f"has the password "
         f"{DEMO_PASSWORD!r}, reset on every run. Refuses to run under production settings."
     )
 
@@ -41,7 +45,7 @@ class Command(BaseCommand):
             )
 
         started = time.monotonic()
-        result = seed_demo(per_jurisdiction=enterprises_per_jurisdiction)
+        result = seed_demo_all(per_jurisdiction=enterprises_per_jurisdiction, password=DEMO_PASSWORD)
         elapsed = time.monotonic() - started
 
         out = self.stdout
@@ -56,7 +60,12 @@ class Command(BaseCommand):
         out.write("")
         out.write(f"{'username':<14}{'role':<18}{'jurisdiction':<14}display name")
         for user in result.accounts:
-            juris = user.jurisdiction.short_name if user.jurisdiction else "全市"
+            if user.enterprise_id:
+                juris = user.enterprise.jurisdiction.short_name or user.enterprise.jurisdiction.name
+            elif user.role == Role.ENTERPRISE:
+                juris = "待确认"
+            else:
+                juris = user.jurisdiction.short_name if user.jurisdiction else "全市"
             out.write(f"{user.username:<14}{user.role:<18}{juris:<{14 - len(juris)}}{user.display_name}")
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
         out.write(
