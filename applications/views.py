@@ -1,5 +1,7 @@
 """Thin views of the application round: parse input, call one service or selector, render."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -130,7 +132,7 @@ def round_detail(request, year: int):
         "applications/round_detail.html",
         {
             "round": round_,
-            "filter": form,
+            "filter": SimpleNamespace(form=form),  # the shared filter bar reads ``filter.form``
             "entries": entries,
             "totals": selectors.status_totals(selectors.filter_entries(scoped))
             if not form.is_bound

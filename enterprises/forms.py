@@ -181,6 +181,8 @@ class FirmFiguresForm(FiguresForm):
 
 
 PROFILE_FIELDS = (
+    "tech_field",
+    "registered_on",
     "address",
     "legal_representative",
     "contact_name",
@@ -193,12 +195,14 @@ PROFILE_FIELDS = (
 
 
 class ProfileForm(forms.ModelForm):
-    """The parts of the ledger record a firm keeps itself: address, legal representative, contact, bank
-    account and R&D institution. The model's own limits apply (lengths, the level's choices)."""
+    """The parts of the ledger record a firm keeps itself: its technical field and founding date (from its
+    business licence), address, legal representative, contact, bank account and R&D institution. The
+    model's own limits apply (lengths, the choices)."""
 
     class Meta:
         model = Enterprise
         fields = list(PROFILE_FIELDS)
+        widgets = {"registered_on": DATE_INPUT}
 
     def validate_unique(self):
         pass  # no unique field here; the record is the firm's own

@@ -87,6 +87,7 @@ def display(name: str, value) -> str:
         "kind": IntellectualProperty._meta.get_field("kind"),
         "acquisition": IntellectualProperty._meta.get_field("acquisition"),
         "rd_institution_level": Enterprise._meta.get_field("rd_institution_level"),
+        "tech_field": Enterprise._meta.get_field("tech_field"),
     }
     if name in choices:
         return str(dict(choices[name].flatchoices).get(value, value))

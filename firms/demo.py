@@ -18,7 +18,7 @@ from applications.demo import seed_rounds
 from assessment.demo import seed_demo
 from enterprises.demo import seed_firm_submissions
 from enterprises.identifiers import credit_code_with_check_digit
-from enterprises.models import Enterprise, Stage
+from enterprises.models import Enterprise, QualificationKind, Stage
 
 from . import services
 from .models import FirmInvitation, FirmRegistration
@@ -136,8 +136,12 @@ def demo_firm_enterprise(today=None) -> Enterprise:
             recent=Count("figures", filter=Q(figures__year__gte=year - 3, figures__year__lte=year - 1)),
             candidate=Count("pk", filter=Q(stage=Stage.HTE_CANDIDATE)),
             certified=Count("pk", filter=Q(stage__in=certified)),
+            # never certified before: its certification would be 新认定 and bring the HTE reward
+            ever_hte=Count("qualifications", filter=Q(qualifications__kind=QualificationKind.HTE)),
         )
-        .order_by("certified", "-recent", "-candidate", F("hte_ready").desc(nulls_last=True), "pk")
+        .order_by(
+            "certified", "-recent", "ever_hte", "-candidate", F("hte_ready").desc(nulls_last=True), "pk"
+        )
     )
     bound = User.objects.filter(username=FIRM_USERNAME).values_list("enterprise_id", flat=True).first()
     if bound and candidates.filter(pk=bound).exists():

@@ -11,6 +11,7 @@ from anyang_hte.core.errors import DomainError
 from applications import permissions, selectors, services
 from applications.models import RoundEntry
 from applications.workflow import check_declare
+from enterprises.readiness import assess_enterprise
 
 from .access import firm_page
 
@@ -48,6 +49,8 @@ def round_page(request, *, enterprise):
     elif entry.status == RoundEntry.Status.WITHDRAWN:
         can_declare, why_not = permissions.can_move(request.user, entry, RoundEntry.Status.INTENTION)
         why_not = "" if can_declare else why_not
+    # The engine's verdict for this round's year, so the firm declares knowing where it stands.
+    verdict = assess_enterprise(enterprise, year=round_.year, today=today(), gaps=False) if round_ else None
     can_withdraw = bool(entry) and permissions.can_move(request.user, entry, RoundEntry.Status.WITHDRAWN)[0]
     return render(
         request,
@@ -55,6 +58,7 @@ def round_page(request, *, enterprise):
         {
             "enterprise": enterprise,
             "round": round_,
+            "verdict": verdict,
             "entry": entry,
             "moves": entry.moves.select_related("by") if entry else [],
             "past": past,

@@ -281,12 +281,13 @@ def evaluation(request, *, enterprise):
     year = asked.get("year") or next_year
     facts = facts_for(enterprise)
     assessment = assess(facts, year=year, on=asked.get("on"), today=now, gaps=False)
-    # The gap the firm can still close: this year's figures for the application asked about.
+    # The gap the firm can still close: this year's figures, for the application asked about (or, when
+    # that one is judged on past years only, for the one after it).
     assessment = dataclasses.replace(
         assessment,
         forward=forward_gaps(
             facts,
-            year=year - 1,
+            year=max(year - 1, now.year),  # this year's figures, for the next application they count in
             expected_sales=asked.get("expected_sales"),
             expected_staff=asked.get("expected_staff"),
         ),
