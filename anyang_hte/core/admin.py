@@ -10,14 +10,15 @@ from .models import AuditLog, Jurisdiction, User
 class PortalUserAdmin(UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        (_("角色与县区"), {"fields": ("role", "jurisdiction", "display_name", "phone")}),
+        (_("角色与县区"), {"fields": ("role", "jurisdiction", "enterprise", "display_name", "phone")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
         (_("角色与县区"), {"fields": ("role", "jurisdiction", "display_name")}),
     )
-    list_display = ("username", "display_name", "role", "jurisdiction", "is_active")
+    list_display = ("username", "display_name", "role", "jurisdiction", "enterprise", "is_active")
     list_filter = ("role", "jurisdiction", "is_active")
+    raw_id_fields = ("enterprise",)  # a firm user's enterprise: by its id, not a list of the whole ledger
 
 
 @admin.register(Jurisdiction)

@@ -73,7 +73,13 @@ class User(AbstractUser):
                 condition=~Q(role__in=sorted(r.value for r in JURISDICTION_BOUND_ROLES))
                 | Q(jurisdiction__isnull=False),
                 violation_error_message=_("县区角色必须绑定一个县区。"),
-            )
+            ),
+            models.CheckConstraint(
+                name="user_enterprise_only_for_firm_role",
+                condition=Q(enterprise__isnull=True)
+                | Q(role__in=sorted(r.value for r in ENTERPRISE_BOUND_ROLES)),
+                violation_error_message=_("只有企业用户可以关联企业。"),
+            ),
         ]
 
     def __str__(self):
