@@ -170,7 +170,7 @@ def firm_invite(
 
 
 def _invited_account(user: User, by) -> tuple[User, FirmInvitation]:
-    user = User.objects.select_for_update().select_related("enterprise").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=user.pk)
     if user.role != Role.ENTERPRISE or user.enterprise_id is None:
         raise DomainError(_("该账户不是企业用户，不能在此办理。"))
     guard(
