@@ -76,7 +76,7 @@ class OutcomeReason(models.TextChoices):
 
     EXPERT_REVIEW = "expert_review", _("专家评审未通过")
     OBJECTION = "objection", _("公示异议")
-    WITHDRAWN = "withdrawn", _("撤回")
+    WITHDRAWN = "withdrawn", _("企业撤回")
     OTHER = "other", _("其他")
 
 

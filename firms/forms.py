@@ -90,7 +90,7 @@ class InviteForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=_("未通过原因"),
+        label=_("不予确认原因"),
         max_length=FirmRegistration._meta.get_field("reason").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("企业会看到这一原因。"),

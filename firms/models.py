@@ -19,7 +19,7 @@ class FirmRegistration(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("待确认")
         CONFIRMED = "confirmed", _("已确认")
-        REJECTED = "rejected", _("未通过")
+        REJECTED = "rejected", _("不予确认")
 
     # A credit code belongs to one registered firm at a time: a pending or confirmed registration holds it.
     HOLDING = (Status.PENDING, Status.CONFIRMED)
@@ -56,7 +56,7 @@ class FirmRegistration(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    reason = models.CharField(_("未通过原因"), max_length=255, blank=True)
+    reason = models.CharField(_("不予确认原因"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
 
     class Meta:

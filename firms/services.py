@@ -370,7 +370,7 @@ def firm_registration_reject(*, registration: FirmRegistration, reason: str, by)
     registration = _pending(registration, by)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("请填写未通过的原因，企业会看到这一原因。"), field="reason")
+        raise DomainError(_("请填写不予确认的原因，企业会看到这一原因。"), field="reason")
     registration.status = FirmRegistration.Status.REJECTED
     registration.reason = reason
     registration.decided_by = by

@@ -214,7 +214,7 @@ def test_reject_needs_a_reason_and_tells_the_firm(county_official):
     registration.refresh_from_db()
     assert registration.status == FirmRegistration.Status.REJECTED and registration.reason == "执照名称不符"
     assert Notification.objects.filter(user=registration.user, body__contains="执照名称不符").exists()
-    with pytest.raises(DomainError, match="已办理（未通过）"):
+    with pytest.raises(DomainError, match="已办理（不予确认）"):
         services.firm_registration_confirm(registration=registration, by=county_official)
 
 
