@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.pages import form_errors_message
 from incentives import permissions, selectors, services
 from incentives.forms import DocumentForm
 from incentives.models import Reward, RewardDocument
+from incentives.views import add_document
 
 from .access import firm_page
 
@@ -80,21 +80,12 @@ def _own_reward(request, pk: int) -> Reward:
 @firm_page
 def document_upload(request, pk: int, *, enterprise):
     reward = _own_reward(request, pk)
-    form = DocumentForm(request.POST, request.FILES, prefix=f"r{reward.pk}")
-    if form.is_valid():
-        try:
-            services.reward_document_add(
-                reward=reward,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("材料已上传，县区科技部门核对后提交市科技局。"))
-    else:
-        messages.error(request, form_errors_message(form))
+    add_document(
+        request,
+        reward,
+        DocumentForm(request.POST, request.FILES, prefix=f"r{reward.pk}"),
+        done=_("材料已上传，县区科技部门核对后提交市科技局。"),
+    )
     return redirect(reverse("firms:rewards") + f"#reward-{reward.pk}")
 
 

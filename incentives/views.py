@@ -111,22 +111,24 @@ def reward_detail(request, pk: int):
 @require_right(Right.REWARD_SUBMIT)
 def document_upload(request, pk: int):
     reward = _reward_for(request, pk)
-    form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.reward_document_add(
-                reward=reward,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("材料已上传。"))
-    else:
-        messages.error(request, form_errors_message(form))
+    add_document(request, reward, DocumentForm(request.POST, request.FILES), done=_("材料已上传。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+def add_document(request, reward: Reward, form: DocumentForm, *, done: str) -> None:
+    """Upload one document of ``reward`` through the service (whoever the page is for: the county's
+    reward page, the firm's 我的奖励) and say what happened."""
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return
+    try:
+        services.reward_document_add(
+            reward=reward, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
 
 
 @require_POST
