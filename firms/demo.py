@@ -133,11 +133,16 @@ def demo_firm_enterprise(today=None) -> Enterprise:
     candidates = (
         Enterprise.objects.filter(jurisdiction__code=WF)
         .annotate(
-            recent=Count("figures", filter=Q(figures__year__gte=year - 3, figures__year__lte=year - 1)),
-            candidate=Count("pk", filter=Q(stage=Stage.HTE_CANDIDATE)),
-            certified=Count("pk", filter=Q(stage__in=certified)),
+            # distinct: two joined relations (figures, qualifications) would multiply the counts
+            recent=Count(
+                "figures", filter=Q(figures__year__gte=year - 3, figures__year__lte=year - 1), distinct=True
+            ),
+            candidate=Count("pk", filter=Q(stage=Stage.HTE_CANDIDATE), distinct=True),
+            certified=Count("pk", filter=Q(stage__in=certified), distinct=True),
             # never certified before: its certification would be 新认定 and bring the HTE reward
-            ever_hte=Count("qualifications", filter=Q(qualifications__kind=QualificationKind.HTE)),
+            ever_hte=Count(
+                "qualifications", filter=Q(qualifications__kind=QualificationKind.HTE), distinct=True
+            ),
         )
         .order_by(
             "certified", "-recent", "ever_hte", "-candidate", F("hte_ready").desc(nulls_last=True), "pk"
