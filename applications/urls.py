@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.round_list, name="round_list"),
     path("new/", views.round_open, name="round_open"),
     path("<int:year>/", views.round_detail, name="round"),
+    path("<int:year>/export/<str:fmt>/", views.round_export, name="round_export"),
     path("<int:year>/edit/", views.round_edit, name="round_edit"),
     path("<int:year>/close/", views.round_close, name="round_close"),
     path("<int:year>/declare/", views.round_declare, name="round_declare"),

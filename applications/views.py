@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.exporters import FORMATS, export_response
 from anyang_hte.core.pages import form_errors_message, form_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
@@ -18,6 +19,7 @@ from enterprises.models import Enterprise
 from enterprises.readiness import assess_enterprise
 
 from . import permissions, selectors, services
+from .exporters import RoundEntryExporter, ordered
 from .forms import (
     CommentForm,
     DeclareForm,
@@ -110,9 +112,8 @@ def _declarable(user, round_: ApplicationRound):
     return scope_enterprises(Enterprise.objects.all(), user).exclude(pk__in=taken).order_by("name")
 
 
-@require_right(Right.ROUND_VIEW)
-def round_detail(request, year: int):
-    round_ = _round(year)
+def _filtered_entries(request, round_: ApplicationRound):
+    """The round's entries in ``request.user``'s scope, narrowed by the page's filters; and the form."""
     scoped = selectors.entries_for(request.user, round_)
     form = EntryFilterForm(request.GET or None, user=request.user)
     entries = scoped
@@ -123,6 +124,23 @@ def round_detail(request, year: int):
             status=form.cleaned_data["status"],
             stage=form.cleaned_data["stage"],
         )
+    return scoped, entries, form
+
+
+@require_right(Right.ROUND_VIEW)
+def round_export(request, year: int, fmt: str):
+    """The entries as filtered on the round page, in a spreadsheet."""
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    round_ = _round(year)
+    _scoped, entries, _form = _filtered_entries(request, round_)
+    return export_response(RoundEntryExporter(round_, ordered(entries)), fmt)
+
+
+@require_right(Right.ROUND_VIEW)
+def round_detail(request, year: int):
+    round_ = _round(year)
+    scoped, entries, form = _filtered_entries(request, round_)
     entries = list(entries.order_by("enterprise__jurisdiction__sort_order", "enterprise__name", "pk"))
     for entry in entries:
         entry.moves_now = sorted(permissions.legal_moves(request.user, entry))

@@ -135,3 +135,43 @@ def test_nav_entry_for_round_viewers(client, county_official, firm):
     assert (
         reverse("applications:round_list") in client.get(reverse("applications:round_list")).content.decode()
     )
+
+
+def test_the_round_exports_its_entries_as_filtered_and_scoped(client, db):
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from applications.models import ApplicationRound, RoundEntry
+    from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
+
+    day = timezone.localdate()
+    round_ = ApplicationRound.objects.create(
+        year=day.year,
+        intention_deadline=day,
+        recommendation_deadline=day,
+        review_deadline=day,
+        opened_at=timezone.now(),
+    )
+    wf, lz = jurisdiction("410502"), jurisdiction("410581")
+    own = EnterpriseFactory(jurisdiction=wf, name='=HYPERLINK("x")文峰公司')
+    held = EnterpriseFactory(jurisdiction=wf, name="文峰暂缓公司")
+    other = EnterpriseFactory(jurisdiction=lz, name="林州公司")
+    for enterprise, status in ((own, "intention"), (held, "held"), (other, "intention")):
+        RoundEntry.objects.create(
+            round=round_, enterprise=enterprise, status=status, declared_at=timezone.now(), reason="暂缓原因"
+        )
+    client.force_login(UserFactory(username="x_county", role="county_official", jurisdiction=wf))
+    url = reverse("applications:round_export", args=[round_.year, "xlsx"])
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content))).active
+    names = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert sorted(names) == sorted(["'" + own.name, held.name])  # own county only, formula neutralised
+    filtered = client.get(url, {"status": "held"})
+    sheet = load_workbook(io.BytesIO(b"".join(filtered.streaming_content))).active
+    assert [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)] == [held.name]
+    csv_body = b"".join(
+        client.get(reverse("applications:round_export", args=[round_.year, "csv"])).streaming_content
+    ).decode("utf-8-sig")
+    assert held.credit_code in csv_body and other.credit_code not in csv_body
+    assert client.get(reverse("applications:round_export", args=[round_.year, "pdf"])).status_code == 404
