@@ -264,13 +264,27 @@ def submission_file(request, pk: int, *, enterprise):
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
 
 
+@require_POST
+@firm_page
+def submission_file_remove(request, pk: int, *, enterprise):
+    item = get_object_or_404(SubmissionFile, enterprise=enterprise, pk=pk)  # another firm's: a 404
+    try:
+        services.submission_file_remove(item=item, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除材料“%(name)s”。") % {"name": item.original_name})
+    return redirect("firms:submissions")
+
+
 # --- the self-evaluation -------------------------------------------------------------------------------
 
 
 @require_safe
 @firm_page
 def evaluation(request, *, enterprise):
-    """Next year's verdict by the county's own engine, each condition in plain words, the gaps, and the
+    """The verdict for the application the firm prepares (the open round's, else next year's) by the
+    county's own engine, each condition in plain words, the gaps, and the
     firm's innovation self-score."""
     now = today()
     next_year = application_year(now)

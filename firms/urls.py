@@ -34,6 +34,11 @@ urlpatterns = [
     path("submissions/<int:pk>/withdraw/", submission_views.submission_withdraw, name="submission_withdraw"),
     path("submissions/files/new/", submission_views.submission_file_add, name="submission_file_add"),
     path("submissions/files/<int:pk>/", submission_views.submission_file, name="submission_file"),
+    path(
+        "submissions/files/<int:pk>/remove/",
+        submission_views.submission_file_remove,
+        name="submission_file_remove",
+    ),
     path("evaluation/", submission_views.evaluation, name="evaluation"),
     path("evaluation/innovation/", submission_views.innovation_draft, name="innovation_draft"),
 ]

@@ -57,6 +57,7 @@ __all__ = [
     "innovation_draft_save",
     "submission_accept",
     "submission_file_add",
+    "submission_file_remove",
     "submission_return",
     "submission_save",
     "submission_submit",
@@ -460,3 +461,24 @@ def innovation_draft_adopt(*, enterprise: Enterprise, application_year: int, by,
         },
     )
     return True
+
+
+@transaction.atomic
+def submission_file_remove(*, item: SubmissionFile, by) -> None:
+    """The firm takes back a supporting file it uploaded by mistake, unless the file belongs to a
+    submission its county has already accepted (then it is part of what the ledger rests on). The audit
+    keeps the file's name and kind."""
+    item = SubmissionFile.objects.select_for_update(of=("self",)).select_related("submission").get(pk=item.pk)
+    _firm_guard(by, item.enterprise_id)
+    if item.submission is not None and item.submission.status == FirmSubmission.Status.ACCEPTED:
+        raise DomainError(_("该材料所属的填报已经县区确认，不能删除；如有错误，请联系县区科技部门。"))
+    storage, name = item.file.storage, item.file.name
+    data = {
+        "enterprise": item.enterprise_id,
+        "kind": item.kind,
+        "year": item.year,
+        "name": item.original_name,
+    }
+    audit_log(item, "enterprises.submission_file.removed", by=by, data=data)
+    item.delete()
+    transaction.on_commit(lambda: storage.delete(name) if name else None)

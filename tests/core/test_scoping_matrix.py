@@ -184,7 +184,11 @@ SUBMISSION_URLS = {
     "firms:submission_submit",
     "firms:submission_withdraw",
 }
-SUBMISSION_FILE_URLS = {"enterprises:submission_file", "firms:submission_file"}
+SUBMISSION_FILE_URLS = {
+    "enterprises:submission_file",
+    "firms:submission_file",
+    "firms:submission_file_remove",
+}
 
 
 def _submission_file(enterprise, by):

@@ -389,6 +389,16 @@ class World:
         )
 
     @cached_property
+    def firm_file(self):
+        """A supporting file the firm uploaded (through the service: the firm's own)."""
+        return submissions.submission_file_add(
+            enterprise=self.firm_ent,
+            kind="audit_report",
+            upload=SimpleUploadedFile("审计报告.pdf", b"%PDF-1.7\n"),
+            by=_user(Role.ENTERPRISE, WF),
+        )
+
+    @cached_property
     def firm_innovation_draft(self):
         return InnovationDraft.objects.create(
             enterprise=self.firm_ent, application_year=2026, points=POINTS, drafted_at=DAY_TIME
@@ -539,6 +549,9 @@ CASES: dict[str, Case] = {
         lambda by, w: submissions.submission_return(submission=w.firm_submitted, by=by, reason="请补充"),
         C,
         E,
+    ),
+    "submissions.submission_file_remove": Case(
+        lambda by, w: submissions.submission_file_remove(item=w.firm_file, by=by), E, C
     ),
     "submissions.submission_file_add": Case(
         lambda by, w: submissions.submission_file_add(

@@ -231,3 +231,33 @@ def test_an_accepted_submission_shows_what_it_changed(client, firm, ent, county_
     client.force_login(firm)
     view = client.get(reverse("firms:submission_edit", args=[submission.pk])).content.decode()
     assert "已确认" in view and "3000" in view
+
+
+def test_the_firm_removes_a_file_it_uploaded_but_not_another_firms(client, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anyang_hte.core.models import AuditLog
+    from enterprises.models import SubmissionFile
+    from enterprises.services import submissions
+    from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
+
+    wf = jurisdiction("410502")
+    own, other = EnterpriseFactory(jurisdiction=wf), EnterpriseFactory(jurisdiction=wf)
+    firm = UserFactory(username="rm_firm", role="enterprise", jurisdiction=None, enterprise=own)
+    other_firm = UserFactory(username="rm_other", role="enterprise", jurisdiction=None, enterprise=other)
+
+    def upload(enterprise, by):
+        return submissions.submission_file_add(
+            enterprise=enterprise,
+            kind="audit_report",
+            upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7\n"),
+            by=by,
+        )
+
+    mine, theirs = upload(own, firm), upload(other, other_firm)
+    client.force_login(firm)
+    assert client.post(reverse("firms:submission_file_remove", args=[theirs.pk])).status_code == 404
+    response = client.post(reverse("firms:submission_file_remove", args=[mine.pk]), follow=True)
+    assert "已删除材料" in response.content.decode()
+    assert list(SubmissionFile.objects.all()) == [theirs]
+    assert AuditLog.objects.filter(action="enterprises.submission_file.removed", data__name="a.pdf").exists()
