@@ -189,6 +189,7 @@ PROFILE_FIELDS = (
     "contact_phone",
     "bank_name",
     "bank_account",
+    "bank_account_holder",
     "rd_institution",
     "rd_institution_level",
 )

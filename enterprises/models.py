@@ -81,6 +81,11 @@ class Enterprise(models.Model):
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
     bank_account = models.CharField(_("银行账号"), max_length=64, blank=True)
+    # 户名: the name the account is held in, as the bank has it (the payout sheet pays to it). Empty: the
+    # enterprise's own name.
+    bank_account_holder = models.CharField(
+        _("账户户名"), max_length=200, blank=True, help_text=_("银行开户名称；不填则为企业名称。")
+    )
     # The firm's R&D institution (研发机构), as the innovation evaluation's organisation item reads it.
     rd_institution = models.CharField(_("研发机构名称"), max_length=200, blank=True)
     rd_institution_level = models.CharField(

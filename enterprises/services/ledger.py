@@ -27,6 +27,7 @@ ENTERPRISE_FIELDS = (
     "contact_phone",
     "bank_name",
     "bank_account",
+    "bank_account_holder",
     "rd_institution",
     "rd_institution_level",
     "planned_year",
