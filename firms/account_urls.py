@@ -21,4 +21,9 @@ urlpatterns = [
         views.account_deactivate,
         name="account_deactivate",
     ),
+    path(
+        "enterprises/<int:pk>/accounts/<int:user_pk>/reactivate/",
+        views.account_reactivate,
+        name="account_reactivate",
+    ),
 ]

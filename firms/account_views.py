@@ -163,6 +163,19 @@ def account_deactivate(request, pk: int, user_pk: int):
     return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#firm-accounts")
 
 
+@require_right(Right.FIRM_ACCOUNT_MANAGE)
+@require_POST
+def account_reactivate(request, pk: int, user_pk: int):
+    enterprise, account = _firm_user_of(request, pk, user_pk)
+    try:
+        services.firm_account_reactivate(user=account, by=request.user)
+    except DomainError as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, _("已重新启用企业用户“%(name)s”。") % {"name": account.username})
+    return redirect(reverse("enterprises:detail", args=[enterprise.pk]) + "#firm-accounts")
+
+
 # --- the county confirms registrations ---------------------------------------------------------------
 
 

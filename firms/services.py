@@ -234,6 +234,19 @@ def firm_account_deactivate(*, user: User, by) -> User:
     return user
 
 
+@transaction.atomic
+def firm_account_reactivate(*, user: User, by) -> User:
+    """Let a stopped firm user of the county's enterprise sign in again (its password unchanged; an
+    account that never set one gets a new link through 重新发送链接)."""
+    user, _invitation = _invited_account(user, by)
+    if user.is_active:
+        raise DomainError(_("该企业用户正在使用中，无需启用。"))
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_log(user, "firms.account.reactivated", by=by, data={"enterprise": user.enterprise_id})
+    return user
+
+
 # --- the firm registers, its county confirms ---------------------------------------------------------
 
 

@@ -323,6 +323,19 @@ class World:
         return user
 
     @cached_property
+    def stopped(self):
+        """A firm user of ``ent`` its county stopped."""
+        user = UserFactory(
+            username="g_firm_stopped",
+            role=Role.ENTERPRISE,
+            jurisdiction=None,
+            enterprise=self.ent,
+            is_active=False,
+        )
+        FirmInvitation.objects.create(user=user, enterprise=self.ent, invited_by=_user(C, WF), email="s@x.cn")
+        return user
+
+    @cached_property
     def registration(self):
         """A firm's pending self-registration in 文峰区, its code in no ledger yet."""
         return FirmRegistration.objects.create(
@@ -775,6 +788,9 @@ CASES: dict[str, Case] = {
     ),
     "firms.firm_invitation_reissue": Case(
         lambda by, w: firm_services.firm_invitation_reissue(user=w.invited, by=by), C, R
+    ),
+    "firms.firm_account_reactivate": Case(
+        lambda by, w: firm_services.firm_account_reactivate(user=w.stopped, by=by), C, CF
     ),
     "firms.firm_account_deactivate": Case(
         lambda by, w: firm_services.firm_account_deactivate(user=w.invited, by=by), C, CF

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.urls import reverse
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import AuditLog, Notification, User
@@ -92,6 +93,22 @@ def test_deactivate_is_the_countys_and_audited(wf_ent, county_official, other_co
     assert AuditLog.objects.filter(action="firms.account.deactivated", user=county_official).exists()
     with pytest.raises(DomainError, match="已停用"):
         services.firm_account_deactivate(user=firm_user, by=county_official)
+
+
+def test_a_stopped_firm_user_is_started_again_by_its_county(
+    client, wf_ent, county_official, other_county_official, firm_user
+):
+    services.firm_account_deactivate(user=firm_user, by=county_official)
+    with pytest.raises(DomainError):
+        services.firm_account_reactivate(user=firm_user, by=other_county_official)
+    client.force_login(county_official)
+    url = reverse("firms:account_reactivate", args=[wf_ent.pk, firm_user.pk])
+    assert "已重新启用" in client.post(url, follow=True).content.decode()
+    firm_user.refresh_from_db()
+    assert firm_user.is_active and has_right(firm_user, Right.FIRM_SELF)
+    assert AuditLog.objects.filter(action="firms.account.reactivated", user=county_official).exists()
+    with pytest.raises(DomainError, match="无需启用"):
+        services.firm_account_reactivate(user=firm_user, by=county_official)
 
 
 def test_deactivate_refuses_a_non_firm_account(county_official):
