@@ -103,7 +103,9 @@ def _step_rows(data: fc.Forecast) -> list[dict]:
         cells = []
         for band in fc.BANDS:
             value = sum((f.amount(band) for f in firms), Decimal("0.00"))
-            cells.append({"value": value, "url": _link("all", band, step=code), "testid": f"step-{code}-{band}"})
+            cells.append(
+                {"value": value, "url": _link("all", band, step=code), "testid": f"step-{code}-{band}"}
+            )
         count = {"value": len(firms), "url": _link("all", "high", step=code)}
         rows.append({"code": code, "label": label, "count": count, "cells": cells})
     return rows

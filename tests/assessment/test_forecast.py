@@ -49,9 +49,15 @@ def pipeline(db):
     current = make_round(year=year)
     wf, lz = jurisdiction(WF), jurisdiction(LZ)
     firms = {
-        "a": make_entry(current, S.PASSED, WF, enterprise=EnterpriseFactory(name="甲通过初审", jurisdiction=wf)),
-        "b": make_entry(current, S.RECOMMENDED, WF, enterprise=EnterpriseFactory(name="乙已推荐", jurisdiction=wf)),
-        "c": make_entry(current, S.INTENTION, LZ, enterprise=EnterpriseFactory(name="丙有意向", jurisdiction=lz)),
+        "a": make_entry(
+            current, S.PASSED, WF, enterprise=EnterpriseFactory(name="甲通过初审", jurisdiction=wf)
+        ),
+        "b": make_entry(
+            current, S.RECOMMENDED, WF, enterprise=EnterpriseFactory(name="乙已推荐", jurisdiction=wf)
+        ),
+        "c": make_entry(
+            current, S.INTENTION, LZ, enterprise=EnterpriseFactory(name="丙有意向", jurisdiction=lz)
+        ),
     }
     firms = {k: v.enterprise for k, v in firms.items()}
     firms["d"] = EnterpriseFactory(name="丁符合未申报", jurisdiction=lz, hte_ready=True)
@@ -65,7 +71,10 @@ def pipeline(db):
     ).enterprise
     firms["h"] = EnterpriseFactory(name="辛不符合", jurisdiction=lz, hte_ready=False)
     firms["i"] = make_entry(
-        current, S.WITHDRAWN, WF, enterprise=EnterpriseFactory(name="壬撤回后符合", jurisdiction=wf, hte_ready=True)
+        current,
+        S.WITHDRAWN,
+        WF,
+        enterprise=EnterpriseFactory(name="壬撤回后符合", jurisdiction=wf, hte_ready=True),
     ).enterprise
     return firms
 
@@ -155,7 +164,16 @@ def test_county_sees_only_its_own(pipeline, county_official):
 def test_page_shows_range_tables_and_method(client, pipeline, reviewer):
     client.force_login(reviewer)
     page = client.get(reverse("assessment:forecast")).content.decode()
-    for text in ("67.23", "15.00", "180.00", "计算方法", "接近符合", "林州市", "已通过初审的企业", "chart-forecast"):
+    for text in (
+        "67.23",
+        "15.00",
+        "180.00",
+        "计算方法",
+        "接近符合",
+        "林州市",
+        "已通过初审的企业",
+        "chart-forecast",
+    ):
         assert text in page, text
     assert reverse("assessment:forecast") in client.get(reverse("assessment:dashboard")).content.decode()
 
