@@ -295,20 +295,16 @@ def firm_forecast(enterprise, *, rules: list[RewardRule], rates: Rates) -> FirmF
     for move in AHEAD[step]:
         probability *= rates.of(enterprise.jurisdiction_id, move).value
     low = rates.of(enterprise.jurisdiction_id, "certified").lowest if step == "passed" else Decimal(0)
-    city = county = Decimal(0)
+    earning = [r for r in rules if not (r.first_time_only and enterprise.held_hte)]
+    city = sum((r.city_amount for r in earning), Decimal(0))
+    county = sum((r.county_amount for r in earning), Decimal(0))
     excluded = ""
-    for rule in rules:
-        if rule.first_time_only and enterprise.held_hte:
-            excluded = _("曾取得高新技术企业证书，“%(rule)s”仅奖励首次认定（重新认定不奖励）") % {
-                "rule": rule.name
-            }
-            continue
-        city += rule.city_amount
-        county += rule.county_amount
     if not rules:
         excluded = _("今日没有有效的新认定高企奖励规则")
-    elif city + county:
-        excluded = ""
+    elif not earning:
+        excluded = _("曾取得高新技术企业证书，“%(rule)s”仅奖励首次认定（重新认定不奖励）") % {
+            "rule": "、".join(r.name for r in rules)
+        }
     return FirmForecast(
         enterprise_id=enterprise.pk,
         name=enterprise.name,
