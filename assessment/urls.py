@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, views
+from . import forecast_views, plan_views, views
 
 app_name = "assessment"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("plans/counting-rule/", plan_views.counting_rule, name="counting_rule"),
     path("plans/<int:plan_pk>/edit/", plan_views.plan_edit, name="plan_edit"),
     path("plans/<int:plan_pk>/new-hte/", plan_views.plan_new_hte, name="plan_new_hte"),
+    path("forecast/", forecast_views.forecast, name="forecast"),
+    path("forecast/firms/", forecast_views.forecast_firms, name="forecast_firms"),
+    path("forecast/export/<str:fmt>/", forecast_views.forecast_export, name="forecast_export"),
     path("bulletin/", views.bulletin, name="bulletin"),
     path("bulletin/xlsx/", views.bulletin_xlsx, name="bulletin_xlsx"),
     path("watchlists/", views.watchlists, name="watchlists"),
