@@ -1,9 +1,12 @@
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.templatetags.money import wan
 
 from .models import FundingLine, PayoutBatch, Reward
+from .permissions import can_review
 
 
 def status_column():
@@ -25,7 +28,21 @@ class WanColumn(tables.Column):
         return wan(value)
 
 
+def days_waiting(reward: Reward, today=None) -> int | None:
+    """Calendar days a submitted reward has waited for the bureau since it was submitted (else None)."""
+    if reward.status != Reward.Status.SUBMITTED or reward.submitted_at is None:
+        return None
+    today = today or timezone.localdate()
+    return (today - timezone.localdate(reward.submitted_at)).days
+
+
 class RewardTable(tables.Table):
+    """The reward list; for a reviewer (``reviewer=``) a tick box on each reward they may approve now, for
+    the review queue's bulk approval (the boxes belong to the form ``bulk-approve``)."""
+
+    select = tables.Column(
+        verbose_name=_("选择"), accessor="pk", orderable=False, attrs={"th": {"class": "text-center"}}
+    )
     enterprise = tables.Column(
         verbose_name=_("企业名称"),
         linkify=("incentives:reward_detail", {"pk": tables.A("pk")}),
@@ -37,16 +54,55 @@ class RewardTable(tables.Table):
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
     created_at = tables.DateColumn(verbose_name=_("生成日期"), format="Y-m-d")
+    submitted_at = tables.DateColumn(verbose_name=_("提交日期"), format="Y-m-d", default="—")
+    waiting = tables.Column(
+        verbose_name=_("等待天数"),
+        accessor="pk",
+        order_by=("-submitted_at",),
+        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+    )
 
     class Meta:
         model = Reward
         fields = ()
-        sequence = ("enterprise", "jurisdiction", "rule", "granted_on", "amount", "status", "created_at")
+        sequence = (
+            "select",
+            "enterprise",
+            "jurisdiction",
+            "rule",
+            "granted_on",
+            "amount",
+            "status",
+            "created_at",
+            "submitted_at",
+            "waiting",
+        )
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的奖励。")
 
+    def __init__(self, *args, reviewer=None, **kwargs):
+        self.reviewer = reviewer
+        if reviewer is None:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "select")
+        super().__init__(*args, **kwargs)
+
+    def render_select(self, record):
+        if not can_review(self.reviewer, record)[0]:
+            return ""
+        return format_html(
+            '<input type="checkbox" class="form-check-input" name="rewards" value="{}" form="bulk-approve"'
+            ' aria-label="{}" data-testid="select-{}">',
+            record.pk,
+            _("选择 %(name)s") % {"name": record.enterprise.name},
+            record.pk,
+        )
+
     def render_jurisdiction(self, value):
         return value.short_name or value.name
+
+    def render_waiting(self, record):
+        days = days_waiting(record)
+        return "—" if days is None else days
 
 
 class LineTable(tables.Table):

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import queue_views, views
 
 app_name = "incentives"
 
 urlpatterns = [
     path("", views.reward_list, name="reward_list"),
+    path("export/<str:fmt>/", queue_views.reward_export, name="reward_export"),
+    path("bulk-approve/", queue_views.reward_bulk_approve, name="reward_bulk_approve"),
     path("<int:pk>/", views.reward_detail, name="reward_detail"),
     path("<int:pk>/submit/", views.reward_submit, name="reward_submit"),
     path("<int:pk>/review/", views.reward_review, name="reward_review"),
@@ -13,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_pk>/", views.document_download, name="document_download"),
     path("<int:pk>/documents/<int:document_pk>/remove/", views.document_remove, name="document_remove"),
     path("lines/", views.line_list, name="line_list"),
+    path("lines/export/<str:fmt>/", queue_views.line_export, name="line_export"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,13 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.pages import form_errors_message, paginate_table
+from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, has_right
 from enterprises.identifiers import normalise_credit_code
 from enterprises.models import Enterprise
 
@@ -52,20 +54,47 @@ def _crumbs(*more) -> list:
 # --- rewards -----------------------------------------------------------------------------------
 
 
-@require_right(Right.REWARD_VIEW)
-def reward_list(request):
+def reward_table_for(request, *, paginate: bool = True):
+    """The reward list as the page shows it (scoped, filtered, sorted); the export takes the same rows.
+
+    The review queue (待审核) lists the longest waiting first unless a column is sorted; a reviewer
+    gets a tick box on each reward they may approve now.
+    """
     qs = Reward.objects.for_user(request.user).select_related(
         "enterprise", "jurisdiction", "rule", "qualification"
     )
     flt = RewardFilter(request.GET or None, queryset=qs, user=request.user)
+    rewards = flt.qs
+    queue = _is_queue(flt)
+    if queue:
+        rewards = rewards.order_by("submitted_at", "pk")
+    reviewer = request.user if has_right(request.user, Right.REWARD_REVIEW) else None
+    table = RewardTable(rewards, reviewer=reviewer)
+    if paginate:
+        paginate_table(request, table)
+    else:
+        RequestConfig(request, paginate=False).configure(table)
+    return flt, table, queue
+
+
+def _is_queue(flt) -> bool:
+    flt.is_valid()
+    return getattr(flt.form, "cleaned_data", {}).get("status") == Reward.Status.SUBMITTED
+
+
+@require_right(Right.REWARD_VIEW)
+def reward_list(request):
+    flt, table, queue = reward_table_for(request)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     return render(
         request,
         "incentives/reward_list.html",
         {
             "filter": flt,
-            "table": paginate_table(request, RewardTable(flt.qs)),
+            "table": table,
             "totals": totals,
+            "queue": queue,
+            "can_bulk_approve": queue and table.reviewer is not None and bool(totals["n"]),
             "crumbs": [(_("奖励兑现"), None)],
         },
     )
@@ -82,10 +111,15 @@ def _reward_for(request, pk) -> Reward:
 
 @require_right(Right.REWARD_VIEW)
 def reward_detail(request, pk: int):
-    reward = _reward_for(request, pk)
-    can_submit, submit_reason = permissions.can_submit(request.user, reward)
-    can_review, review_reason = permissions.can_review(request.user, reward)
-    can_edit_documents = permissions.can_edit_documents(request.user, reward)[0]
+    return _reward_page(request, _reward_for(request, pk))
+
+
+def _reward_page(request, reward: Reward, *, status: int = 200, **forms):
+    """The reward's page; a refused form comes back bound (``forms``), keeping what was typed."""
+    user = request.user
+    can_submit, submit_reason = permissions.can_submit(user, reward)
+    can_review, review_reason = permissions.can_review(user, reward)
+    can_edit_documents, documents_reason = permissions.can_edit_documents(user, reward)
     return render(
         request,
         "incentives/reward_detail.html",
@@ -95,40 +129,60 @@ def reward_detail(request, pk: int):
             "documents": reward.documents.all(),
             "decisions": reward.decisions.select_related("by").all(),
             "can_submit": can_submit,
-            "submit_reason": submit_reason,
             "can_review": can_review,
-            "review_reason": review_reason,
+            "no_action": _no_action_line(user, reward, submit_reason, review_reason),
             "can_edit_documents": can_edit_documents,
-            "document_form": DocumentForm(),
-            "submit_form": SubmitForm(),
-            "review_form": ReviewForm(),
+            # Why the papers are fixed, for the county office that would otherwise change them.
+            "documents_reason": documents_reason if has_right(user, Right.REWARD_SUBMIT) else "",
+            "document_form": forms.get("document_form") or DocumentForm(),
+            "submit_form": forms.get("submit_form") or SubmitForm(),
+            "review_form": forms.get("review_form") or ReviewForm(),
             "crumbs": _crumbs((str(reward), None)),
         },
+        status=status,
     )
+
+
+def _no_action_line(user, reward: Reward, submit_reason: str, review_reason: str) -> str:
+    """Where no move is offered, the one line that says why: to a reviewer why they cannot review, to
+    the county why it cannot submit, to anyone else where the reward stands."""
+    if has_right(user, Right.REWARD_REVIEW):
+        return review_reason
+    if has_right(user, Right.REWARD_SUBMIT):
+        return submit_reason
+    return permissions.waiting_for(reward)
 
 
 @require_POST
 @require_right(Right.REWARD_SUBMIT)
 def document_upload(request, pk: int):
     reward = _reward_for(request, pk)
-    add_document(request, reward, DocumentForm(request.POST, request.FILES), done=_("材料已上传。"))
+    form = DocumentForm(request.POST, request.FILES)
+    if not add_document(request, reward, form, done=_("材料已上传。")):
+        return _reward_page(request, reward, document_form=form)
     return redirect("incentives:reward_detail", pk=reward.pk)
 
 
-def add_document(request, reward: Reward, form: DocumentForm, *, done: str) -> None:
+def add_document(request, reward: Reward, form: DocumentForm, *, done: str) -> bool:
     """Upload one document of ``reward`` through the service (whoever the page is for: the county's
-    reward page, the firm's 我的奖励) and say what happened."""
+    reward page, the firm's 我的奖励) and say what happened; a refusal is also put on ``form`` (the field
+    it concerns), so a page that shows the form again keeps the chosen type. Returns whether it was saved.
+    """
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
-        return
+        return False
     try:
         services.reward_document_add(
             reward=reward, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
         )
     except DomainError as exc:
+        if exc.field == "upload":  # the service's upload is this form's file
+            exc.field = "file"
+        add_refusal_to_form(form, exc)
         messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+        return False
+    messages.success(request, done)
+    return True
 
 
 @require_POST
@@ -162,10 +216,19 @@ def reward_submit(request, pk: int):
     try:
         services.reward_submit(reward=reward, by=request.user, comment=form.cleaned_data.get("comment", ""))
     except DomainError as exc:
+        # The page again, the comment kept, the refusal on the form (and said at the top).
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已提交市科技局审核。"))
+        add_refusal_to_form(form, exc)
+        return _reward_page(request, reward, submit_form=form)
+    messages.success(request, _("已提交市科技局审核。"))
     return redirect("incentives:reward_detail", pk=reward.pk)
+
+
+REVIEWS = {
+    "approve": (services.reward_approve, "comment", gettext_lazy("已批准，资金明细转入待拨付。")),
+    "return": (services.reward_return, "reason", gettext_lazy("已退回县区修改。")),
+    "reject": (services.reward_reject, "reason", gettext_lazy("已决定不予奖励。")),
+}
 
 
 @require_POST
@@ -173,37 +236,44 @@ def reward_submit(request, pk: int):
 def reward_review(request, pk: int):
     reward = _reward_for(request, pk)
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors_message(form))
-        return redirect("incentives:reward_detail", pk=reward.pk)
-    action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
-    try:
-        if action == "approve":
-            services.reward_approve(reward=reward, by=request.user, comment=comment)
-            messages.success(request, _("已批准，资金明细转入待拨付。"))
-        elif action == "return":
-            services.reward_return(reward=reward, by=request.user, reason=comment)
-            messages.success(request, _("已退回县区修改。"))
+    if form.is_valid():
+        act, text_arg, done = REVIEWS[form.cleaned_data["action"]]
+        try:
+            act(reward=reward, by=request.user, **{text_arg: form.cleaned_data["comment"]})
+        except DomainError as exc:
+            if exc.field == "reason":  # the services' "reason" is this form's comment box
+                exc.field = "comment"
+            add_refusal_to_form(form, exc)
         else:
-            services.reward_reject(reward=reward, by=request.user, reason=comment)
-            messages.success(request, _("已决定不予奖励。"))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("incentives:reward_detail", pk=reward.pk)
+            messages.success(request, str(done))
+            return redirect("incentives:reward_detail", pk=reward.pk)
+    # Refused: the page again with the chosen action and the comment kept, the field marked.
+    messages.error(request, form_errors_message(form))
+    return _reward_page(request, _reward_for(request, pk), review_form=form)
 
 
 # --- funding lines and payout batches ----------------------------------------------------------
 
 
-@require_right(Right.PAYOUT_MANAGE)
-def line_list(request):
-    """Approved lines this finance office pays that are not yet in a batch."""
+def line_table_for(request, *, paginate: bool = True):
+    """Approved lines this finance office pays that are not yet in a batch, as filtered and sorted."""
     qs = (
         FundingLine.objects.payable_by(request.user)
         .filter(status=FundingLine.Status.APPROVED)
         .select_related("reward__enterprise", "reward__rule", "jurisdiction", "batch")
     )
     flt = LineFilter(request.GET or None, queryset=qs, user=request.user)
+    table = LineTable(flt.qs)
+    if paginate:
+        paginate_table(request, table)
+    else:
+        RequestConfig(request, paginate=False).configure(table)
+    return flt, table
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def line_list(request, *, batch_form=None, status: int = 200):
+    flt, table = line_table_for(request)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     drafts = PayoutBatch.objects.for_user(request.user).filter(status=PayoutBatch.Status.DRAFT)
     return render(
@@ -211,12 +281,13 @@ def line_list(request):
         "incentives/line_list.html",
         {
             "filter": flt,
-            "table": paginate_table(request, LineTable(flt.qs)),
+            "table": table,
             "totals": totals,
             "drafts": drafts,
-            "batch_form": BatchForm(),
+            "batch_form": batch_form or BatchForm(),
             "crumbs": _crumbs((_("待拨付资金"), None)),
         },
+        status=status,
     )
 
 
@@ -246,20 +317,22 @@ def batch_list(request):
 @require_right(Right.PAYOUT_MANAGE)
 def batch_create(request):
     form = BatchForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写批次名称。"))
-        return redirect("incentives:line_list")
-    source, jurisdiction = _batch_source(request.user)
-    try:
-        batch = services.batch_create(
-            by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
-        )
-        added = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("incentives:line_list")
-    messages.success(request, _("已创建批次，编入 %(n)d 笔资金。") % {"n": added})
-    return redirect("incentives:batch_detail", pk=batch.pk)
+    if form.is_valid():
+        source, jurisdiction = _batch_source(request.user)
+        try:
+            with transaction.atomic():  # the batch and its lines, or nothing
+                batch = services.batch_create(
+                    by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
+                )
+                added = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+        except DomainError as exc:
+            add_refusal_to_form(form, exc)
+        else:
+            messages.success(request, _("已创建批次，编入 %(n)d 笔资金。") % {"n": added})
+            return redirect("incentives:batch_detail", pk=batch.pk)
+    # Refused: the line list again (its filters ride on the form's address), the name kept and marked.
+    messages.error(request, form_errors_message(form))
+    return line_list(request, batch_form=form)
 
 
 def _line_filters(request) -> dict:
@@ -281,15 +354,26 @@ def _batch_for(request, pk) -> PayoutBatch:
 
 @require_right(Right.PAYOUT_MANAGE)
 def batch_detail(request, pk: int):
-    batch = _batch_for(request, pk)
+    return _batch_page(request, _batch_for(request, pk))
+
+
+def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
+    """The batch's page: only the moves legal now are offered, with a line saying why where none is."""
+    lines = selectors.batch_lines(batch)
+    line_count = len(lines)
+    can_lock, lock_reason = permissions.can_lock_batch(request.user, batch, line_count=line_count)
+    can_pay, pay_reason = permissions.can_pay_batch(request.user, batch)
     return render(
         request,
         "incentives/batch_detail.html",
         {
             "batch": batch,
-            "lines": selectors.batch_lines(batch),
+            "lines": lines,
             "total": selectors.batch_total(batch),
-            "payment_form": PaymentForm(),
+            "can_lock": can_lock,
+            "can_pay": can_pay,
+            "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
+            "payment_form": payment_form or PaymentForm(),
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
     )
@@ -299,6 +383,8 @@ def batch_detail(request, pk: int):
 @require_right(Right.PAYOUT_MANAGE)
 def batch_action(request, pk: int, action: str):
     batch = _batch_for(request, pk)
+    if action in ("pay", "pay_line"):
+        return _batch_pay(request, batch, action)
     try:
         if action == "lock":
             services.batch_lock(batch=batch, by=request.user)
@@ -310,11 +396,18 @@ def batch_action(request, pk: int, action: str):
             line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
             services.batch_remove_line(batch=batch, line=line, by=request.user)
             messages.success(request, _("已移出批次。"))
-        elif action in ("pay", "pay_line"):
-            form = PaymentForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, form_errors_message(form))
-                return redirect("incentives:batch_detail", pk=batch.pk)
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("incentives:batch_detail", pk=batch.pk)
+
+
+def _batch_pay(request, batch: PayoutBatch, action: str):
+    """Record payment of the whole batch or one line; a refusal keeps the date and the voucher number."""
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
             if action == "pay":
                 n = services.batch_record_payment(batch=batch, by=request.user, **form.cleaned_data)
                 messages.success(request, _("已登记 %(n)d 笔拨付。") % {"n": n})
@@ -322,11 +415,12 @@ def batch_action(request, pk: int, action: str):
                 line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
                 services.payment_record(line=line, by=request.user, **form.cleaned_data)
                 messages.success(request, _("已登记拨付。"))
+        except DomainError as exc:
+            add_refusal_to_form(form, exc)
         else:
-            raise Http404
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("incentives:batch_detail", pk=batch.pk)
+            return redirect("incentives:batch_detail", pk=batch.pk)
+    messages.error(request, form_errors_message(form))
+    return _batch_page(request, _batch_for(request, batch.pk), payment_form=form)
 
 
 @require_right(Right.PAYOUT_MANAGE)
@@ -412,8 +506,13 @@ def official_list_upload(request):
 
 @require_right(Right.OFFICIAL_LIST_IMPORT)
 def official_list_detail(request, pk: int):
-    official = get_object_or_404(OfficialList, pk=pk)
+    return _official_list_page(request, get_object_or_404(OfficialList, pk=pk))
+
+
+def _official_list_page(request, official: OfficialList, *, failed: tuple | None = None):
+    """The list's rows; ``failed`` (row, action, bound form) shows a refused row form as it was typed."""
     rows = official.rows.select_related("enterprise", "qualification").order_by("row_number")
+    failed_row, failed_action, failed_form = failed or (None, "", None)
     return render(
         request,
         "incentives/official_list_detail.html",
@@ -423,6 +522,9 @@ def official_list_detail(request, pk: int):
             "link_form": RowLinkForm(),
             "create_form": RowCreateForm(),
             "ignore_form": RowIgnoreForm(),
+            "failed_row": failed_row.pk if failed_row else None,
+            "failed_action": failed_action,
+            "failed_form": failed_form,
             "crumbs": _crumbs(
                 (_("认定名单"), reverse("incentives:official_list_upload")),
                 (official.title or official.get_kind_display(), None),
@@ -431,35 +533,42 @@ def official_list_detail(request, pk: int):
     )
 
 
+ROW_FORMS = {"link": RowLinkForm, "create": RowCreateForm, "ignore": RowIgnoreForm}
+
+
 @require_POST
 @require_right(Right.OFFICIAL_LIST_IMPORT)
 def official_list_row_action(request, pk: int, row_pk: int, action: str):
     row = get_object_or_404(OfficialListRow, official_list_id=pk, pk=row_pk)
-    try:
-        if action == "link":
-            form = RowLinkForm(request.POST)
-            if not form.is_valid():
-                raise DomainError(_("请填写要关联企业的统一社会信用代码。"))
-            code = normalise_credit_code(form.cleaned_data["credit_code"])
-            enterprise = Enterprise.objects.filter(credit_code=code).first()
-            if enterprise is None:
-                raise DomainError(_("台账中没有统一社会信用代码为 %(c)s 的企业。") % {"c": code})
-            services.official_list_row_link(row=row, enterprise=enterprise, by=request.user)
-        elif action == "create":
-            form = RowCreateForm(request.POST)
-            if not form.is_valid():
-                raise DomainError(_("请选择县区并填写统一社会信用代码。"))
-            services.official_list_row_create(row=row, by=request.user, **form.cleaned_data)
-        elif action == "ignore":
-            form = RowIgnoreForm(request.POST)
-            form.is_valid()
-            services.official_list_row_ignore(
-                row=row, by=request.user, reason=form.cleaned_data.get("reason", "")
-            )
+    if action not in ROW_FORMS:
+        raise Http404
+    form = ROW_FORMS[action](request.POST)
+    if form.is_valid():
+        try:
+            _row_act(request, row, action, form.cleaned_data)
+        except DomainError as exc:
+            add_refusal_to_form(form, exc)
         else:
-            raise Http404
-    except DomainError as exc:
-        messages.error(request, exc.message)
+            messages.success(request, _("已处理第 %(r)d 行。") % {"r": row.row_number})
+            return redirect("incentives:official_list_detail", pk=pk)
+    # Refused: the list again, this row's form as it was typed, the field marked.
+    messages.error(
+        request, _("第 %(r)d 行未处理：%(why)s") % {"r": row.row_number, "why": form_errors_message(form)}
+    )
+    official = get_object_or_404(OfficialList, pk=pk)
+    return _official_list_page(request, official, failed=(row, action, form))
+
+
+def _row_act(request, row: OfficialListRow, action: str, data: dict) -> None:
+    if action == "link":
+        code = normalise_credit_code(data["credit_code"])
+        enterprise = Enterprise.objects.filter(credit_code=code).first()
+        if enterprise is None:
+            raise DomainError(
+                _("台账中没有统一社会信用代码为 %(c)s 的企业。") % {"c": code}, field="credit_code"
+            )
+        services.official_list_row_link(row=row, enterprise=enterprise, by=request.user)
+    elif action == "create":
+        services.official_list_row_create(row=row, by=request.user, **data)
     else:
-        messages.success(request, _("已处理第 %(r)d 行。") % {"r": row.row_number})
-    return redirect("incentives:official_list_detail", pk=pk)
+        services.official_list_row_ignore(row=row, by=request.user, reason=data.get("reason", ""))

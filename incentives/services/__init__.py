@@ -6,7 +6,8 @@ right and scope itself (``anyang_hte.core.guards``, ``permissions``, ``funding``
 transaction under row locks, records the decision and an audit entry, and refuses with ``DomainError``.
 
 - ``engine``: rewards from a recorded qualification, their cancellation or recovery when it is revoked;
-- ``rewards``: the county submits (with documents), the tech bureau reviews, a fully paid reward is PAID;
+- ``rewards``: the county submits (with documents), the tech bureau reviews (one by one or a
+  selection at once), a fully paid reward is PAID;
 - ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
 - ``official_lists``: the province's list imported, unmatched rows linked, created or ignored;
 - ``rules``: reward rules opened, edited until used, closed.
@@ -31,6 +32,7 @@ from .payouts import (
     recovery_record,
 )
 from .rewards import (
+    ApprovalResult,
     missing_for_submission,
     reward_approve,
     reward_document_add,
@@ -39,11 +41,13 @@ from .rewards import (
     reward_reject,
     reward_return,
     reward_submit,
+    rewards_approve,
     rewards_mark_paid_if_complete,
 )
 from .rules import rule_close, rule_open, rule_update
 
 __all__ = [
+    "ApprovalResult",
     "OfficialListResult",
     "batch_add_lines",
     "batch_add_matching",
@@ -65,6 +69,7 @@ __all__ = [
     "reward_reject",
     "reward_return",
     "reward_submit",
+    "rewards_approve",
     "rewards_for_qualification",
     "rewards_mark_paid_if_complete",
     "rewards_on_qualification_revoked",

@@ -6,6 +6,8 @@ the reward's jurisdiction) and whether the move is legal (``workflow``), records
 row and an audit entry, and tells the people concerned after commit (``notifications``).
 """
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,6 +138,15 @@ def reward_reject(*, reward: Reward, by, reason: str) -> Reward:
     return reward
 
 
+def _ensure_complete(reward: Reward) -> None:
+    """Approval needs what submission needed: the papers and the bank details (they may have gone since)."""
+    missing = missing_for_submission(reward)
+    if missing:
+        raise DomainError(
+            _("申报材料不全，不能批准：缺少%(items)s。请退回县区补充。") % {"items": "、".join(missing)}
+        )
+
+
 @transaction.atomic
 def reward_approve(*, reward: Reward, by, comment: str = "") -> Reward:
     reward, lines = lock_reward(reward)
@@ -143,6 +154,7 @@ def reward_approve(*, reward: Reward, by, comment: str = "") -> Reward:
     # constraint backs it in the database).
     ensure_allowed(permissions.can_review(by, reward))
     ensure_transition(reward, to=S.APPROVED)
+    _ensure_complete(reward)
     approved = []
     for line in lines:
         if line.status == L.PENDING:
@@ -162,6 +174,39 @@ def reward_approve(*, reward: Reward, by, comment: str = "") -> Reward:
     if approved:
         notifications.notify_lines_ready(approved)
     return reward
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """One reward of a bulk approval: approved, or refused with the service's reason."""
+
+    reward: Reward
+    approved: bool
+    reason: str = ""
+
+
+@transaction.atomic
+def rewards_approve(*, rewards, by, comment: str = "") -> list[ApprovalResult]:
+    """Approve several submitted rewards at once, each on its own (``reward_approve`` per reward, in its
+    own savepoint): a reward that is refused (its papers, four eyes, its status, or anything else
+    ``reward_approve`` checks) stays as it was and is reported with the reason; the others are approved.
+    """
+    # every reward is checked again by ``reward_approve`` (right, four eyes, status, papers)
+    guard(by, Right.REWARD_REVIEW, jurisdiction_id=CITY_LEVEL, reason=_("只有市科技局审核员可以审核奖励。"))
+    chosen = list(rewards)
+    if not chosen:
+        raise DomainError(_("请先勾选要批准的奖励。"))
+    results = []
+    for reward in sorted(chosen, key=lambda r: r.pk):  # rows locked in primary-key order: no deadlocks
+        try:
+            with transaction.atomic():
+                approved = reward_approve(reward=reward, by=by, comment=comment)
+        except DomainError as exc:
+            results.append(ApprovalResult(reward=reward, approved=False, reason=exc.message))
+        else:
+            reward.status = approved.status  # the caller's object (with its related rows) kept for display
+            results.append(ApprovalResult(reward=reward, approved=True))
+    return results
 
 
 # --- paid: every line paid ------------------------------------------------------------------------

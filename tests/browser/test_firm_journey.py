@@ -244,6 +244,7 @@ def test_a_firm_from_registration_to_its_paid_reward(page, tmp_path):
     page.click("button:has-text('提交审核意见')")
 
     # 9. Each finance office pays its share; the firm sees both paid, with the date.
+    page.on("dialog", lambda dialog: dialog.accept())  # locking and paying ask to confirm
     for finance, share in (("finance_city", "city"), ("finance_wf", "county")):
         switch_user(page, finance)
         page.goto(page.base_url + "/rewards/lines/")

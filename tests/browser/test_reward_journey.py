@@ -84,6 +84,7 @@ def test_reward_from_certificate_to_payment(page, tmp_path):
     assert "已批准" in page.get_by_test_id("reward-status").inner_text()
 
     # City finance batches its share, locks, exports and records payment; the county pays its own.
+    page.on("dialog", lambda dialog: dialog.accept())  # locking and paying ask to confirm
     for finance, share in (("finance_city", "city"), ("finance_wf", "county")):
         switch_user(page, finance)
         page.goto(page.base_url + "/rewards/lines/")

@@ -209,11 +209,16 @@ class World:
 
     @cached_property
     def submitted(self):
-        return RewardWithLinesFactory(
-            enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)),
+        reward = RewardWithLinesFactory(
+            enterprise=EnterpriseFactory(
+                jurisdiction=jurisdiction(WF), bank_name="农行", bank_account="6228"
+            ),
             status=Reward.Status.SUBMITTED,
             submitted_by=UserFactory(username="g_submitter", role=C),
         )
+        RewardDocumentFactory(reward=reward, kind="bank")
+        RewardDocumentFactory(reward=reward, kind="certificate")  # complete: ready to approve
+        return reward
 
     @cached_property
     def approved(self):
@@ -621,6 +626,9 @@ CASES: dict[str, Case] = {
     ),
     "incentives.reward_approve": Case(
         lambda by, w: incentives.reward_approve(reward=w.submitted, by=by), R, A, scoped=False
+    ),
+    "incentives.rewards_approve": Case(
+        lambda by, w: incentives.rewards_approve(rewards=[w.submitted], by=by), R, A, scoped=False
     ),
     "incentives.reward_mark_paid_if_complete": Case(
         lambda by, w: incentives.reward_mark_paid_if_complete(reward=w.paid, by=by), CF, C
