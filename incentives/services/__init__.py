@@ -8,7 +8,8 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``engine``: rewards from a recorded qualification, their cancellation or recovery when it is revoked;
 - ``rewards``: the county submits (with documents), the tech bureau reviews, a fully paid reward is PAID;
 - ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
-- ``official_lists``: the province's list imported, unmatched rows linked, created or ignored;
+- ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
+  ignored;
 - ``rules``: reward rules opened, edited until used, closed.
 """
 
@@ -16,6 +17,7 @@ from .engine import rewards_for_qualification, rewards_on_qualification_revoked,
 from .official_lists import (
     OfficialListResult,
     official_list_import,
+    official_list_preview,
     official_list_row_create,
     official_list_row_ignore,
     official_list_row_link,
@@ -53,6 +55,7 @@ __all__ = [
     "batch_remove_line",
     "missing_for_submission",
     "official_list_import",
+    "official_list_preview",
     "official_list_row_create",
     "official_list_row_ignore",
     "official_list_row_link",
