@@ -1,10 +1,13 @@
 """Official lists (认定/公示名单): reading the province's published list and matching its rows.
 
-    result = services.official_list_import(fileobj=f, filename="2024年第一批高企名单.xlsx", kind="hte",
-                                           granted_on=date(2024, 11, 30), by=request.user)
+    plan = services.official_list_preview(fileobj=f, filename="2024年第一批高企名单.xlsx", kind="hte",
+                                          granted_on=date(2024, 11, 30), by=request.user)
+    result = services.official_list_import(..., expected_digest=plan.digest)  # exactly that, or refused
 
 Each row is matched to an enterprise of the portal by its credit code, else by its exact normalised name
-(NFKC, spaces removed, full-width brackets folded). The writes are in
+(NFKC, spaces removed, full-width brackets folded). A malformed code (wrong length, a character outside
+the code's alphabet, a wrong check character) is never looked up: the row carries a warning naming its
+row and the code as typed (``ParsedRow.code_warning``) and matches by name only. The writes are in
 :mod:`incentives.services.official_lists`: a matched row records a qualification through
 :func:`enterprises.services.qualification_record` (which gives its rewards); unmatched rows wait for a
 reviewer, who links them to an enterprise, creates the enterprise, or ignores them (rows of other

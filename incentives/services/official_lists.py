@@ -50,6 +50,7 @@ class OfficialListResult:
     unmatched_rows: list[OfficialListRow] = field(default_factory=list)
     already_imported: bool = False  # the same file, kind and date were imported before: nothing changed
     dry_run: bool = False  # nothing was written; ``list`` and the rows exist only in this result
+    warnings: list[str] = field(default_factory=list)  # malformed credit codes, one line per row
 
 
 def _check_right(by) -> None:
@@ -99,6 +100,9 @@ def _existing_result(official_list: OfficialList, *, dry_run: bool) -> OfficialL
         unmatched_rows=unmatched,
         already_imported=True,
         dry_run=dry_run,
+        warnings=list(
+            official_list.rows.exclude(warning="").order_by("row_number").values_list("warning", flat=True)
+        ),
     )
 
 
@@ -267,6 +271,7 @@ def _import(plan: ListPlan, *, by, dry_run: bool, exact: bool) -> OfficialListRe
         new_rewards=official_list.new_rewards,
         unmatched_rows=[r for r in rows if r.status == Status.UNMATCHED],
         dry_run=dry_run,
+        warnings=plan.warnings,
     )
 
 

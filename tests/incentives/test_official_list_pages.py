@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from anyang_hte.core.models import AuditLog
 from enterprises.models import Enterprise, Qualification
@@ -221,7 +222,7 @@ def test_a_file_that_cannot_be_read_stays_on_the_form(client, reviewer, enterpri
 
 def test_a_future_date_is_refused_on_the_form(client, reviewer, enterprises):
     client.force_login(reviewer)
-    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
     response = upload(client, xlsx(list_rows()), granted_on=tomorrow)
     assert response.status_code == 200
     assert "认定日期不能晚于今天" in response.content.decode()

@@ -690,6 +690,14 @@ def test_command_prints_counts_and_unmatched_rows(list_file, enterprises):
     assert Qualification.objects.count() == 2
 
 
+def test_command_warns_about_malformed_codes(tmp_path, enterprises):
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(xlsx([[1, "安阳市甲科技有限公司", CODE_A[:17], None, None]]))
+    out, err = command(path, "--kind", "hte", "--granted-on", "2025-11-30")
+    assert out.splitlines()[0] == "matched 1, unmatched 0, new qualifications 1, new rewards 1"
+    assert f"第4行：统一社会信用代码“{CODE_A[:17]}”为17位，应为18位。" in err
+
+
 def test_command_dry_run(list_file, enterprises):
     out, err = command(list_file, "--kind", "hte", "--granted-on", "2025-11-30", "--dry-run")
     assert out.splitlines()[0] == "matched 2, unmatched 2, new qualifications 2, new rewards 2"
