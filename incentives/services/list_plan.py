@@ -119,7 +119,11 @@ class ListPlan:
 
     @property
     def digest(self) -> str:
-        """A fingerprint of every outcome the preview shows (file, list, rows, enterprises, money)."""
+        """A fingerprint of every outcome the preview shows (file, list, rows, enterprises, money).
+
+        Language-independent: the notes and warnings follow from the file (its checksum) and the
+        enterprises named here, so a reviewer who switches language between preview and confirm is not
+        refused."""
         facts = {
             "file": self.checksum,
             "kind": self.kind,
@@ -132,9 +136,8 @@ class ListPlan:
                     r.outcome,
                     r.enterprise.pk if r.enterprise else None,
                     r.enterprise.jurisdiction_id if r.enterprise else None,
+                    r.enterprise.credit_code if r.enterprise else None,
                     r.matched_by,
-                    r.note,
-                    r.warning,
                     [[p.rule.pk, str(p.amount), str(p.city_amount), str(p.county_amount)] for p in r.rewards],
                 ]
                 for r in self.rows
