@@ -415,6 +415,9 @@ class OfficialListRow(models.Model):
         verbose_name=_("资质"),
     )
     note = models.CharField(_("说明"), max_length=255, blank=True)
+    # The file's credit code is malformed (length, characters, check character): said once at the
+    # preview, kept with the row whatever becomes of it (an ignored row's note is its reason).
+    warning = models.CharField(_("信用代码警告"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["official_list", "row_number"]

@@ -1,10 +1,13 @@
 """Official lists (认定/公示名单): reading the province's published list and matching its rows.
 
-    result = services.official_list_import(fileobj=f, filename="2024年第一批高企名单.xlsx", kind="hte",
-                                           granted_on=date(2024, 11, 30), by=request.user)
+    plan = services.official_list_preview(fileobj=f, filename="2024年第一批高企名单.xlsx", kind="hte",
+                                          granted_on=date(2024, 11, 30), by=request.user)
+    result = services.official_list_import(..., expected_digest=plan.digest)  # exactly that, or refused
 
 Each row is matched to an enterprise of the portal by its credit code, else by its exact normalised name
-(NFKC, spaces removed, full-width brackets folded). The writes are in
+(NFKC, spaces removed, full-width brackets folded). A malformed code (wrong length, a character outside
+the code's alphabet, a wrong check character) is never looked up: the row carries a warning naming its
+row and the code as typed (``ParsedRow.code_warning``) and matches by name only. The writes are in
 :mod:`incentives.services.official_lists`: a matched row records a qualification through
 :func:`enterprises.services.qualification_record` (which gives its rewards); unmatched rows wait for a
 reviewer, who links them to an enterprise, creates the enterprise, or ignores them (rows of other
@@ -19,12 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Value
 from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.errors import DomainError
-from enterprises.identifiers import normalise_credit_code
+from enterprises.identifiers import normalise_credit_code, validate_credit_code
 from enterprises.import_parsing import (
     HEADER_SCAN_ROWS,
     MAX_ROWS,
@@ -40,7 +44,7 @@ from enterprises.models import Enterprise
 
 from .models import OfficialListRow
 
-__all__ = ["ParsedList", "ParsedRow", "fold_name", "match_rows", "read_official_list"]
+__all__ = ["ParsedList", "ParsedRow", "credit_code_warning", "fold_name", "match_rows", "read_official_list"]
 
 CHUNK = 500  # codes / names per look-up query
 
@@ -83,6 +87,12 @@ class ParsedRow:
     name: str
     credit_code: str  # normalised (NFKC, upper case, no spaces); not necessarily valid
     certificate_number: str
+    typed_code: str = ""  # the code as typed in the file (before normalising), for the reader's eyes
+    code_warning: str = ""  # why the code is malformed (length, characters, check character); "" if valid
+
+    @property
+    def code_is_valid(self) -> bool:
+        return bool(self.credit_code) and not self.code_warning
 
 
 @dataclass(frozen=True)
@@ -105,11 +115,50 @@ def _is_header(values) -> bool:
     return any(normalise_header(v) in _NAME_KEYS for v in values)
 
 
-def _cell(values: list, index: int, key: str, number: int) -> str:
-    value = values[index] if index < len(values) else None
-    if is_blank(value):
+_CODE_ALPHABET = set("0123456789ABCDEFGHJKLMNPQRTUWXY")  # GB 32100-2015
+
+
+def credit_code_warning(number: int, typed: str, code: str) -> str:
+    """Why a list's credit code is malformed, naming the row and the value as typed; "" when valid.
+
+    The verdict is python-stdnum's (``validate_credit_code``); the message says which check failed.
+    """
+    if not code:
         return ""
-    text = parse_text(value, None)  # numbers typed as numbers, dates, neutralised formulas
+    try:
+        validate_credit_code(code)
+    except ValidationError as exc:
+        kind = exc.code
+    else:
+        return ""
+    values = {"r": number, "v": typed}
+    if kind == "length":
+        return _("第%(r)d行：统一社会信用代码“%(v)s”为%(n)d位，应为18位。") % {**values, "n": len(code)}
+    if kind == "checksum":
+        return (
+            _("第%(r)d行：统一社会信用代码“%(v)s”第18位校验码不符（GB 32100-2015），请核对是否抄错。")
+            % values
+        )
+    illegal = sorted({c for c in code if c not in _CODE_ALPHABET})
+    if illegal:
+        return _(
+            "第%(r)d行：统一社会信用代码“%(v)s”含有不允许的字符%(c)s"
+            "（只能是数字和除 I、O、Z、S、V 以外的大写字母）。"
+        ) % {**values, "c": "、".join(f"“{c}”" for c in illegal)}
+    return (
+        _("第%(r)d行：统一社会信用代码“%(v)s”前8位应为数字（登记管理部门、机构类别和行政区划码）。") % values
+    )
+
+
+def _raw_text(values: list, index: int | None) -> str:
+    value = values[index] if index is not None and index < len(values) else None
+    return "" if is_blank(value) else parse_text(value, None).strip()
+
+
+def _cell(values: list, index: int, key: str, number: int) -> str:
+    text = _raw_text(values, index)  # numbers typed as numbers, dates, neutralised formulas
+    if not text:
+        return ""
     if key == "credit_code":
         text = normalise_credit_code(text)
     if len(text) > _MAX_LENGTHS[key]:
@@ -134,6 +183,7 @@ def read_official_list(data: bytes, filename: str) -> ParsedList:
     except (csv.Error, ElementTree.ParseError) as exc:
         raise DomainError(_("文件格式有误，无法读取：%(err)s") % {"err": exc}) from exc
     mapping = _header_keys(headers)
+    code_index = next((index for index, key in mapping.items() if key == "credit_code"), None)
     rows: list[ParsedRow] = []
     for number, values in numbered:
         if row_is_skippable(values):
@@ -143,12 +193,16 @@ def read_official_list(data: bytes, filename: str) -> ParsedList:
             continue  # a pre-numbered empty row, or one with only a 序号 or a region
         if len(rows) >= MAX_ROWS:
             raise DomainError(_("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
+        code = cells.get("credit_code", "")
+        typed = _raw_text(values, code_index) if code else ""
         rows.append(
             ParsedRow(
                 number=number,
                 name=cells.get("name", ""),
-                credit_code=cells.get("credit_code", ""),
+                credit_code=code,
                 certificate_number=cells.get("certificate_number", ""),
+                typed_code=typed,
+                code_warning=credit_code_warning(number, typed, code),
             )
         )
     if not rows:
@@ -181,19 +235,33 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 class Match:
     enterprise: Enterprise | None
     note: str = ""
+    by: str = ""  # "code" or "name": how the enterprise was found
 
 
 def match_rows(rows: list[ParsedRow]) -> dict[int, Match]:
-    """Row number → the enterprise it names (by credit code, else by exact normalised name)."""
-    codes = sorted({r.credit_code for r in rows if r.credit_code})
+    """Row number → the enterprise it names: by its credit code, else by its exact normalised name.
+
+    A malformed code (``ParsedRow.code_warning``) is never looked up: such a row matches by name only.
+    """
+    codes = sorted({r.credit_code for r in rows if r.code_is_valid})
     by_code: dict[str, Enterprise] = {}
     for chunk in _chunks(codes):
-        by_code.update({e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=chunk)})
-    names = sorted({fold_name(r.name) for r in rows if r.credit_code not in by_code and r.name})
+        by_code.update(
+            {
+                e.credit_code: e
+                for e in Enterprise.objects.filter(credit_code__in=chunk).select_related("jurisdiction")
+            }
+        )
+
+    def found_by_code(row: ParsedRow) -> Enterprise | None:
+        return by_code.get(row.credit_code) if row.code_is_valid else None
+
+    names = sorted({fold_name(r.name) for r in rows if found_by_code(r) is None and r.name})
     by_name: dict[str, list[Enterprise]] = {}
     for chunk in _chunks(names):
         found = (
-            Enterprise.objects.annotate(folded_name=_folded_name_expression())
+            Enterprise.objects.select_related("jurisdiction")
+            .annotate(folded_name=_folded_name_expression())
             .filter(folded_name__in=chunk)
             .order_by("pk")
         )
@@ -202,8 +270,9 @@ def match_rows(rows: list[ParsedRow]) -> dict[int, Match]:
                 by_name.setdefault(fold_name(enterprise.name), []).append(enterprise)
     matches: dict[int, Match] = {}
     for row in rows:
-        if row.credit_code in by_code:
-            matches[row.number] = Match(by_code[row.credit_code])
+        enterprise = found_by_code(row)
+        if enterprise is not None:
+            matches[row.number] = Match(enterprise, by="code")
             continue
         candidates = by_name.get(fold_name(row.name), []) if row.name else []
         if len(candidates) == 1:
@@ -213,7 +282,7 @@ def match_rows(rows: list[ParsedRow]) -> dict[int, Match]:
                 note = _("按名称匹配；名单中的信用代码与系统登记的 %(code)s 不一致，请核对。") % {
                     "code": enterprise.credit_code
                 }
-            matches[row.number] = Match(enterprise, note)
+            matches[row.number] = Match(enterprise, note, by="name")
         elif len(candidates) > 1:
             matches[row.number] = Match(
                 None,

@@ -24,6 +24,10 @@ urlpatterns = [
     path("budget/", views.budget, name="budget"),
     path("budget/export/<str:fmt>/", views.budget, name="budget_export"),
     path("official-lists/", views.official_list_upload, name="official_list_upload"),
+    path("official-lists/preview/<str:token>/", views.official_list_preview, name="official_list_preview"),
+    path(
+        "official-lists/preview/<str:token>/cancel/", views.official_list_cancel, name="official_list_cancel"
+    ),
     path("official-lists/<int:pk>/", views.official_list_detail, name="official_list_detail"),
     path(
         "official-lists/<int:pk>/rows/<int:row_pk>/<str:action>/",

@@ -1,5 +1,9 @@
 """Thin views of the incentives engine: parse input, call one service or selector, render."""
 
+import datetime
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,6 +23,7 @@ from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, pagi
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 from enterprises.identifiers import normalise_credit_code
+from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
 from . import permissions, selectors, services
@@ -468,40 +473,129 @@ def budget(request, fmt: str | None = None):
 # --- official lists ----------------------------------------------------------------------------
 
 
+def _list_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "official_lists"
+
+
+def _list_crumbs(*more) -> list:
+    return _crumbs((_("认定名单"), reverse("incentives:official_list_upload")), *more)
+
+
 @require_right(Right.OFFICIAL_LIST_IMPORT)
 def official_list_upload(request):
+    """Step 1: the file is kept under a token and read once; a file that cannot be read is refused on
+    this form (what was chosen stays), a readable one goes to its preview. Nothing is written."""
     form = OfficialListForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        token, suffix = stash_upload(data["file"], _list_dir())
+        meta = {
+            "name": data["file"].name,
+            "suffix": suffix,
+            "kind": data["kind"],
+            "granted_on": data["granted_on"].isoformat(),
+            "title": data["title"],
+        }
         try:
-            result = services.official_list_import(
-                fileobj=data["file"],
-                filename=data["file"].name,
-                kind=data["kind"],
-                granted_on=data["granted_on"],
-                title=data["title"],
-                by=request.user,
-            )
+            _list_plan(request, meta, _list_dir() / f"{token}{suffix}")
         except DomainError as exc:
-            messages.error(request, exc.message)
+            (_list_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+            add_refusal_to_form(form, exc)
         else:
-            messages.success(
-                request,
-                _("匹配 %(m)d 家，未匹配 %(u)d 家，新登记资质 %(q)d 项，新生成奖励 %(r)d 笔。")
-                % {
-                    "m": result.matched,
-                    "u": result.unmatched,
-                    "q": result.new_qualifications,
-                    "r": result.new_rewards,
-                },
-            )
-            return redirect("incentives:official_list_detail", pk=result.list.pk)
+            request.session[f"official_list_{token}"] = meta
+            return redirect("incentives:official_list_preview", token=token)
     lists = OfficialList.objects.order_by("-uploaded_at")[:50]
     return render(
         request,
         "incentives/official_list_upload.html",
         {"form": form, "lists": lists, "crumbs": _crumbs((_("认定名单"), None))},
     )
+
+
+def _list_plan(request, meta: dict, path: Path):
+    with open(path, "rb") as fh:
+        return services.official_list_preview(
+            fileobj=fh,
+            filename=meta["name"],
+            kind=meta["kind"],
+            granted_on=datetime.date.fromisoformat(meta["granted_on"]),
+            title=meta["title"],
+            by=request.user,
+        )
+
+
+def _stashed_list(request, token: str) -> tuple[dict, Path]:
+    meta = request.session.get(f"official_list_{token}")
+    path = _list_dir() / f"{token}{meta['suffix']}" if meta and token.isalnum() else None
+    if path is None or not path.exists():
+        raise Http404(_("名单文件已失效，请重新上传。"))
+    return meta, path
+
+
+def _forget_list(request, token: str) -> None:
+    meta = request.session.pop(f"official_list_{token}", None)
+    if meta and token.isalnum():
+        (_list_dir() / f"{token}{meta['suffix']}").unlink(missing_ok=True)
+
+
+@require_right(Right.OFFICIAL_LIST_IMPORT)
+def official_list_preview(request, token: str):
+    """Step 2: what the import would do (GET), and its confirmation (POST): the import applies only
+    while it would do exactly what the preview showed (the preview's digest), else it is refused and
+    the page shows the new preview."""
+    meta, path = _stashed_list(request, token)
+    if request.method == "POST":
+        try:
+            with open(path, "rb") as fh:
+                result = services.official_list_import(
+                    fileobj=fh,
+                    filename=meta["name"],
+                    kind=meta["kind"],
+                    granted_on=datetime.date.fromisoformat(meta["granted_on"]),
+                    title=meta["title"],
+                    by=request.user,
+                    expected_digest=request.POST.get("digest", "") or "-",
+                )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("incentives:official_list_preview", token=token)
+        _forget_list(request, token)
+        messages.success(
+            request,
+            _("导入完成：匹配 %(m)d 家，未匹配 %(u)d 家，新登记资质 %(q)d 项，新生成奖励 %(r)d 笔。")
+            % {
+                "m": result.matched,
+                "u": result.unmatched,
+                "q": result.new_qualifications,
+                "r": result.new_rewards,
+            },
+        )
+        return redirect("incentives:official_list_detail", pk=result.list.pk)
+    try:
+        plan = _list_plan(request, meta, path)
+    except DomainError as exc:
+        _forget_list(request, token)
+        messages.error(request, exc.message)
+        return redirect("incentives:official_list_upload")
+    return render(
+        request,
+        "incentives/official_list_preview.html",
+        {
+            "plan": plan,
+            "meta": meta,
+            "kind_label": dict(OfficialListForm.base_fields["kind"].choices).get(meta["kind"], meta["kind"]),
+            "token": token,
+            "crumbs": _list_crumbs((_("导入预览"), None)),
+        },
+    )
+
+
+@require_POST
+@require_right(Right.OFFICIAL_LIST_IMPORT)
+def official_list_cancel(request, token: str):
+    _forget_list(request, token)
+    messages.info(request, _("已取消导入，未写入任何数据。"))
+    return redirect("incentives:official_list_upload")
 
 
 @require_right(Right.OFFICIAL_LIST_IMPORT)
@@ -525,10 +619,7 @@ def _official_list_page(request, official: OfficialList, *, failed: tuple | None
             "failed_row": failed_row.pk if failed_row else None,
             "failed_action": failed_action,
             "failed_form": failed_form,
-            "crumbs": _crumbs(
-                (_("认定名单"), reverse("incentives:official_list_upload")),
-                (official.title or official.get_kind_display(), None),
-            ),
+            "crumbs": _list_crumbs((official.title or official.get_kind_display(), None)),
         },
     )
 

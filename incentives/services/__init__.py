@@ -9,7 +9,8 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``rewards``: the county submits (with documents), the tech bureau reviews (one by one or a
   selection at once), a fully paid reward is PAID;
 - ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
-- ``official_lists``: the province's list imported, unmatched rows linked, created or ignored;
+- ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
+  ignored;
 - ``rules``: reward rules opened, edited until used, closed.
 """
 
@@ -17,6 +18,7 @@ from .engine import rewards_for_qualification, rewards_on_qualification_revoked,
 from .official_lists import (
     OfficialListResult,
     official_list_import,
+    official_list_preview,
     official_list_row_create,
     official_list_row_ignore,
     official_list_row_link,
@@ -57,6 +59,7 @@ __all__ = [
     "batch_remove_line",
     "missing_for_submission",
     "official_list_import",
+    "official_list_preview",
     "official_list_row_create",
     "official_list_row_ignore",
     "official_list_row_link",

@@ -118,6 +118,41 @@ def _due(
     return due
 
 
+def rewards_for_new_grants(
+    *, kind: str, granted_on: datetime.date, enterprise_ids: Iterable[int], chunk_size: int = 500
+) -> dict[int, list[RewardRule]]:
+    """A dry run of the engine, writing nothing: enterprise id → the rules that would reward a grant of
+    ``kind`` on ``granted_on`` if it were recorded now (the official-list preview shows this money).
+
+    Decides exactly as a recording does (``_due`` on the enterprise's grants of that kind, the new one
+    included, and its existing rewards). The enterprises must hold no grant of ``kind`` on that date
+    (recording one there would be refused, and the preview reports it as already recorded).
+    """
+    rules = rules_in_force(kind, granted_on)
+    ids = sorted(set(enterprise_ids))
+    due: dict[int, list[RewardRule]] = {}
+    if not rules:
+        return due
+    for chunk in _chunks(ids, chunk_size):
+        held: dict[int, list[Qualification]] = {}
+        for q in Qualification.objects.filter(enterprise_id__in=chunk, kind=kind).order_by(
+            "enterprise_id", "granted_on", "pk"
+        ):
+            held.setdefault(q.enterprise_id, []).append(q)
+        rewarded: dict[int, list[tuple[int, int, int]]] = {}
+        for row in Reward.objects.filter(enterprise_id__in=chunk, rule__in=rules).values_list(
+            "enterprise_id", "rule_id", "qualification_id"
+        ):
+            rewarded.setdefault(row[0], []).append(row)
+        for enterprise_id in chunk:
+            # An unsaved grant; a negative pk no stored row has lets ``_due`` tell it from the others.
+            new = Qualification(pk=-1, enterprise_id=enterprise_id, kind=kind, granted_on=granted_on)
+            quals = sorted([*held.get(enterprise_id, []), new], key=lambda q: (q.granted_on, q.pk))
+            pairs = _due(quals, rules=rules, rewarded=rewarded.get(enterprise_id, []), only=new.pk)
+            due[enterprise_id] = [rule for _q, rule in pairs]
+    return due
+
+
 def _create_reward(*, rule: RewardRule, qualification: Qualification, by) -> Reward | None:
     """Create the reward and its funding lines; ``None`` when another transaction got there first."""
     enterprise = qualification.enterprise

@@ -1,6 +1,8 @@
 """Official lists (认定/公示名单) written: the import, and the reviewer's follow-up on unmatched rows.
 
-Reading and matching the file is :mod:`incentives.official_lists`. Only the tech bureau imports lists
+Reading and matching the file is :mod:`incentives.official_lists`; what an import would do (the preview
+the page shows before anything is written, and that confirming must reproduce exactly) is
+:mod:`incentives.services.list_plan`. Only the tech bureau imports lists
 (``OFFICIAL_LIST_IMPORT``; the ``import_certified_list`` command acts as the system). A matched row records
 its qualification through the ledger's own service, which checks the right again and gives the rewards.
 """
@@ -24,8 +26,9 @@ from enterprises.models import Enterprise, Qualification, QualificationKind
 from enterprises.services import enterprise_create, qualification_record
 
 from ..models import OfficialList, OfficialListRow, Reward
-from ..official_lists import ParsedList, match_rows, read_official_list
+from ..official_lists import read_official_list
 from ..workflow import ensure_row_transition
+from .list_plan import NEW, ListPlan, plan_official_list
 
 CHUNK = 500  # ids per look-up query
 Status = OfficialListRow.Status
@@ -47,6 +50,7 @@ class OfficialListResult:
     unmatched_rows: list[OfficialListRow] = field(default_factory=list)
     already_imported: bool = False  # the same file, kind and date were imported before: nothing changed
     dry_run: bool = False  # nothing was written; ``list`` and the rows exist only in this result
+    warnings: list[str] = field(default_factory=list)  # malformed credit codes, one line per row
 
 
 def _check_right(by) -> None:
@@ -78,6 +82,13 @@ def _read_bytes(fileobj) -> bytes:
     return data
 
 
+def _stale() -> DomainError:
+    return DomainError(
+        _("名单或台账在预览之后有了变化，导入结果会与预览不同，没有写入任何数据。请查看新的预览后再确认。"),
+        field="digest",
+    )
+
+
 def _existing_result(official_list: OfficialList, *, dry_run: bool) -> OfficialListResult:
     unmatched = list(official_list.rows.filter(status=Status.UNMATCHED).order_by("row_number"))
     return OfficialListResult(
@@ -89,6 +100,9 @@ def _existing_result(official_list: OfficialList, *, dry_run: bool) -> OfficialL
         unmatched_rows=unmatched,
         already_imported=True,
         dry_run=dry_run,
+        warnings=list(
+            official_list.rows.exclude(warning="").order_by("row_number").values_list("warning", flat=True)
+        ),
     )
 
 
@@ -110,6 +124,28 @@ def _record(*, official_list: OfficialList, enterprise: Enterprise, number: str,
     return qualification, True
 
 
+def _read(*, fileobj, filename: str, kind: str, granted_on, title: str) -> tuple:
+    """(parsed list, its checksum, its title): the file read, nothing written."""
+    _check_kind_and_date(kind, granted_on)
+    data = _read_bytes(fileobj)
+    parsed = read_official_list(data, filename)
+    return parsed, hashlib.sha256(data).hexdigest(), (title or "").strip() or parsed.title
+
+
+def official_list_preview(
+    *, fileobj, filename: str, kind: str, granted_on: datetime.date, by, title: str = ""
+) -> ListPlan:
+    """What importing the list would do now (matches, grants already recorded, the money it creates),
+    written nowhere. Its ``digest`` is what ``official_list_import(expected_digest=...)`` confirms."""
+    _check_right(by)
+    parsed, checksum, title = _read(
+        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title
+    )
+    return plan_official_list(
+        parsed, checksum=checksum, filename=filename, kind=kind, granted_on=granted_on, title=title
+    )
+
+
 def official_list_import(
     *,
     fileobj,
@@ -119,58 +155,61 @@ def official_list_import(
     by,
     title: str = "",
     dry_run: bool = False,
+    expected_digest: str = "",
 ) -> OfficialListResult:
     """Import a list in one transaction: match its rows, record qualifications (and so rewards).
 
-    ``dry_run`` does everything, counts, and rolls it all back.
+    ``expected_digest`` (the preview's ``ListPlan.digest``): import exactly what the preview showed, or
+    refuse (nothing written) when the file, the ledger or the rules changed since so that the result
+    would differ. ``dry_run`` does everything, counts, and rolls it all back.
     """
     _check_right(by)
-    _check_kind_and_date(kind, granted_on)
-    data = _read_bytes(fileobj)
-    checksum = hashlib.sha256(data).hexdigest()
-    parsed = read_official_list(data, filename)
+    parsed, checksum, title = _read(
+        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title
+    )
     try:
         with transaction.atomic():
-            result = _import(
-                parsed,
-                checksum=checksum,
-                filename=filename,
-                kind=kind,
-                granted_on=granted_on,
-                title=(title or "").strip() or parsed.title,
-                by=by,
-                dry_run=dry_run,
+            plan = plan_official_list(
+                parsed, checksum=checksum, filename=filename, kind=kind, granted_on=granted_on, title=title
             )
+            if expected_digest and plan.digest != expected_digest:
+                raise _stale()
+            result = _import(plan, by=by, dry_run=dry_run, exact=bool(expected_digest))
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
+        if expected_digest:
+            raise _stale() from exc
         raise DomainError(
             _("写入时与其他操作冲突（可能有人同时登记了相同的资质），没有写入任何数据，请重新导入。")
         ) from exc
     return result
 
 
-def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, by, dry_run):
-    lookup = {"checksum": checksum, "kind": kind, "granted_on": granted_on}
-    existing = OfficialList.objects.filter(**lookup).first()
-    if existing is not None:
-        return _existing_result(existing, dry_run=dry_run)
+def _import(plan: ListPlan, *, by, dry_run: bool, exact: bool) -> OfficialListResult:
+    """Write ``plan``; ``exact``: refuse (the caller's transaction rolls back) unless what was written
+    is what the plan said: the same new grants and, for each, the same rewards."""
+    if plan.already_imported is not None:
+        return _existing_result(plan.already_imported, dry_run=dry_run)
+    lookup = {"checksum": plan.checksum, "kind": plan.kind, "granted_on": plan.granted_on}
     try:
         with transaction.atomic():
             official_list = OfficialList.objects.create(
                 **lookup,
-                title=title[: OfficialList._meta.get_field("title").max_length],
-                filename=(filename or "")[-255:],
+                title=plan.title[: OfficialList._meta.get_field("title").max_length],
+                filename=(plan.filename or "")[-255:],
                 uploaded_by=person(by),
             )
     except IntegrityError:  # the same list imported at the same moment by someone else
+        if exact:
+            raise _stale() from None
         return _existing_result(OfficialList.objects.get(**lookup), dry_run=dry_run)
 
-    matches = match_rows(parsed.rows)
     new_qualification_ids: list[int] = []
+    expected: dict[int, list] = {}  # new qualification id → the rewards the plan showed for it
     rows: list[OfficialListRow] = []
-    for parsed_row in parsed.rows:
-        match = matches[parsed_row.number]
+    for planned in plan.rows:
+        parsed_row = planned.row
         row = OfficialListRow(
             official_list=official_list,
             row_number=parsed_row.number,
@@ -178,19 +217,27 @@ def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, 
             credit_code=parsed_row.credit_code,
             certificate_number=parsed_row.certificate_number,
             status=Status.UNMATCHED,
-            note=match.note[:255],
+            note=planned.note[:255],
+            warning=planned.warning[:255],
         )
-        if match.enterprise is not None:
+        if planned.enterprise is not None:
             qualification, created = _record(
                 official_list=official_list,
-                enterprise=match.enterprise,
+                enterprise=planned.enterprise,
                 number=parsed_row.certificate_number,
                 by=by,
             )
+            if exact and created != (planned.outcome == NEW):
+                raise _stale()
             if created:
                 new_qualification_ids.append(qualification.pk)
-            row.status, row.enterprise, row.qualification = Status.MATCHED, match.enterprise, qualification
+                expected[qualification.pk] = sorted((r.rule.pk, r.amount) for r in planned.rewards)
+            row.status, row.enterprise, row.qualification = Status.MATCHED, planned.enterprise, qualification
         rows.append(row)
+    if exact and _rewards_by_qualification(new_qualification_ids) != {
+        pk: rewards for pk, rewards in expected.items() if rewards
+    }:
+        raise _stale()
     OfficialListRow.objects.bulk_create(rows, batch_size=CHUNK)
 
     official_list.matched = sum(r.status == Status.MATCHED for r in rows)
@@ -204,13 +251,16 @@ def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, 
         by=by,
         data={
             "filename": official_list.filename,
-            "kind": kind,
-            "granted_on": granted_on.isoformat(),
+            "kind": plan.kind,
+            "granted_on": plan.granted_on.isoformat(),
             "rows": len(rows),
             "matched": official_list.matched,
             "unmatched": official_list.unmatched,
             "new_qualifications": official_list.new_qualifications,
             "new_rewards": official_list.new_rewards,
+            "amount": str(plan.amount),
+            "warnings": len(plan.warnings),
+            "previewed": exact,
         },
     )
     return OfficialListResult(
@@ -221,7 +271,18 @@ def _import(parsed: ParsedList, *, checksum, filename, kind, granted_on, title, 
         new_rewards=official_list.new_rewards,
         unmatched_rows=[r for r in rows if r.status == Status.UNMATCHED],
         dry_run=dry_run,
+        warnings=plan.warnings,
     )
+
+
+def _rewards_by_qualification(qualification_ids: list[int]) -> dict[int, list]:
+    found: dict[int, list] = {}
+    for chunk in _chunks(qualification_ids):
+        for q_id, rule_id, amount in Reward.objects.filter(qualification_id__in=chunk).values_list(
+            "qualification_id", "rule_id", "amount"
+        ):
+            found.setdefault(q_id, []).append((rule_id, amount))
+    return {pk: sorted(rewards) for pk, rewards in found.items()}
 
 
 def _rewards_of(qualification_ids: list[int]) -> int:

@@ -211,7 +211,14 @@ def test_a_firm_from_registration_to_its_paid_reward(page, tmp_path):
     page.select_option("select[name=kind]", "hte")
     page.fill("input[name=granted_on]", today.isoformat())
     page.set_input_files("input[name=file]", str(listing))
-    page.click("button:has-text('导入并匹配')")
+    page.click("button:has-text('上传并预览')")
+    # The preview shows the match and the money before anything is written; the reviewer confirms.
+    preview = page.get_by_test_id("preview-rows")
+    assert "新认定高新技术企业奖励" in preview.inner_text()
+    assert "30.00" in page.get_by_test_id("preview-amount").inner_text()
+    assert not Reward.objects.filter(enterprise=enterprise).exists()
+    page.get_by_test_id("list-confirm").locator("button").click()
+    page.wait_for_url("**/rewards/official-lists/*/")
     entry.refresh_from_db()
     assert entry.status == RoundEntry.Status.CERTIFIED
     reward = Reward.objects.get(enterprise=enterprise)

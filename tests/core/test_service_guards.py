@@ -678,6 +678,14 @@ CASES: dict[str, Case] = {
         C,
         scoped=False,
     ),
+    "incentives.official_list_preview": Case(
+        lambda by, w: incentives.official_list_preview(
+            fileobj=io.BytesIO(_list_file()), filename="名单.xlsx", kind="hte", granted_on=DAY, by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
     "incentives.official_list_row_link": Case(
         lambda by, w: incentives.official_list_row_link(row=w.row, enterprise=w.ent, by=by),
         R,

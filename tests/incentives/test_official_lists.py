@@ -1,5 +1,6 @@
-"""Official lists: reading the province's file, matching enterprises, recording qualifications (and so
-rewards), the reviewer's follow-up on unmatched rows, and the import_certified_list command."""
+"""Official lists: reading the province's file, matching enterprises, the preview (what an import would
+do, written nowhere) and the import that confirms it, recording qualifications (and so rewards), the
+reviewer's follow-up on unmatched rows, and the import_certified_list command."""
 
 import datetime
 import io
@@ -16,10 +17,11 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import SystemActor
 from enterprises.models import Enterprise, Qualification
 from incentives.management.commands.import_certified_list import Command
-from incentives.models import OfficialList, OfficialListRow, Reward
+from incentives.models import FundingLine, OfficialList, OfficialListRow, Reward, RewardRule
 from incentives.official_lists import read_official_list
 from incentives.services import (
     official_list_import,
+    official_list_preview,
     official_list_row_create,
     official_list_row_ignore,
     official_list_row_link,
@@ -144,6 +146,197 @@ def test_bad_files_are_refused_with_a_reason(reviewer, data, filename, message):
 def test_empty_file_refused(reviewer):
     with pytest.raises(DomainError, match="空"):
         run(b"", reviewer)
+
+
+# --- malformed credit codes -----------------------------------------------------------------------
+
+SHORT = CODE_A[:17]  # one character missing
+BAD_CHECK = CODE_A[:-1] + ("1" if CODE_A[-1] != "1" else "2")
+ILLEGAL = CODE_A[:10] + "O" + CODE_A[11:]  # the letter O is not in the code's alphabet
+
+
+def test_malformed_codes_are_warned_about_with_the_row_and_the_value_as_typed():
+    rows = [
+        [1, "安阳市甲科技有限公司", SHORT, None, None],
+        [2, "乙公司", " " + BAD_CHECK.lower(), None, None],
+        [3, "丙公司", ILLEGAL, None, None],
+        [4, "丁公司", CODE_A, None, None],
+    ]
+    parsed = read_official_list(xlsx(rows), "名单.xlsx")
+    warnings = [r.code_warning for r in parsed.rows]
+    assert warnings[0] == f"第4行：统一社会信用代码“{SHORT}”为17位，应为18位。"
+    assert warnings[1].startswith(f"第5行：统一社会信用代码“{BAD_CHECK.lower()}”第18位校验码不符")
+    assert warnings[2].startswith(f"第6行：统一社会信用代码“{ILLEGAL}”含有不允许的字符“O”")
+    assert warnings[3] == ""
+    assert parsed.rows[1].credit_code == BAD_CHECK  # normalised, kept as the list gives it
+
+
+def test_a_malformed_code_matches_by_name_only_and_its_warning_stays(reviewer, enterprises):
+    by_code, _by_name = enterprises
+    rows = [
+        # the ledger's name: matched by name, although the code is one character short
+        [1, "安阳市甲科技有限公司", SHORT, None, None],
+        # a name the ledger does not know: unmatched (a malformed code is never looked up)
+        [2, "不相干的公司", BAD_CHECK, None, None],
+    ]
+    data = xlsx(rows)
+    plan = official_list_preview(
+        fileobj=io.BytesIO(data), filename="名单.xlsx", kind="hte", granted_on=GRANTED, by=reviewer
+    )
+    first, second = plan.rows
+    assert (first.outcome, first.enterprise, first.matched_by) == ("new", by_code, "name")
+    assert "为17位，应为18位" in first.warning
+    assert (second.outcome, second.enterprise) == ("unmatched", None)
+    assert "校验码不符" in second.warning
+    assert len(plan.warnings) == 2
+
+    result = run(data, reviewer, expected_digest=plan.digest)
+
+    stored = {r.row_number: r for r in result.list.rows.all()}
+    assert stored[4].status == OfficialListRow.Status.MATCHED and stored[4].enterprise == by_code
+    assert "为17位" in stored[4].warning and "校验码不符" in stored[5].warning
+    ignored = official_list_row_ignore(row=stored[5], by=reviewer, reason="外市企业")
+    assert ignored.note == "外市企业" and "校验码不符" in ignored.warning  # the warning stays
+
+
+# --- the preview -----------------------------------------------------------------------------------
+
+
+def preview(data: bytes, by, *, kind="hte", granted_on=GRANTED, title=""):
+    return official_list_preview(
+        fileobj=io.BytesIO(data), filename="名单.xlsx", kind=kind, granted_on=granted_on, by=by, title=title
+    )
+
+
+def _everything():
+    return (
+        OfficialList.objects.count(),
+        OfficialListRow.objects.count(),
+        Qualification.objects.count(),
+        Reward.objects.count(),
+        FundingLine.objects.count(),
+        AuditLog.objects.count(),
+        Enterprise.objects.count(),
+    )
+
+
+def test_preview_says_what_would_happen_and_writes_nothing(reviewer, enterprises):
+    by_code, by_name = enterprises
+    before = _everything()
+
+    plan = preview(xlsx(list_rows()), reviewer)
+
+    assert _everything() == before
+    rows = {r.number: r for r in plan.rows}
+    assert (rows[4].outcome, rows[4].enterprise, rows[4].matched_by) == ("new", by_code, "code")
+    assert (rows[5].outcome, rows[5].enterprise, rows[5].matched_by) == ("new", by_name, "name")
+    assert rows[6].outcome == rows[7].outcome == "unmatched"
+    hte_new = RewardRule.objects.get(code="HTE_NEW")
+    for number in (4, 5):
+        (reward,) = rows[number].rewards
+        assert reward.rule == hte_new
+        assert (reward.amount, reward.city_amount, reward.county_amount) == (
+            Decimal("300000.00"),
+            Decimal("150000.00"),
+            Decimal("150000.00"),
+        )
+    assert (plan.new, plan.recorded, plan.unmatched, plan.matched) == (2, 0, 2, 2)
+    assert (len(plan.rewards), plan.amount) == (2, Decimal("600000.00"))
+    assert (plan.city_amount, plan.county_amount) == (Decimal("300000.00"), Decimal("300000.00"))
+    assert plan.title == TITLE and plan.already_imported is None
+
+
+def test_preview_reports_grants_already_recorded_and_repeated_rows(reviewer, enterprises):
+    by_code, by_name = enterprises
+    QualificationFactory(enterprise=by_name, kind="hte", granted_on=GRANTED)
+    rows = [*list_rows()[:2], [9, "安阳市甲科技有限公司", None, "GR202541000101", "安阳市"]]
+
+    plan = preview(xlsx(rows), reviewer)
+
+    outcomes = [(r.number, r.outcome, r.enterprise) for r in plan.rows]
+    assert outcomes == [(4, "new", by_code), (5, "recorded", by_name), (6, "recorded", by_code)]
+    assert "与第4行为同一企业" in plan.rows[2].note
+    assert [len(r.rewards) for r in plan.rows] == [1, 0, 0]
+    assert (plan.new, plan.recorded, plan.amount) == (1, 2, Decimal("300000.00"))
+
+
+def test_preview_money_follows_the_engine_rules(reviewer, enterprises):
+    by_code, by_name = enterprises
+    # by_name was certified before (2022): 重新认定 is not 新认定, the first-time-only rule pays nothing
+    QualificationFactory(enterprise=by_name, kind="hte", granted_on=datetime.date(2022, 11, 30))
+    data = xlsx(list_rows()[:2])
+    hte = preview(data, reviewer)
+    assert [len(r.rewards) for r in hte.rows] == [1, 0]
+
+    giant = preview(xlsx(list_rows()[:1]), reviewer, kind="little_giant")
+    (reward,) = giant.rows[0].rewards
+    assert (reward.rule.code, reward.city_amount, reward.county_amount) == (
+        "LITTLE_GIANT",
+        Decimal("300000.00"),
+        Decimal("0.00"),
+    )
+    # no rule in force on that date (the policy starts 2017-12-29): matched, but no money
+    early = preview(xlsx(list_rows()[:1]), reviewer, granted_on=datetime.date(2016, 6, 1))
+    assert early.rows[0].outcome == "new" and early.rewards == []
+
+    # what the import then creates is exactly what the preview showed
+    run(data, reviewer, expected_digest=hte.digest)
+    assert list(Reward.objects.values_list("enterprise", "rule__code", "amount")) == [
+        (by_code.pk, "HTE_NEW", Decimal("300000.00"))
+    ]
+
+
+def test_preview_of_an_imported_list_says_so(reviewer, enterprises):
+    data = xlsx(list_rows())
+    result = run(data, reviewer)
+    plan = preview(data, reviewer)
+    assert plan.already_imported == result.list
+    assert plan.new == 0 and plan.rewards == []
+
+
+def test_preview_is_for_the_tech_bureau_only(county_official, enterprises):
+    with pytest.raises(DomainError, match="权限"):
+        preview(xlsx(list_rows()), county_official)
+
+
+def test_confirm_imports_exactly_the_preview(reviewer, enterprises):
+    data = xlsx(list_rows())
+    plan = preview(data, reviewer)
+    result = run(data, reviewer, expected_digest=plan.digest)
+    assert (result.matched, result.unmatched, result.new_qualifications, result.new_rewards) == (2, 2, 2, 2)
+    assert AuditLog.objects.get(action="incentives.official_list.imported").data["previewed"] is True
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "ledger gains the unmatched enterprise",
+        "grant recorded meanwhile",
+        "rule amount changed",
+        "enterprise moved county",
+        "other file",
+    ],
+)
+def test_confirm_refuses_a_stale_preview_and_writes_nothing(reviewer, enterprises, change):
+    by_code, _by_name = enterprises
+    data = xlsx(list_rows())
+    plan = preview(data, reviewer)
+    if change == "ledger gains the unmatched enterprise":
+        EnterpriseFactory(name="安阳新星光电有限公司", credit_code=CODE_NEW)
+    elif change == "grant recorded meanwhile":
+        QualificationFactory(enterprise=by_code, kind="hte", granted_on=GRANTED)
+    elif change == "rule amount changed":
+        RewardRule.objects.filter(code="HTE_NEW").update(county_amount=Decimal("100000.00"))
+    elif change == "enterprise moved county":
+        Enterprise.objects.filter(pk=by_code.pk).update(jurisdiction=jurisdiction("410522"))
+    else:
+        data = xlsx(list_rows()[:3])
+    before = _everything()
+
+    with pytest.raises(DomainError, match="预览之后有了变化"):
+        run(data, reviewer, expected_digest=plan.digest)
+
+    assert _everything() == before
 
 
 # --- importing -----------------------------------------------------------------------------------
@@ -495,6 +688,14 @@ def test_command_prints_counts_and_unmatched_rows(list_file, enterprises):
     assert out.splitlines()[0] == "matched 2, unmatched 2, new qualifications 0, new rewards 0"
     assert "已于" in err
     assert Qualification.objects.count() == 2
+
+
+def test_command_warns_about_malformed_codes(tmp_path, enterprises):
+    path = tmp_path / "list.xlsx"
+    path.write_bytes(xlsx([[1, "安阳市甲科技有限公司", CODE_A[:17], None, None]]))
+    out, err = command(path, "--kind", "hte", "--granted-on", "2025-11-30")
+    assert out.splitlines()[0] == "matched 1, unmatched 0, new qualifications 1, new rewards 1"
+    assert f"第4行：统一社会信用代码“{CODE_A[:17]}”为17位，应为18位。" in err
 
 
 def test_command_dry_run(list_file, enterprises):

@@ -1,7 +1,8 @@
 """python manage.py import_certified_list PATH --kind KIND --granted-on YYYY-MM-DD [--dry-run] [--title T]
 
 Prints ``matched N, unmatched N, new qualifications N, new rewards N`` and then one line per unmatched
-row (``row R: NAME (CODE)``; without the brackets when the list gives no code). Unmatched rows are
+row (``row R: NAME (CODE)``; without the brackets when the list gives no code); a malformed credit
+code is warned about on stderr (its row then matches by name only). Unmatched rows and warnings are
 not an error: the command exits 0. A bad file, kind or date exits 1 and nothing is written.
 """
 
@@ -72,6 +73,8 @@ class Command(BaseCommand):
         for row in result.unmatched_rows:
             code = f" ({row.credit_code})" if row.credit_code else ""
             self.stdout.write(f"row {row.row_number}: {row.name}{code}")
+        for warning in result.warnings:
+            self.stderr.write(warning)
         if result.already_imported:
             self.stderr.write(
                 _("该名单（同一文件、资质类型和认定日期）已于 %(at)s 导入，本次没有任何变更。")
