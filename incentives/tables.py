@@ -2,8 +2,28 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.templatetags.money import wan
+from anyang_hte.core.workdays import Deadlines
 
+from . import deadlines as limits
 from .models import FundingLine, PayoutBatch, Reward
+
+
+class _DeadlineTable(tables.Table):
+    """A table with a 期限 column: the time limit of the row's open step, judged on the page's day."""
+
+    def __init__(self, *args, deadlines: Deadlines | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadlines = deadlines
+
+    @property
+    def deadlines(self) -> Deadlines:
+        if self._deadlines is None:
+            self._deadlines = Deadlines.load()
+        return self._deadlines
+
+
+def deadline_column():
+    return tables.Column(verbose_name=_("期限"), empty_values=(), orderable=False)
 
 
 def status_column():
@@ -25,7 +45,7 @@ class WanColumn(tables.Column):
         return wan(value)
 
 
-class RewardTable(tables.Table):
+class RewardTable(_DeadlineTable):
     enterprise = tables.Column(
         verbose_name=_("企业名称"),
         linkify=("incentives:reward_detail", {"pk": tables.A("pk")}),
@@ -37,19 +57,33 @@ class RewardTable(tables.Table):
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
     created_at = tables.DateColumn(verbose_name=_("生成日期"), format="Y-m-d")
+    deadline = deadline_column()
 
     class Meta:
         model = Reward
         fields = ()
-        sequence = ("enterprise", "jurisdiction", "rule", "granted_on", "amount", "status", "created_at")
+        sequence = (
+            "enterprise",
+            "jurisdiction",
+            "rule",
+            "granted_on",
+            "amount",
+            "status",
+            "created_at",
+            "deadline",
+        )
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的奖励。")
 
     def render_jurisdiction(self, value):
         return value.short_name or value.name
 
+    def render_deadline(self, record):
+        state = limits.reward_state(record, self.deadlines)
+        return state.badge() if state else "—"
 
-class LineTable(tables.Table):
+
+class LineTable(_DeadlineTable):
     enterprise = tables.Column(
         verbose_name=_("企业名称"),
         accessor="reward__enterprise__name",
@@ -61,16 +95,21 @@ class LineTable(tables.Table):
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
     batch = tables.Column(verbose_name=_("批次"))
+    deadline = deadline_column()
 
     class Meta:
         model = FundingLine
         fields = ()
-        sequence = ("enterprise", "jurisdiction", "rule", "source", "amount", "status", "batch")
+        sequence = ("enterprise", "jurisdiction", "rule", "source", "amount", "status", "batch", "deadline")
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的资金明细。")
 
     def render_jurisdiction(self, value):
         return value.short_name or value.name
+
+    def render_deadline(self, record):
+        state = limits.line_state(record, self.deadlines)
+        return state.badge() if state else "—"
 
 
 class BatchTable(tables.Table):

@@ -16,9 +16,11 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right
+from anyang_hte.core.workdays import Deadlines
 from enterprises.identifiers import normalise_credit_code
 from enterprises.models import Enterprise
 
+from . import deadlines as limits
 from . import permissions, selectors, services
 from .exporters import payout_sheet_response
 from .filters import LineFilter, RewardFilter
@@ -54,17 +56,20 @@ def _crumbs(*more) -> list:
 
 @require_right(Right.REWARD_VIEW)
 def reward_list(request):
-    qs = Reward.objects.for_user(request.user).select_related(
-        "enterprise", "jurisdiction", "rule", "qualification"
+    qs = limits.with_clock(
+        Reward.objects.for_user(request.user).select_related(
+            "enterprise", "jurisdiction", "rule", "qualification"
+        )
     )
-    flt = RewardFilter(request.GET or None, queryset=qs, user=request.user)
+    deadlines = Deadlines.load()
+    flt = RewardFilter(request.GET or None, queryset=qs, user=request.user, deadlines=deadlines)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     return render(
         request,
         "incentives/reward_list.html",
         {
             "filter": flt,
-            "table": paginate_table(request, RewardTable(flt.qs)),
+            "table": paginate_table(request, RewardTable(flt.qs, deadlines=deadlines)),
             "totals": totals,
             "crumbs": [(_("奖励兑现"), None)],
         },
@@ -203,7 +208,8 @@ def line_list(request):
         .filter(status=FundingLine.Status.APPROVED)
         .select_related("reward__enterprise", "reward__rule", "jurisdiction", "batch")
     )
-    flt = LineFilter(request.GET or None, queryset=qs, user=request.user)
+    deadlines = Deadlines.load()
+    flt = LineFilter(request.GET or None, queryset=qs, user=request.user, deadlines=deadlines)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     drafts = PayoutBatch.objects.for_user(request.user).filter(status=PayoutBatch.Status.DRAFT)
     return render(
@@ -211,7 +217,7 @@ def line_list(request):
         "incentives/line_list.html",
         {
             "filter": flt,
-            "table": paginate_table(request, LineTable(flt.qs)),
+            "table": paginate_table(request, LineTable(flt.qs, deadlines=deadlines)),
             "totals": totals,
             "drafts": drafts,
             "batch_form": BatchForm(),
@@ -267,11 +273,15 @@ def _line_filters(request) -> dict:
     flt = LineFilter(request.POST, queryset=FundingLine.objects.none(), user=request.user)
     flt.is_valid()
     data = getattr(flt.form, "cleaned_data", {})
+    approved_to = data.get("approved_to")
+    if data.get("overdue"):  # 只看超期 is "approved on or before the last overdue day"
+        last = limits.payment_overdue_approved_to(flt.deadlines)
+        approved_to = min(approved_to, last) if approved_to else last
     return {
         "rule": data.get("rule"),
         "jurisdiction": data.get("jurisdiction"),
         "approved_from": data.get("approved_from"),
-        "approved_to": data.get("approved_to"),
+        "approved_to": approved_to,
     }
 
 
