@@ -236,3 +236,20 @@ def test_nothing_overdue_nobody_is_reminded(reviewer):
     _reward(WF, Reward.Status.SUBMITTED, ago=datetime.timedelta(0))
     assert deadline_reminders_send(by=SystemActor("test")) == 0
     assert not Notification.objects.exists()
+
+
+def test_the_demo_makes_one_item_of_each_kind_overdue(reviewer):
+    from assessment.deadlines import overdue_table
+    from assessment.demo import seed_demo_deadlines
+
+    _reward(WF, Reward.Status.SUBMITTED, ago=datetime.timedelta(0))
+    _reward(WF, Reward.Status.APPROVED, ago=datetime.timedelta(0))
+    _submission(WF, ago=datetime.timedelta(0))
+    assert seed_demo_deadlines() == 3
+    row = next(r for r in overdue_table(reviewer)["rows"] if r["jurisdiction"].code == WF)
+    assert {c["kind"].key: c["n"] for c in row["cells"]} == {
+        "submit": 0,
+        "review": 1,
+        "payment": 1,
+        "confirm": 1,
+    }
