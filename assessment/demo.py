@@ -144,3 +144,52 @@ def _training(accounts, year: int) -> None:
                 enterprises=ledger[:8],
                 by=official,
             )
+
+
+# How far back the demo sets the clocks of a few items, so the walk-through shows them overdue.
+DEMO_OVERDUE = {"review": 30, "payment": 45, "confirm": 12}  # calendar days
+
+
+def seed_demo_deadlines(*, code: str = "410502") -> int:
+    """Make a few of ``code``'s demo items overdue (超期事项): its oldest reward waiting for review, its
+    oldest approved reward waiting for payment, and its oldest firm submission waiting for the county.
+
+    Their clocks (the submission, approval and firm-submission times, and the matching sign-off rows)
+    are moved back by ``DEMO_OVERDUE`` days before today: demo data only, written directly, as no
+    service moves a timestamp. Run again, it sets the same items to the same distance from today.
+    Returns the number of items made overdue.
+    """
+    from enterprises.models import FirmSubmission
+    from incentives.models import Reward, RewardDecision
+
+    now = timezone.now()
+    done = 0
+    for status, days in (
+        (Reward.Status.SUBMITTED, DEMO_OVERDUE["review"]),
+        (Reward.Status.APPROVED, DEMO_OVERDUE["payment"]),
+    ):
+        reward = Reward.objects.filter(jurisdiction__code=code, status=status).order_by("pk").first()
+        if reward is None:
+            continue
+        at = now - datetime.timedelta(days=days)
+        # an approved reward was submitted a few days before its approval
+        submitted = at if status == Reward.Status.SUBMITTED else at - datetime.timedelta(days=3)
+        Reward.objects.filter(pk=reward.pk).update(
+            submitted_at=submitted, **({"approved_at": at} if status == Reward.Status.APPROVED else {})
+        )
+        decisions = RewardDecision.objects.filter(reward=reward)
+        decisions.filter(to_status=Reward.Status.SUBMITTED).update(at=submitted)
+        decisions.filter(to_status=Reward.Status.APPROVED).update(at=at)
+        done += 1
+    submission = (
+        FirmSubmission.objects.filter(
+            enterprise__jurisdiction__code=code, status=FirmSubmission.Status.SUBMITTED
+        )
+        .order_by("pk")
+        .first()
+    )
+    if submission is not None:
+        at = now - datetime.timedelta(days=DEMO_OVERDUE["confirm"])
+        FirmSubmission.objects.filter(pk=submission.pk).update(submitted_at=at)
+        done += 1
+    return done

@@ -1,6 +1,7 @@
 """Writes of the assessment: indicator rollups, targets, the statistics bureau's published value-added
-(entered or imported), the action plans, the rule that counts new HTEs and the weekly watch-list
-reminder. (The plan's registers have their own services in ``registers/``.)
+(entered or imported), the action plans, the rule that counts new HTEs, the weekly watch-list
+reminder and the daily reminder of overdue items. (The plan's registers have their own services in
+``registers/``.)
 
 Every service checks ``by``'s right itself (``ASSESSMENT_MANAGE``: the tech bureau, the administrator,
 or the nightly tasks acting as the system).
@@ -33,11 +34,13 @@ from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.guards import CITY_LEVEL, guard
-from anyang_hte.core.models import Jurisdiction, User
+from anyang_hte.core.models import DeadlineReminder, Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
 from anyang_hte.core.roles import Right, Role, person
+from anyang_hte.core.workdays import Deadlines
 
+from . import deadlines as overdue
 from . import indicators
 from .indicators import INDICATORS, Indicator
 from .models import CITY_SCOPE, CountingRule, IndicatorSnapshot, Plan, PublishedValueAdded, RollupRun, Target
@@ -700,3 +703,45 @@ def watchlists_notify(*, by, today: datetime.date | None = None) -> int:
             messages.append(Message(users=officials[juris_id], title=title, body=body, url=url))
     notify_many(messages)
     return len(messages)
+
+
+@transaction.atomic
+def deadline_reminders_send(*, by, today: datetime.date | None = None) -> int:
+    """Tell each owner of an overdue item (``assessment.deadlines``) once today: one message (portal and
+    e-mail) per owner and kind, listing the items. A (user, kind) already reminded today is skipped, so
+    running it again the same day sends nothing; an item done is no longer overdue and no longer named.
+
+    ``by`` is the daily task (the system) or the tech bureau running it by hand. Returns the messages sent.
+    """
+    _check_right(by, _("您没有发送超期提醒的权限。"))
+    deadlines = Deadlines.load(today or portal_today())
+    day = deadlines.today
+    with translation.override(settings.LANGUAGE_CODE):
+        due = overdue.reminders_due(deadlines, by=by)
+        sent = set(
+            DeadlineReminder.objects.filter(day=day, user_id__in=[r.user.pk for r in due]).values_list(
+                "user_id", "code"
+            )
+        )
+        due = [r for r in due if (r.user.pk, r.kind.code) not in sent]
+        messages = []
+        for reminder in due:
+            title, body = overdue.reminder_text(reminder)
+            messages.append(Message(users=[reminder.user], title=title, body=body, url=reminder.url))
+        notifications = notify_many(messages)
+    by_user = {n.user_id: [] for n in notifications}
+    for n in notifications:
+        by_user[n.user_id].append(n)
+    DeadlineReminder.objects.bulk_create(
+        [
+            DeadlineReminder(
+                user=r.user,
+                code=r.kind.code,
+                day=day,
+                items=r.items,
+                notification=by_user[r.user.pk].pop(0) if by_user.get(r.user.pk) else None,
+            )
+            for r in due
+        ]
+    )
+    return len(due)

@@ -33,3 +33,10 @@ def watchlists_notify(today: str | None = None) -> int:
     """Weekly (beat): tell each county's officials the sizes of its four watch lists; return how many."""
     day = datetime.date.fromisoformat(today) if today else None
     return services.watchlists_notify(by=SystemActor("task watchlists_notify"), today=day)
+
+
+@shared_task(acks_late=True)
+def deadline_reminders(today: str | None = None) -> int:
+    """Daily (beat): remind each owner of an overdue item, once a day; return the messages sent."""
+    day = datetime.date.fromisoformat(today) if today else None
+    return services.deadline_reminders_send(by=SystemActor("task deadline_reminders"), today=day)

@@ -37,6 +37,7 @@ from applications.selectors import round_numbers
 from enterprises.models import Enterprise, LedgerMilestone, Qualification, QualificationKind
 from incentives.models import Reward
 
+from . import deadlines as overdue
 from . import indicators, selectors, services
 from . import watchlists as wl
 from .bulletin import bulletin_data
@@ -181,6 +182,7 @@ def dashboard(request):
         run = RollupRun.objects.filter(pk=int(request.GET["rollup"])).first()
     context |= {
         "plan_panels": selectors.plan_panels(),
+        "overdue": overdue.overdue_table(request.user),
         "readiness": selectors.application_readiness(year),
         "new_hte_rule": indicators.new_hte_rule_label(),
         "year_form": YearForm(initial={"year": year}),
@@ -256,6 +258,7 @@ def jurisdiction(request, code: str):
             "zone_plan": selectors.plan_zones().get(juris.code),
             "readiness": selectors.application_readiness(year, scopes=[juris.code]),
             "round_numbers": round_numbers(year, scopes=[juris.code]),
+            "overdue": overdue.overdue_table(request.user, jurisdictions=[juris]),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
             "crumbs": _crumbs(request, *crumbs),

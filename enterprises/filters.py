@@ -5,7 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.workdays import Deadlines
 
+from .deadlines import overdue_submissions
 from .models import Enterprise, FirmSubmission, Stage, SubmissionKind, TechField
 from .readiness.common import FAIL, MISSING, PASS, VERDICT_LABELS
 
@@ -99,7 +101,30 @@ class SubmissionFilter(django_filters.FilterSet):
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    jurisdiction = django_filters.ModelChoiceFilter(
+        label=_("县区"),
+        field_name="enterprise__jurisdiction",
+        queryset=Jurisdiction.objects.all(),
+        empty_label=_("全部县区"),
+    )
+    overdue = django_filters.ChoiceFilter(
+        label=_("超期"),
+        choices=[("1", _("只看超期"))],
+        empty_label=_("不限期限"),
+        method="filter_overdue",
+    )
 
     class Meta:
         model = FirmSubmission
-        fields = ["kind", "status", "year", "submitted_from", "submitted_to"]
+        fields = ["kind", "status", "year", "submitted_from", "submitted_to", "jurisdiction", "overdue"]
+
+    def __init__(self, *args, user=None, deadlines: Deadlines | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadlines = deadlines
+        if user is None or user.is_jurisdiction_bound:
+            del self.filters["jurisdiction"]  # a county's queue is its own county's
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return overdue_submissions(queryset, self.deadlines or Deadlines.load())

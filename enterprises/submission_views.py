@@ -16,6 +16,7 @@ from anyang_hte.core.pages import paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right
 from anyang_hte.core.scope import scope_enterprises
+from anyang_hte.core.workdays import Deadlines
 
 from . import submission_diff
 from .filters import SubmissionFilter
@@ -57,18 +58,21 @@ def submission_list(request):
     if not data:
         data["status"] = S.SUBMITTED  # the queue opens on what waits for the county
     qs = county_submissions(request.user)
-    filterset = SubmissionFilter(data, queryset=qs)
+    deadlines = Deadlines.load()
+    filterset = SubmissionFilter(data, queryset=qs, user=request.user, deadlines=deadlines)
     without_status = data.copy()
     without_status.pop("status", None)
     by_status = dict(
-        SubmissionFilter(without_status, queryset=qs)
+        SubmissionFilter(without_status, queryset=qs, user=request.user, deadlines=deadlines)
         .qs.order_by()
         .values_list("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
     totals = [(value, label, by_status.get(value, 0)) for value, label in S.choices if value != S.DRAFT]
-    table = paginate_table(request, SubmissionTable(filterset.qs.order_by("-submitted_at", "-pk")))
+    table = paginate_table(
+        request, SubmissionTable(filterset.qs.order_by("-submitted_at", "-pk"), deadlines=deadlines)
+    )
     return render(
         request,
         "enterprises/submission_list.html",

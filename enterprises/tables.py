@@ -3,6 +3,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from anyang_hte.core.workdays import Deadlines
+
+from .deadlines import submission_state
 from .models import Enterprise, FirmSubmission
 from .templatetags.readiness import flag_badge
 
@@ -77,11 +80,21 @@ class SubmissionTable(tables.Table):
     submitted_by = tables.Column(verbose_name=_("提交人"), default="—")
     submitted_at = tables.DateTimeColumn(verbose_name=_("提交时间"), format="Y-m-d H:i")
     decided_at = tables.DateTimeColumn(verbose_name=_("确认/退回时间"), format="Y-m-d H:i", default="—")
+    deadline = tables.Column(verbose_name=_("期限"), empty_values=(), orderable=False)
 
     class Meta:
         model = FirmSubmission
         fields = ()
-        sequence = ("enterprise", "kind", "year", "status", "submitted_by", "submitted_at", "decided_at")
+        sequence = (
+            "enterprise",
+            "kind",
+            "year",
+            "status",
+            "submitted_by",
+            "submitted_at",
+            "decided_at",
+            "deadline",
+        )
         attrs = {
             "class": "table table-sm table-hover table-striped align-middle",
             "data-testid": "submissions",
@@ -94,6 +107,16 @@ class SubmissionTable(tables.Table):
             reverse("enterprises:detail", args=[record.enterprise_id]),
             record.enterprise,
         )
+
+    def __init__(self, *args, deadlines: Deadlines | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadlines = deadlines
+
+    def render_deadline(self, record):
+        if self.deadlines is None:
+            self.deadlines = Deadlines.load()
+        state = submission_state(record, self.deadlines)
+        return state.badge() if state else "—"
 
     def render_status(self, record):
         css = {"submitted": "warning", "accepted": "success", "returned": "danger"}.get(

@@ -5,7 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.forms import DATE_INPUT
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.workdays import Deadlines
 
+from . import deadlines as limits
 from .models import FundingLine, FundingSource, Reward, RewardRule
 
 
@@ -16,10 +18,18 @@ class _Search(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("企业名称或信用代码")}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, deadlines: Deadlines | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._deadlines = deadlines
         if user.is_jurisdiction_bound and "jurisdiction" in self.filters:
             del self.filters["jurisdiction"]
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """The calendar and time limits the 超期 filter judges by (the page's own, when it passed one)."""
+        if self._deadlines is None:
+            self._deadlines = Deadlines.load()
+        return self._deadlines
 
     def filter_search(self, queryset, name, value):
         value = (value or "").strip()
@@ -45,10 +55,26 @@ class RewardFilter(_Search):
     year = django_filters.NumberFilter(
         label=_("认定年度"), field_name="qualification__granted_on", lookup_expr="year"
     )
+    overdue = django_filters.ChoiceFilter(
+        label=_("超期"),
+        choices=[
+            (limits.OVERDUE_ANY, _("只看超期")),
+            ("submit", _("申报超期（县区）")),
+            ("review", _("审核超期（市科技局）")),
+            ("payment", _("拨付超期（财政）")),
+        ],
+        empty_label=_("不限期限"),
+        method="filter_overdue",
+    )
 
     class Meta:
         model = Reward
-        fields = ["q", "status", "rule", "jurisdiction", "year"]
+        fields = ["q", "status", "rule", "jurisdiction", "year", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return limits.overdue_rewards(queryset, self.deadlines, limits.OVERDUE_STEPS[value])
 
 
 class LineFilter(_Search):
@@ -77,6 +103,20 @@ class LineFilter(_Search):
         widget=DATE_INPUT,
     )
 
+    overdue = django_filters.ChoiceFilter(
+        label=_("超期"),
+        choices=[("1", _("只看超期"))],
+        empty_label=_("不限期限"),
+        method="filter_overdue",
+    )
+
     class Meta:
         model = FundingLine
-        fields = ["q", "rule", "jurisdiction", "source", "approved_from", "approved_to"]
+        fields = ["q", "rule", "jurisdiction", "source", "approved_from", "approved_to", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            reward__approved_at__date__lte=limits.payment_overdue_approved_to(self.deadlines)
+        )

@@ -4,9 +4,29 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.templatetags.money import wan
+from anyang_hte.core.workdays import Deadlines
 
+from . import deadlines as limits
 from .models import FundingLine, PayoutBatch, Reward
 from .permissions import can_review
+
+
+class _DeadlineTable(tables.Table):
+    """A table with a 期限 column: the time limit of the row's open step, judged on the page's day."""
+
+    def __init__(self, *args, deadlines: Deadlines | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadlines = deadlines
+
+    @property
+    def deadlines(self) -> Deadlines:
+        if self._deadlines is None:
+            self._deadlines = Deadlines.load()
+        return self._deadlines
+
+
+def deadline_column():
+    return tables.Column(verbose_name=_("期限"), empty_values=(), orderable=False)
 
 
 def status_column():
@@ -36,7 +56,7 @@ def days_waiting(reward: Reward, today=None) -> int | None:
     return (today - timezone.localdate(reward.submitted_at)).days
 
 
-class RewardTable(tables.Table):
+class RewardTable(_DeadlineTable):
     """The reward list; for a reviewer (``reviewer=``) a tick box on each reward they may approve now, for
     the review queue's bulk approval (the boxes belong to the form ``bulk-approve``)."""
 
@@ -61,6 +81,7 @@ class RewardTable(tables.Table):
         order_by=("-submitted_at",),
         attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
     )
+    deadline = deadline_column()
 
     class Meta:
         model = Reward
@@ -76,6 +97,7 @@ class RewardTable(tables.Table):
             "created_at",
             "submitted_at",
             "waiting",
+            "deadline",
         )
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的奖励。")
@@ -104,8 +126,12 @@ class RewardTable(tables.Table):
         days = days_waiting(record)
         return "—" if days is None else days
 
+    def render_deadline(self, record):
+        state = limits.reward_state(record, self.deadlines)
+        return state.badge() if state else "—"
 
-class LineTable(tables.Table):
+
+class LineTable(_DeadlineTable):
     enterprise = tables.Column(
         verbose_name=_("企业名称"),
         accessor="reward__enterprise__name",
@@ -117,16 +143,21 @@ class LineTable(tables.Table):
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
     batch = tables.Column(verbose_name=_("批次"))
+    deadline = deadline_column()
 
     class Meta:
         model = FundingLine
         fields = ()
-        sequence = ("enterprise", "jurisdiction", "rule", "source", "amount", "status", "batch")
+        sequence = ("enterprise", "jurisdiction", "rule", "source", "amount", "status", "batch", "deadline")
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的资金明细。")
 
     def render_jurisdiction(self, value):
         return value.short_name or value.name
+
+    def render_deadline(self, record):
+        state = limits.line_state(record, self.deadlines)
+        return state.badge() if state else "—"
 
 
 class BatchTable(tables.Table):

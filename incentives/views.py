@@ -22,10 +22,12 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.workdays import Deadlines
 from enterprises.identifiers import normalise_credit_code
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
+from . import deadlines as limits
 from . import permissions, selectors, services
 from .exporters import payout_sheet_response
 from .filters import LineFilter, RewardFilter
@@ -65,16 +67,19 @@ def reward_table_for(request, *, paginate: bool = True):
     The review queue (待审核) lists the longest waiting first unless a column is sorted; a reviewer
     gets a tick box on each reward they may approve now.
     """
-    qs = Reward.objects.for_user(request.user).select_related(
-        "enterprise", "jurisdiction", "rule", "qualification"
+    qs = limits.with_clock(
+        Reward.objects.for_user(request.user).select_related(
+            "enterprise", "jurisdiction", "rule", "qualification"
+        )
     )
-    flt = RewardFilter(request.GET or None, queryset=qs, user=request.user)
+    deadlines = Deadlines.load()
+    flt = RewardFilter(request.GET or None, queryset=qs, user=request.user, deadlines=deadlines)
     rewards = flt.qs
     queue = _is_queue(flt)
     if queue:
         rewards = rewards.order_by("submitted_at", "pk")
     reviewer = request.user if has_right(request.user, Right.REWARD_REVIEW) else None
-    table = RewardTable(rewards, reviewer=reviewer)
+    table = RewardTable(rewards, reviewer=reviewer, deadlines=deadlines)
     if paginate:
         paginate_table(request, table)
     else:
@@ -267,8 +272,9 @@ def line_table_for(request, *, paginate: bool = True):
         .filter(status=FundingLine.Status.APPROVED)
         .select_related("reward__enterprise", "reward__rule", "jurisdiction", "batch")
     )
-    flt = LineFilter(request.GET or None, queryset=qs, user=request.user)
-    table = LineTable(flt.qs)
+    deadlines = Deadlines.load()
+    flt = LineFilter(request.GET or None, queryset=qs, user=request.user, deadlines=deadlines)
+    table = LineTable(flt.qs, deadlines=deadlines)
     if paginate:
         paginate_table(request, table)
     else:
@@ -345,11 +351,15 @@ def _line_filters(request) -> dict:
     flt = LineFilter(request.POST, queryset=FundingLine.objects.none(), user=request.user)
     flt.is_valid()
     data = getattr(flt.form, "cleaned_data", {})
+    approved_to = data.get("approved_to")
+    if data.get("overdue"):  # 只看超期 is "approved on or before the last overdue day"
+        last = limits.payment_overdue_approved_to(flt.deadlines)
+        approved_to = min(approved_to, last) if approved_to else last
     return {
         "rule": data.get("rule"),
         "jurisdiction": data.get("jurisdiction"),
         "approved_from": data.get("approved_from"),
-        "approved_to": data.get("approved_to"),
+        "approved_to": approved_to,
     }
 
 

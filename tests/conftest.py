@@ -26,6 +26,11 @@ def _reference_data(request):
     from assessment.reference import ensure_plans
 
     ensure_plans()
+    from anyang_hte.core.models import CalendarDay
+    from anyang_hte.core.reference import ensure_working_days
+
+    if not CalendarDay.objects.exists():  # flushed by a transactional test: the holidays come back
+        ensure_working_days()
 
 
 @pytest.fixture(autouse=True)

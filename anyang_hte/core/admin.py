@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .admin_readonly import ReadOnlyAdminMixin
-from .models import AuditLog, Jurisdiction, User
+from .models import AuditLog, CalendarDay, Jurisdiction, TimeLimit, User
 
 
 @admin.register(User)
@@ -31,3 +31,34 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "user", "content_type", "object_id")
     list_filter = ("action",)
     readonly_fields = ("created_at", "action", "user", "content_type", "object_id", "data")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Public holidays and make-up working days: the State Council's yearly notice, entered as data."""
+
+    list_display = ("date", "weekday", "kind", "name", "source")
+    list_filter = ("kind", "name")
+    date_hierarchy = "date"
+    search_fields = ("name", "source")
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj):
+        return [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")][
+            obj.date.weekday()
+        ]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    """The time limits the queues, the dashboard and the daily reminders apply. The set is fixed by the
+    code (each limit is read by name), so limits are changed here but neither added nor deleted."""
+
+    list_display = ("code", "days", "unit", "starts", "owner")
+    readonly_fields = ("code",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

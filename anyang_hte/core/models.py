@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -181,3 +182,94 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CalendarDay(models.Model):
+    """A day the weekday rule gets wrong: a public holiday (放假) or a make-up working day (调休上班).
+
+    Every other day is a working day from Monday to Friday and a rest day on Saturday and Sunday. The
+    rows are data: the State Council publishes each year's arrangement (国务院办公厅关于某年部分节假日安排
+    的通知) in November, and the administrator enters or corrects it in the admin.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("节日"), max_length=32, help_text=_("如：春节、国庆节。调休上班日填所属节日。"))
+    source = models.CharField(_("依据"), max_length=128, blank=True, help_text=_("如：国办发明电〔2025〕7号"))
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class TimeLimit(models.Model):
+    """A time limit (办理时限) of a step of the work: how many working or calendar days its owner has.
+
+    The set of limits is fixed by the code (each ``code`` is read by the page or the reminder that
+    applies it); their length is data the administrator sets in the admin.
+    """
+
+    class Code(models.TextChoices):
+        REWARD_SUBMIT = "reward_submit", _("县区申报奖励")
+        REWARD_REVIEW = "reward_review", _("市科技局审核奖励")
+        LINE_PAYMENT = "line_payment", _("财政部门拨付资金")
+        SUBMISSION_CONFIRM = "submission_confirm", _("县区确认企业填报")
+
+    class Unit(models.TextChoices):
+        WORKING = "working", _("工作日")
+        CALENDAR = "calendar", _("自然日")
+
+    code = models.CharField(_("事项代码"), max_length=32, choices=Code.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("时限"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("计算方式"), max_length=16, choices=Unit.choices, default=Unit.WORKING)
+    starts = models.CharField(_("起算"), max_length=128, help_text=_("从何时起算，如：县区提交之日。"))
+    owner = models.CharField(_("责任单位"), max_length=128)
+    notes = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+        constraints = [models.CheckConstraint(name="time_limit_days_positive", condition=Q(days__gte=1))]
+
+    def __str__(self):
+        return f"{self.get_code_display()}：{self.days} {self.get_unit_display()}"
+
+
+class DeadlineReminder(models.Model):
+    """A reminder of overdue items sent to one user, for one kind of item, on one day (at most one)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="deadline_reminders", verbose_name=_("用户")
+    )
+    code = models.CharField(_("事项"), max_length=32, choices=TimeLimit.Code.choices)
+    day = models.DateField(_("提醒日期"))
+    items = models.JSONField(_("超期事项"), default=list, blank=True)
+    notification = models.ForeignKey(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("消息"),
+    )
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "user", "code"]
+        verbose_name = _("超期提醒")
+        verbose_name_plural = _("超期提醒")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code", "day"], name="deadline_reminder_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.user} {self.get_code_display()}"

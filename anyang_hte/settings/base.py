@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessment.tasks.rollup_current_year",
         "schedule": crontab(hour=2, minute=0),
     },
+    "deadline-reminders-daily": {
+        "task": "assessment.tasks.deadline_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
     "watchlists-notify-weekly": {
         "task": "assessment.tasks.watchlists_notify",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),

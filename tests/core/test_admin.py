@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 from simple_history.admin import SimpleHistoryAdmin
 
 from anyang_hte.core.admin_export import NeutralisedModelResource
-from anyang_hte.core.models import AuditLog, Jurisdiction, User
+from anyang_hte.core.models import AuditLog, CalendarDay, Jurisdiction, TimeLimit, User
 from anyang_hte.core.roles import Role
 from enterprises.admin import EnterpriseAdmin, QualificationInline
 from enterprises.models import AnnualFigures, Enterprise, LedgerMilestone, Qualification, ServiceVisit
@@ -52,6 +52,8 @@ WRITABLE_MODELS = {
     Group,
     Jurisdiction,
     RewardRule,
+    CalendarDay,  # holidays and make-up working days: data the administrator keeps
+    TimeLimit,  # time limits: changed, never added or deleted
     apps.get_model("axes", "AccessAttempt"),
     apps.get_model("axes", "AccessLog"),
     apps.get_model("axes", "AccessFailureLog"),

@@ -20,7 +20,15 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from anyang_hte.core.models import AuditLog, ExportJob, Jurisdiction, Notification, User
+from anyang_hte.core.models import (
+    AuditLog,
+    CalendarDay,
+    ExportJob,
+    Jurisdiction,
+    Notification,
+    TimeLimit,
+    User,
+)
 from anyang_hte.core.roles import Role
 from applications.models import ApplicationRound, RoundEntry
 from assessment.models import Plan
@@ -411,6 +419,8 @@ def _admin_objects(world):
         Reward: Reward.objects.get(pk=world["own"]["reward_pk"]),
         PayoutBatch: PayoutBatch.objects.get(pk=world["own"]["batch_pk"]),
         OfficialList: OfficialList.objects.get(pk=world["own"]["official_pk"]),
+        CalendarDay: CalendarDay.objects.order_by("date").first(),
+        TimeLimit: TimeLimit.objects.order_by("code").first(),
     }
     assert set(objects) == set(admin.site._registry), "a new admin registration needs a row here"
     return objects

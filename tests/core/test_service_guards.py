@@ -892,6 +892,9 @@ CASES: dict[str, Case] = {
         NO_ROLE,
         scoped=False,
     ),
+    "assessment.deadline_reminders_send": Case(
+        lambda by, w: assessment_services.deadline_reminders_send(by=by, today=DAY), R, C, scoped=False
+    ),
     "core.notification_mark_read": Case(
         lambda by, w: core_notifications.notification_mark_read(notification=w.notification, by=by), C, R
     ),
