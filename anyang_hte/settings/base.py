@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django_bootstrap5",
     "import_export",
     "simple_history",
-    "axes",
+    "anyang_hte.core.apps.AxesConfig",  # django-axes, titled in Chinese in the admin
     "anyang_hte.core",
     "enterprises",
     "incentives",

@@ -352,6 +352,7 @@ def plan_task_detail(request, number: int):
         "assessment/registers/plan_task_detail.html",
         {
             "task": task,
+            "current_units": [u.label for u in task.units.all() if u.active_until is None],
             "history": selectors.task_history(task),
             "can_report": has_right(request.user, Right.TASK_REPORT),
             "crumbs": [*_plan_crumbs(), (_("任务%(n)d") % {"n": task.number}, None)],
