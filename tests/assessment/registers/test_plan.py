@@ -248,7 +248,7 @@ def test_the_former_tax_bureaus_no_longer_report_and_their_history_stays_readabl
         report(7, "市国税局", reviewer)
     assert exc.value.field == "task_unit" and "已不是责任单位" in exc.value.message
     # A report the former bureau made (before the merger was recorded) is still shown with its quarter.
-    old = TaskProgressReport.objects.create(
+    TaskProgressReport.objects.create(
         task_unit=unit(7, "市地税局"),
         year=2018,
         quarter=1,
