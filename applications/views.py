@@ -116,7 +116,7 @@ def _filtered_entries(request, round_: ApplicationRound):
     """The round's entries in ``request.user``'s scope, narrowed by the page's filters; and the form."""
     scoped = selectors.entries_for(request.user, round_)
     form = EntryFilterForm(request.GET or None, user=request.user)
-    entries = scoped
+    entries = scoped.none() if form.is_bound else scoped  # an invalid filter shows nothing, and says why
     if form.is_valid():
         entries = selectors.filter_entries(
             scoped,

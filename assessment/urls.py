@@ -37,4 +37,9 @@ urlpatterns = [
     path("watchlists/<str:code>/export/<str:fmt>/", views.watchlist_export, name="watchlist_export"),
     path("jurisdictions/<str:code>/", views.jurisdiction, name="jurisdiction"),
     path("jurisdictions/<str:code>/<str:indicator>/", views.drilldown, name="drilldown"),
+    path(
+        "jurisdictions/<str:code>/<str:indicator>/export/<str:fmt>/",
+        views.drilldown_export,
+        name="drilldown_export",
+    ),
 ]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.exporters import export_response
+from anyang_hte.core.exporters import FORMATS, export_response
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import querystring_without_page
 from anyang_hte.core.permissions import require_right
@@ -43,6 +43,7 @@ from . import watchlists as wl
 from .bulletin import bulletin_data
 from .bulletin import xlsx_response as bulletin_xlsx_response
 from .dashboard import dashboard_data
+from .drill_exporters import DrilldownExporter
 from .forms import JurisdictionFilterForm, SpreadForm, TargetFormSet, YearForm, chosen_year
 from .models import CITY_SCOPE, IncubationCarrier, PublishedValueAdded, RollupRun, Target, TrainingEvent
 
@@ -279,9 +280,8 @@ DRILL_KINDS = {
 }
 
 
-@require_safe
-@require_right(Right.ASSESSMENT_VIEW)
-def drilldown(request, code: str, indicator: str):
+def _drill(request, code: str, indicator: str):
+    """The jurisdiction (None: the city), the indicator, the year, the rows behind the number, their kind."""
     if code == CITY_SCOPE:
         _require_city_view(request)
         juris = None
@@ -293,9 +293,34 @@ def drilldown(request, code: str, indicator: str):
         raise Http404(_("没有这个指标。")) from None
     year = chosen_year(request.GET)
     qs = indicators.drilldown(indicator, juris, year)
-    model = qs.model
-    kind = _drill_kind(model)
-    qs = qs.select_related(*DRILL_RELATED[kind]).order_by(*DRILL_ORDER[kind])
+    kind = _drill_kind(qs.model)
+    return juris, ind, year, qs.select_related(*DRILL_RELATED[kind]).order_by(*DRILL_ORDER[kind]), kind
+
+
+@require_safe
+@require_right(Right.ASSESSMENT_VIEW)
+def drilldown_export(request, code: str, indicator: str, fmt: str):
+    """The drill-down's rows in a spreadsheet: all of them, the page's columns and order, a totals row."""
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    juris, ind, year, qs, kind = _drill(request, code, indicator)
+    exporter = DrilldownExporter(
+        kind=kind,
+        queryset=qs,
+        scope_name=juris.name if juris else _("全市"),
+        indicator=ind,
+        year=year,
+        with_county=kind != "enterprise" or juris is None,
+        certificate_kind=DRILL_KINDS.get(indicator),
+        period_end=indicators.period_end(year),
+    )
+    return export_response(exporter, fmt)
+
+
+@require_safe
+@require_right(Right.ASSESSMENT_VIEW)
+def drilldown(request, code: str, indicator: str):
+    juris, ind, year, qs, kind = _drill(request, code, indicator)
     page = Paginator(qs, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     objects = list(page.object_list)
     if kind == "enterprise" and indicator in DRILL_KINDS:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anyang_hte.core.filters import StrictFilterSet
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.workdays import Deadlines
 
@@ -20,7 +21,7 @@ READINESS_CHOICES = [
 EXPIRY_CHOICES = [("3", _("3个月内")), ("6", _("6个月内")), ("12", _("12个月内")), ("24", _("24个月内"))]
 
 
-class EnterpriseFilter(django_filters.FilterSet):
+class EnterpriseFilter(StrictFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
@@ -79,7 +80,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         return queryset.expiring_within(timezone.localdate(), int(value)) if value else queryset
 
 
-class SubmissionFilter(django_filters.FilterSet):
+class SubmissionFilter(StrictFilterSet):
     """The county's queue of firm submissions: open ones by default."""
 
     kind = django_filters.ChoiceFilter(

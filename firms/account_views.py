@@ -183,7 +183,9 @@ def account_reactivate(request, pk: int, user_pk: int):
 def registrations(request):
     """The county's registrations, pending first (the bureau sees every county's, to look)."""
     if not selectors.may_view_registrations(request.user):
-        raise PermissionDenied(Right.FIRM_ACCOUNT_MANAGE.label)
+        raise PermissionDenied(
+            _("您的角色没有“%(right)s”的权限。") % {"right": Right.FIRM_ACCOUNT_MANAGE.label}
+        )
     filter_form = RegistrationFilterForm(request.GET or None)
     status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
     rows = selectors.registrations_for_user(request.user, status=status)[:500]

@@ -3,15 +3,17 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from anyang_hte.core.filters import StrictFilterSet
 from anyang_hte.core.forms import DATE_INPUT
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.workdays import Deadlines
 
 from . import deadlines as limits
+from .funding import paying_office
 from .models import FundingLine, FundingSource, Reward, RewardRule
 
 
-class _Search(django_filters.FilterSet):
+class _Search(StrictFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
         method="filter_search",
@@ -120,3 +122,15 @@ class LineFilter(_Search):
         return queryset.filter(
             reward__approved_at__date__lte=limits.payment_overdue_approved_to(self.deadlines)
         )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        office = paying_office(user)
+        if office is not None:
+            # A finance office pays one source: the city's, or its own county's. Offer only that one.
+            label = (
+                FundingSource(office.source).label
+                if office.source == FundingSource.CITY
+                else _("%(county)s财政") % {"county": user.jurisdiction.name}
+            )
+            self.filters["source"].extra["choices"] = [(office.source, label)]

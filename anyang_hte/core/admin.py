@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from .admin_readonly import ReadOnlyAdminMixin
 from .models import AuditLog, CalendarDay, Jurisdiction, TimeLimit, User
 
+# The admin is the portal's back office: titled as the portal, in the portal's language.
+admin.site.site_header = _("安阳市高新技术企业培育管理平台 · 系统管理")
+admin.site.site_title = _("安阳市高新技术企业培育管理平台")
+admin.site.index_title = _("系统管理")
+
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):

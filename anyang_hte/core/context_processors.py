@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
 from .roles import Right, has_right
@@ -10,9 +11,21 @@ def _unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+# The banner names the environment in the reader's language; an unknown value is shown as configured.
+ENVIRONMENT_LABELS = {"development": _("开发"), "test": _("测试"), "staging": _("演示")}
+
+
+def environment_label(value: str) -> str:
+    return str(ENVIRONMENT_LABELS.get(value, value))
+
+
 def portal(request):
     user = getattr(request, "user", None)
-    context = {"portal_environment": settings.PORTAL_ENVIRONMENT, "rights": {}}
+    context = {
+        "portal_environment": settings.PORTAL_ENVIRONMENT,
+        "portal_environment_label": environment_label(settings.PORTAL_ENVIRONMENT),
+        "rights": {},
+    }
     if user is not None and user.is_authenticated:
         context["rights"] = {r.name.lower(): has_right(user, r.value) for r in Right}
         # Lazy: counted only when a page draws the header (not for HTMX fragments).

@@ -98,8 +98,8 @@ class User(AbstractUser):
 class AuditLog(models.Model):
     """A business event: who did what to which object, when, with what data."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("对象类型"))
+    object_id = models.CharField(_("对象编号"), max_length=64)
     action = models.CharField(_("事项"), max_length=64, db_index=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("操作人"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

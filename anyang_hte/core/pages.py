@@ -93,6 +93,13 @@ def querystring_without_page(request) -> str:
     return query.urlencode()
 
 
+def screen_order(request, table) -> list:
+    """The records of a django-tables2 table in the order the page shows them (its ``?sort=``), unpaged:
+    what an export next to the table writes."""
+    RequestConfig(request, paginate=False).configure(table)
+    return [row.record for row in table.rows]
+
+
 def paginate_table(request, table, *, per_page: int = 50):
     """Page a django-tables2 table without counting past the list cap."""
     RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(

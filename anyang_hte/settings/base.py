@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django_bootstrap5",
     "import_export",
     "simple_history",
-    "axes",
+    "anyang_hte.core.apps.AxesConfig",  # django-axes, titled in Chinese in the admin
     "anyang_hte.core",
     "enterprises",
     "incentives",
@@ -119,6 +119,10 @@ FIRM_REGISTRATION_WINDOW = int(os.environ.get("FIRM_REGISTRATION_WINDOW_SECONDS"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format everywhere (2026-11-30), whatever the language: anyang_hte/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["anyang_hte.formats"]
+DATE_FORMAT = SHORT_DATE_FORMAT = "Y-m-d"  # used when a language has no format module
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

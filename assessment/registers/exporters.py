@@ -102,3 +102,107 @@ class LittleGiantReserveExporter(ListExporter):
                 row.entry_note,
                 row.entry_reason,
             ]
+
+
+def _totals_row(width: int, label: str, **cells) -> list[CellValue]:
+    row: list[CellValue] = [label] + [None] * (width - 1)
+    for index, value in cells.items():
+        row[int(index.lstrip("c"))] = value
+    return row
+
+
+class TrainingExporter(ListExporter):
+    """The training events as filtered and sorted on the page, with the number of events and attendances."""
+
+    def __init__(self, events):
+        self.events = events
+        self.filename = _("政策培训")
+        self.title = _("安阳市高新技术企业政策培训登记表（%(day)s）") % {"day": today().isoformat()}
+        self.headers = [_("序号"), _("日期"), _("县区"), _("主题"), _("参训企业（家）")]
+
+    def column_widths(self) -> list[float]:
+        return [8, 12, 24, 48, 14]
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        count = attendees = 0
+        for count, event in enumerate(self.events, start=1):
+            attendees += event.attendee_count
+            yield [count, event.held_on, event.jurisdiction.name, event.topic, event.attendee_count]
+        yield _totals_row(5, _("合计：%(n)d场") % {"n": count}, c4=attendees)
+
+
+class CounselorExporter(ListExporter):
+    """The policy counselors as filtered and sorted on the page, with head counts and firms counselled."""
+
+    def __init__(self, counselors):
+        self.counselors = counselors
+        self.filename = _("政策辅导员")
+        self.title = _("安阳市高新技术企业政策辅导员名册（%(day)s）") % {"day": today().isoformat()}
+        self.headers = [_("序号"), _("姓名"), _("单位"), _("电话"), _("县区"), _("辅导企业（家）"), _("在岗")]
+
+    def column_widths(self) -> list[float]:
+        return [8, 12, 32, 16, 24, 14, 8]
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        count = active = firms = 0
+        for count, c in enumerate(self.counselors, start=1):
+            active += c.active
+            firms += c.enterprise_count
+            yield [
+                count,
+                c.name,
+                c.unit,
+                c.phone,
+                c.jurisdiction.name,
+                c.enterprise_count,
+                _("在岗") if c.active else _("不在岗"),
+            ]
+        label = _("合计：%(n)d人，在岗%(active)d人") % {"n": count, "active": active}
+        yield _totals_row(7, label, c5=firms)
+
+
+class PlanTaskExporter(ListExporter):
+    """A quarter's reports of the plan's tasks, unit by unit as the page lists them, and what is missing."""
+
+    def __init__(self, status, tasks):
+        self.status, self.tasks = status, tasks
+        period = {"year": status.year, "q": status.quarter}
+        self.filename = _("行动计划任务进展%(year)d年第%(q)d季度") % period
+        self.title = _("安阳市高新技术企业培育行动计划任务进展（%(year)d年第%(q)d季度）") % period
+        self.headers = [
+            _("任务"),
+            _("类别"),
+            _("任务内容"),
+            _("责任单位"),
+            _("报送情况"),
+            _("进展情况"),
+            _("报送人"),
+            _("报送时间"),
+        ]
+
+    def column_widths(self) -> list[float]:
+        return [6, 10, 48, 36, 10, 60, 16, 18]
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        total = reported = 0
+        for t in self.tasks:
+            for u in t.units:
+                total += 1
+                report = u.report
+                reported += report is not None
+                yield [
+                    t.task.number,
+                    t.task.group,
+                    t.task.summary,
+                    u.unit.label,
+                    _("已报送") if report else _("未报送"),
+                    report.progress if report else "",
+                    str(report.reported_by) if report else "",
+                    report.reported_at if report else None,
+                ]
+        label = _("合计：%(n)d个责任单位，已报送%(done)d个，未报送%(missing)d个") % {
+            "n": total,
+            "done": reported,
+            "missing": total - reported,
+        }
+        yield _totals_row(8, label)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.dates import today
+from anyang_hte.core.filters import StrictFilterSet
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import Enterprise, TechField
 
@@ -16,7 +17,7 @@ CARRIER_STATUS = [("in_force", _("有效")), ("revoked", _("已撤销"))]
 ACTIVE_CHOICES = [("yes", _("在岗")), ("no", _("不在岗"))]
 
 
-class _ScopedFilterSet(django_filters.FilterSet):
+class _ScopedFilterSet(StrictFilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.is_jurisdiction_bound:

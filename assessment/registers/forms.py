@@ -203,13 +203,16 @@ class PeriodForm(forms.Form):
 
 class TaskUnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return _("任务%(n)d · %(unit)s") % {"n": obj.task.number, "unit": obj.unit}
+        return _("任务%(n)d · %(unit)s") % {"n": obj.task.number, "unit": obj.label}
 
 
 class TaskReportForm(forms.Form):
     task_unit = TaskUnitChoiceField(
         label=gettext_lazy("任务及责任单位"),
-        queryset=PlanTaskUnit.objects.select_related("task").order_by("task__number", "id"),
+        # The units as they are today: a merged unit's reports stay on the task's page.
+        queryset=PlanTaskUnit.objects.filter(active_until__isnull=True)
+        .select_related("task")
+        .order_by("task__number", "id"),
     )
     progress = forms.CharField(
         label=gettext_lazy("进展情况"),

@@ -42,8 +42,11 @@ def _lg_crumbs(year: int | None = None):
 
 def _lg_reserve(request):
     year = selectors.lg_reserve_year(request.GET.get("year"))
+    data = request.GET.copy() or None
+    if data is not None and "year" in data:
+        data["year"] = str(year)  # a year out of range shows this year's list, and the bar says which year
     flt = LittleGiantReserveFilter(
-        request.GET or None, queryset=Enterprise.objects.for_user(request.user), user=request.user
+        data, queryset=Enterprise.objects.for_user(request.user), user=request.user
     )
     return flt, selectors.lg_reserve_list(flt.qs, year=year, status=flt.chosen("status"))
 

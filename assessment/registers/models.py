@@ -111,6 +111,10 @@ class PlanTaskUnit(models.Model):
 
     task = models.ForeignKey(PlanTask, on_delete=models.CASCADE, related_name="units")
     unit = models.CharField(_("责任单位"), max_length=64)
+    # A unit that was merged or renamed keeps its row (and its reports); its successor is a new row.
+    active_from = models.PositiveSmallIntegerField(_("起始年度"), null=True, blank=True)
+    active_until = models.PositiveSmallIntegerField(_("截止年度"), null=True, blank=True)
+    formerly = models.CharField(_("原单位名称"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["task", "id"]
@@ -119,7 +123,19 @@ class PlanTaskUnit(models.Model):
         constraints = [models.UniqueConstraint(fields=["task", "unit"], name="task_unit_unique")]
 
     def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name, with the names it replaced: 国家税务总局安阳市税务局（原市国税局、市地税局）."""
+        if self.formerly:
+            return _("%(unit)s（原%(formerly)s）") % {"unit": self.unit, "formerly": self.formerly}
         return self.unit
+
+    def active_in(self, year: int) -> bool:
+        return (self.active_from is None or self.active_from <= year) and (
+            self.active_until is None or year <= self.active_until
+        )
 
 
 class TaskProgressReport(models.Model):

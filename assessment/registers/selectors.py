@@ -242,8 +242,19 @@ def quarter_status(*, year: int, quarter: int) -> QuarterStatus:
     return QuarterStatus(
         year,
         quarter,
-        [TaskStatus(task, [UnitStatus(u, reports.get(u.pk)) for u in task.units.all()]) for task in tasks],
+        [
+            TaskStatus(
+                task, [UnitStatus(u, reports.get(u.pk)) for u in _units_of(task.units.all(), year, reports)]
+            )
+            for task in tasks
+        ],
     )
+
+
+def _units_of(units, year: int, reports) -> list[PlanTaskUnit]:
+    """The units that exist in ``year`` (国税 and 地税 until 2017, the merged 税务局 from 2018), and any
+    other unit that reported then, so history stays readable."""
+    return [u for u in units if u.active_in(year) or u.pk in reports]
 
 
 @dataclass
@@ -272,7 +283,8 @@ def task_history(task: PlanTask) -> list[QuarterReports]:
     history = []
     for year, quarter in sorted(periods, reverse=True):
         rows = []
-        for unit in units:
+        reported = {unit_id for unit_id, y, q in by_key if (y, q) == (year, quarter)}
+        for unit in _units_of(units, year, reported):
             report = by_key.get((unit.pk, year, quarter))
             rows.append(UnitStatus(unit, report, revisions.get(report.pk, []) if report else []))
         history.append(QuarterReports(year, quarter, rows))

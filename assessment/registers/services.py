@@ -394,6 +394,12 @@ def task_report_record(
     """
     guard(by, Right.TASK_REPORT, jurisdiction_id=CITY_LEVEL, reason=_("您没有登记行动计划任务进展的权限。"))
     check_period(year, quarter)
+    if not task_unit.active_in(year):
+        raise DomainError(
+            _("%(unit)s在%(year)d年已不是责任单位（已合并或更名），请由现在的责任单位报送。")
+            % {"unit": task_unit.unit, "year": year},
+            field="task_unit",
+        )
     progress = (progress or "").strip()
     if not progress:
         raise DomainError(_("请填写进展情况。"), field="progress")

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.exporters import FORMATS, export_response
-from anyang_hte.core.pages import form_page, paginate_table, querystring_without_page
+from anyang_hte.core.pages import form_page, paginate_table, querystring_without_page, screen_order
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 
 from . import permissions, selectors, services
-from .exporters import CarrierExporter
+from .exporters import CarrierExporter, CounselorExporter, PlanTaskExporter, TrainingExporter
 from .filters import CarrierFilter, CounselorFilter, TrainingFilter
 from .forms import (
     CarrierForm,
@@ -161,14 +161,27 @@ def _coverage_year(request) -> int:
     return year if 2000 <= year <= 2100 else today().year
 
 
-@require_right(Right.ASSESSMENT_VIEW)
-def training_list(request):
+def _filtered_training(request) -> TrainingFilter:
     qs = (
         selectors.training_events_for(request.user)
         .select_related("jurisdiction")
         .annotate(attendee_count=Count("enterprises"))
     )
-    flt = TrainingFilter(request.GET or None, queryset=qs, user=request.user)
+    return TrainingFilter(request.GET or None, queryset=qs, user=request.user)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def training_export(request, fmt: str):
+    """The events as the page lists them (filters and sort order), all of them, with a totals row."""
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    events = screen_order(request, TrainingTable(_filtered_training(request).qs))
+    return export_response(TrainingExporter(events), fmt)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def training_list(request):
+    flt = _filtered_training(request)
     year = _coverage_year(request)
     can_edit = has_right(request.user, Right.REGISTER_EDIT)
     return render(
@@ -180,6 +193,7 @@ def training_list(request):
             "coverage": selectors.training_coverage(request.user, year=year),
             "year": year,
             "can_edit": can_edit,
+            "querystring": querystring_without_page(request),
             "crumbs": [(_("政策培训"), None)],
         },
     )
@@ -242,14 +256,27 @@ def _counselor_crumbs():
     return [(_("政策辅导员"), reverse("registers:counselor_list"))]
 
 
-@require_right(Right.ASSESSMENT_VIEW)
-def counselor_list(request):
+def _filtered_counselors(request) -> CounselorFilter:
     qs = (
         selectors.counselors_for(request.user)
         .select_related("jurisdiction")
         .annotate(enterprise_count=Count("enterprises"))
     )
-    flt = CounselorFilter(request.GET or None, queryset=qs, user=request.user)
+    return CounselorFilter(request.GET or None, queryset=qs, user=request.user)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def counselor_export(request, fmt: str):
+    """The counselors as the page lists them (filters and sort order), all of them, with a totals row."""
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    counselors = screen_order(request, CounselorTable(_filtered_counselors(request).qs))
+    return export_response(CounselorExporter(counselors), fmt)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def counselor_list(request):
+    flt = _filtered_counselors(request)
     can_edit = has_right(request.user, Right.REGISTER_EDIT)
     return render(
         request,
@@ -258,6 +285,7 @@ def counselor_list(request):
             "filter": flt,
             "table": paginate_table(request, CounselorTable(flt.qs, can_edit=can_edit)),
             "can_edit": can_edit,
+            "querystring": querystring_without_page(request),
             "crumbs": [(_("政策辅导员"), None)],
         },
     )
@@ -317,14 +345,32 @@ def _plan_crumbs():
     return [(_("行动计划任务"), reverse("registers:plan_tasks"))]
 
 
-@require_right(Right.ASSESSMENT_VIEW)
-def plan_tasks(request):
+def _plan_period(request):
+    """The quarter the page shows (this one unless chosen), its status and the tasks listed."""
     period_form = PeriodForm(request.GET if "year" in request.GET else None)
     year, quarter = period_form.period()
     if not period_form.is_bound:
         period_form = PeriodForm(initial={"year": year, "quarter": quarter})
     missing_only = request.GET.get("missing") == "1"
     status = selectors.quarter_status(year=year, quarter=quarter)
+    if missing_only:  # the tasks with a unit missing, and of those only the missing units, as on the page
+        tasks = [selectors.TaskStatus(t.task, t.missing) for t in status.tasks if t.missing]
+    else:
+        tasks = status.tasks
+    return period_form, year, quarter, missing_only, status, tasks
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def plan_tasks_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
+    _form, _year, _quarter, _missing_only, status, tasks = _plan_period(request)
+    return export_response(PlanTaskExporter(status, tasks), fmt)
+
+
+@require_right(Right.ASSESSMENT_VIEW)
+def plan_tasks(request):
+    period_form, year, quarter, missing_only, status, _tasks = _plan_period(request)
     tasks = [t for t in status.tasks if t.missing] if missing_only else status.tasks
     return render(
         request,
@@ -338,6 +384,9 @@ def plan_tasks(request):
             "missing_only": missing_only,
             "is_current": (year, quarter) == selectors.current_quarter(),
             "period_query": urlencode({"year": year, "quarter": quarter}),
+            "export_query": urlencode(
+                {"year": year, "quarter": quarter, **({"missing": 1} if missing_only else {})}
+            ),
             "can_report": has_right(request.user, Right.TASK_REPORT),
             "crumbs": [(_("行动计划任务"), None)],
         },
@@ -352,6 +401,7 @@ def plan_task_detail(request, number: int):
         "assessment/registers/plan_task_detail.html",
         {
             "task": task,
+            "current_units": [u.label for u in task.units.all() if u.active_until is None],
             "history": selectors.task_history(task),
             "can_report": has_right(request.user, Right.TASK_REPORT),
             "crumbs": [*_plan_crumbs(), (_("任务%(n)d") % {"n": task.number}, None)],

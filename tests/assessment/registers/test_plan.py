@@ -17,7 +17,11 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db]
 
-UNIT_COUNTS = {1: 4, 2: 4, 3: 4, 4: 3, 5: 2, 6: 4, 7: 2, 8: 2, 9: 3, 10: 1, 11: 2, 12: 2, 13: 2}
+# The units each task has today: 国税 and 地税 merged in 2018 into one (TAX), so tasks 1, 2, 6 and 7 name it
+# instead of the two; their rows stay, ending with 2017.
+UNIT_COUNTS = {1: 3, 2: 3, 3: 4, 4: 3, 5: 2, 6: 3, 7: 1, 8: 2, 9: 3, 10: 1, 11: 2, 12: 2, 13: 2}
+TAX = "国家税务总局安阳市税务局"
+UNITS_TODAY = sum(UNIT_COUNTS.values())  # 31
 YEAR, QUARTER = current_quarter()
 
 
@@ -35,12 +39,18 @@ def report(number: int, name: str, by, *, year=YEAR, quarter=QUARTER, text="按�
 def test_migration_seeds_the_13_tasks_and_their_units():
     tasks = list(PlanTask.objects.prefetch_related("units"))
     assert [t.number for t in tasks] == list(range(1, 14))
-    assert {t.number: len(t.units.all()) for t in tasks} == UNIT_COUNTS
+    today = {t.number: len([u for u in t.units.all() if u.active_in(YEAR)]) for t in tasks}
+    assert today == UNIT_COUNTS
     units = {t.number: [u.unit for u in t.units.all()] for t in tasks}
-    assert units[1] == ["市科技局", "市财政局", "市国税局", "市地税局"]
+    assert units[1] == ["市科技局", "市财政局", "市国税局", "市地税局", TAX]
     assert units[3] == ["市科技局", "市发展改革委", "市工业和信息化委", "市财政局"]
     assert units[4] == ["市科技局", "各县（市、区）人民政府", "各管委会"]
-    assert units[7] == ["市国税局", "市地税局"]
+    assert units[7] == ["市国税局", "市地税局", TAX]
+    for number in (1, 2, 6, 7):
+        former, merged = unit(number, "市国税局"), unit(number, TAX)
+        assert former.active_in(2017) and not former.active_in(2018)
+        assert merged.active_in(2018) and not merged.active_in(2017)
+        assert str(merged) == "国家税务总局安阳市税务局（原市国税局、市地税局）" and str(former) == "市国税局"
     assert units[9] == ["市科技局", "市工业和信息化委", "市政府金融办"]
     assert units[10] == ["市知识产权局"]
     assert units[13] == ["市科技局", "市工商局"]
@@ -101,13 +111,13 @@ def test_quarter_of():
 
 
 def test_quarter_status(reviewer):
-    for name in ("市科技局", "市财政局", "市国税局", "市地税局"):
+    for name in ("市科技局", "市财政局", TAX):
         report(1, name, reviewer)
     report(2, "市科技局", reviewer)
     report(3, "市科技局", reviewer, year=YEAR - 1, quarter=1)  # another quarter: does not count
     status = quarter_status(year=YEAR, quarter=QUARTER)
-    assert status.units_total == sum(UNIT_COUNTS.values()) == 35
-    assert len(status.units_missing) == 35 - 5
+    assert status.units_total == UNITS_TODAY == 31
+    assert len(status.units_missing) == 31 - 4
     assert [t.task.number for t in status.tasks_without_report] == list(range(3, 14))
 
 
@@ -128,15 +138,16 @@ def test_plan_page_defaults_to_this_quarter_and_marks_who_has_not_reported(clien
     body = client.get(reverse("registers:plan_tasks")).content.decode()
     assert f"{YEAR}年第{QUARTER}季度" in body
     units = _units(body)
-    assert len(units) == 35
+    assert len(units) == 31
     assert {k for k, v in units.items() if v == "yes"} == {"1:市科技局", "1:市财政局", "10:市知识产权局"}
-    assert body.count("本季度未报送") == 32
+    assert body.count("本季度未报送") == 28
     assert 'data-testid="tasks-without-report">11<' in body
-    assert 'data-testid="units-missing">32<' in body
+    assert 'data-testid="units-missing">28<' in body
+    assert "国家税务总局安阳市税务局（原市国税局、市地税局）" in body and ">市国税局<" not in body
 
 
 def test_the_missing_view_lists_exactly_the_units_without_a_report(client, reviewer):
-    for name in ("市科技局", "市财政局", "市国税局", "市地税局"):
+    for name in ("市科技局", "市财政局", TAX):
         report(1, name, reviewer)
     report(4, "各管委会", reviewer)
     client.force_login(reviewer)
@@ -145,7 +156,7 @@ def test_the_missing_view_lists_exactly_the_units_without_a_report(client, revie
     expected = {
         f"{u.task.number}:{u.unit}"
         for u in PlanTaskUnit.objects.select_related("task")
-        if not (u.task.number == 1 or (u.task.number == 4 and u.unit == "各管委会"))
+        if u.active_in(YEAR) and not (u.task.number == 1 or (u.task.number == 4 and u.unit == "各管委会"))
     }
     assert set(units) == expected and set(units.values()) == {"no"}
     assert 'data-task="1"' not in body  # every unit of task 1 has reported
@@ -198,8 +209,8 @@ def test_report_form_keeps_input_on_refusal(client, reviewer, monkeypatch):
 
 
 def test_task_detail_lists_reports_by_quarter(client, reviewer, county_official):
-    report(7, "市国税局", reviewer, text="本季度减免所得税", year=YEAR - 1, quarter=3)
-    report(7, "市地税局", reviewer, text="备案简化")
+    report(7, TAX, reviewer, text="本季度减免所得税", year=YEAR - 1, quarter=3)
+    report(7, TAX, reviewer, text="备案简化")
     task = PlanTask.objects.get(number=7)
     client.force_login(county_official)  # anyone who sees the assessment sees the plan
     body = client.get(reverse("registers:plan_task_detail", args=[task.number])).content.decode()
@@ -211,7 +222,7 @@ def test_task_detail_lists_reports_by_quarter(client, reviewer, county_official)
 
 
 def test_plan_page_queries_are_constant(client, reviewer, django_assert_max_num_queries):
-    for t in PlanTaskUnit.objects.select_related("task"):
+    for t in PlanTaskUnit.objects.select_related("task").filter(active_until__isnull=True):
         task_report_record(task_unit=t, year=YEAR, quarter=QUARTER, progress="推进中", by=reviewer)
     client.force_login(reviewer)
     with django_assert_max_num_queries(8):
@@ -230,3 +241,28 @@ def test_report_form_opens_on_the_quarter_of_the_link(client, reviewer):
     assert 'data-testid="form-notice"' not in body
     # Garbage in the link falls back to this quarter rather than failing.
     assert client.get(reverse("registers:task_report"), {"unit": "x", "year": "y"}).status_code == 200
+
+
+def test_the_former_tax_bureaus_no_longer_report_and_their_history_stays_readable(client, reviewer):
+    with pytest.raises(DomainError) as exc:
+        report(7, "市国税局", reviewer)
+    assert exc.value.field == "task_unit" and "已不是责任单位" in exc.value.message
+    # A report the former bureau made (before the merger was recorded) is still shown with its quarter.
+    TaskProgressReport.objects.create(
+        task_unit=unit(7, "市地税局"),
+        year=2018,
+        quarter=1,
+        progress="落实研发费用加计扣除",
+        reported_by=reviewer,
+    )
+    status = quarter_status(year=2018, quarter=1)
+    task7 = next(t for t in status.tasks if t.task.number == 7)
+    assert [u.unit.unit for u in task7.units] == ["市地税局", TAX]
+    client.force_login(reviewer)
+    detail = client.get(reverse("registers:plan_task_detail", args=[7])).content.decode()
+    assert "落实研发费用加计扣除" in detail and "<td>市地税局</td>" in detail
+    assert "责任单位：国家税务总局安阳市税务局（原市国税局、市地税局）<" in detail
+    form = client.get(reverse("registers:task_report")).content.decode()
+    assert (
+        "任务7 · 国家税务总局安阳市税务局（原市国税局、市地税局）" in form and "任务7 · 市国税局" not in form
+    )

@@ -532,14 +532,17 @@ URLS = {
     "carrier_edit": ("carrier", "carrier"),
     "carrier_revoke": ("carrier", "carrier"),
     "training_list": ("view", None),
+    "training_export": ("view", None),
     "training_create": ("edit", None),
     "training_detail": ("view", "event"),
     "training_edit": ("edit", "event"),
     "counselor_list": ("view", None),
+    "counselor_export": ("view", None),
     "counselor_create": ("edit", None),
     "counselor_detail": ("view", "counselor"),
     "counselor_edit": ("edit", "counselor"),
     "plan_tasks": ("view", None),
+    "plan_tasks_export": ("view", None),
     "task_report": ("report", None),
     "plan_task_detail": ("view", "task"),
     "lg_reserve": ("view", None),
@@ -588,7 +591,7 @@ def world(db):
 
 
 def _url(name, obj, objects):
-    kwargs = {"fmt": "xlsx"} if name in ("carrier_export", "lg_reserve_export") else {}
+    kwargs = {"fmt": "xlsx"} if name.endswith("_export") else {}
     if obj == "task":
         kwargs["number"] = objects[obj]
     elif obj:
