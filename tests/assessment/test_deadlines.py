@@ -17,7 +17,7 @@ from enterprises.models import FirmSubmission, SubmissionKind
 from incentives import services as incentives
 from incentives.models import FundingLine, PayoutBatch, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardWithLinesFactory
+from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory
 
 pytestmark = pytest.mark.django_db
 WF, LZ = "410502", "410581"
@@ -25,7 +25,12 @@ LONG_AGO = datetime.timedelta(days=60)  # over any limit, whatever holidays lie 
 
 
 def _reward(code, status, *, ago=LONG_AGO, name=None):
-    enterprise = EnterpriseFactory(jurisdiction=jurisdiction(code), **({"name": name} if name else {}))
+    enterprise = EnterpriseFactory(
+        jurisdiction=jurisdiction(code),
+        bank_name="中国银行",
+        bank_account="6217000012345678",
+        **({"name": name} if name else {}),
+    )
     at = timezone.now() - ago
     fields = {"submitted_at": at} if status != Reward.Status.GENERATED else {}
     if status == Reward.Status.APPROVED:
@@ -211,6 +216,8 @@ def test_each_owner_is_reminded_once_a_day_until_done(
 
     # the next day: again, until done; the reviewer decides, then is no longer reminded
     tomorrow = today + datetime.timedelta(days=1)
+    for kind in ("certificate", "bank"):  # its papers complete, so the reviewer may approve it
+        RewardDocumentFactory(reward=submitted, kind=kind, uploaded_by=reviewer)
     incentives.reward_approve(reward=submitted, by=reviewer, comment="")
     assert deadline_reminders_send(by=system, today=tomorrow) == 3
     assert len(_titles(reviewer)) == 1
