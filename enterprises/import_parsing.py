@@ -33,7 +33,7 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import NotExactToTheFen, wan_to_yuan
 
 from .identifiers import validate_credit_code
-from .models import Enterprise, QualificationKind, Stage, TechField
+from .models import Enterprise, QualificationKind, RDInstitutionLevel, Stage, TechField
 
 HEADER_SCAN_ROWS = 15
 TEMPLATE_TITLE = "安阳市高新技术企业培育台账"
@@ -65,18 +65,44 @@ COLUMNS: tuple[Column, ...] = (
     Column("credit_code", "统一社会信用代码", "credit_code", ("社会信用代码", "信用代码")),
     Column("jurisdiction", "所属县区", "jurisdiction", ("县区", "所属县(市、区)", "所属县(市、区、管委会)")),
     Column("tech_field", "技术领域", "tech_field"),
-    Column("registered_on", "成立日期", "date"),
+    Column("registered_on", "成立日期", "date", ("注册日期", "成立时间")),
+    Column("address", "地址", "text", ("企业地址", "注册地址", "通讯地址", "详细地址")),
+    Column("legal_representative", "法定代表人", "text", ("法人代表", "法人")),
+    Column("contact_name", "联系人", "text", ("企业联系人",)),
+    Column("contact_phone", "联系电话", "text", ("联系人电话", "企业联系电话")),
+    Column("bank_name", "开户银行", "text", ("开户行",)),
+    Column("bank_account", "银行账号", "text", ("银行帐号", "开户账号", "账号")),
+    Column("bank_account_holder", "户名", "text", ("账户户名", "开户名称", "账户名称")),
+    Column("rd_institution", "研发机构名称", "text", ("研发机构",)),
+    Column("rd_institution_level", "研发机构级别", "rd_level"),
+    Column(
+        "restricted_industry",
+        "主要产品属于禁止、限制或淘汰类",
+        "bool",
+        ("属于禁止、限制或淘汰类", "禁止、限制或淘汰类"),
+    ),
     Column("declared_stage", "培育阶段", "stage"),
     Column("helper_name", "挂钩帮扶责任人", "text", ("帮扶责任人",)),
     Column("helper_phone", "责任人电话", "text", ("帮扶责任人电话",)),
+    Column("helper_unit", "责任人单位", "text", ("帮扶责任人单位", "帮扶单位")),
     Column("planned_year", "计划申报年度", "planned_year", ("计划申报年份", "拟申报年度")),
     Column("year", "年度", "year", ("数据年度", "统计年度")),
-    Column("sales_revenue", "营业收入(万元)", "money"),
+    Column("sales_revenue", "营业收入(万元)", "money", ("销售收入(万元)",)),
     Column("total_income", "总收入(万元)", "money"),
-    Column("rd_expense", "研发费用(万元)", "money"),
+    Column("rd_expense", "研发费用(万元)", "money", ("研发费用总额(万元)",)),
+    Column(
+        "rd_expense_domestic",
+        "境内研发费用(万元)",
+        "money",
+        ("其中境内研发费用(万元)", "其中:境内研发费用(万元)"),
+    ),
+    Column("total_costs", "成本费用总额(万元)", "money"),
     Column("staff_count", "职工总数", "staff", ("职工总数(年平均)",)),
     Column("st_staff_count", "科技人员数", "staff", ("科技人员数(年平均)",)),
     Column("hightech_revenue", "高新技术产品(服务)收入(万元)", "money", ("高新技术产品收入(万元)",)),
+    Column("total_assets", "资产总额(万元)", "money"),
+    Column("net_assets", "净资产(万元)", "money"),
+    Column("industrial_value_added", "工业增加值(万元)", "money"),
     Column("ip_class1_count", "I类知识产权数", "count", ("I类知识产权",)),
     Column("ip_class2_count", "II类知识产权数", "count", ("II类知识产权",)),
     Column("conversions_count", "科技成果转化数", "count", ("科技成果转化数(项)", "成果转化数")),
@@ -84,6 +110,10 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.kind in ("money", "count", "staff"))
+# The enterprise's own record: the same on every row (every year) of the enterprise.
+ENTERPRISE_KEYS = tuple(
+    c.key for c in COLUMNS if c.key not in ("seq", "credit_code", "jurisdiction", "year", *FIGURE_KEYS)
+)
 
 _MONEY_HELP = gettext_lazy("单位万元，最多6位小数（精确到0.01元）。")
 HELP = {
@@ -93,21 +123,54 @@ HELP = {
     "jurisdiction": gettext_lazy("可填名称、简称或代码；只能是本次导入的县区，空白即本县区。"),
     "tech_field": gettext_lazy("《国家重点支持的高新技术领域》8个领域之一。"),
     "registered_on": gettext_lazy("如 2018-03-05、2018/3/5、2018年3月5日。"),
+    "address": gettext_lazy("企业地址。"),
+    "legal_representative": gettext_lazy("法定代表人姓名。"),
+    "contact_name": gettext_lazy("企业联系人姓名。"),
+    "contact_phone": gettext_lazy("企业联系人电话。"),
+    "bank_name": gettext_lazy("拨付奖补资金的开户银行。"),
+    "bank_account": gettext_lazy("银行账号；请设为文本格式，以免 Excel 把长数字改成科学计数法。"),
+    "bank_account_holder": gettext_lazy("银行开户名称；空白即企业名称。"),
+    "rd_institution": gettext_lazy("企业研发机构（研发中心、工程技术研究中心等）的名称。"),
+    "rd_institution_level": gettext_lazy("研发机构的认定级别。"),
+    "restricted_industry": gettext_lazy(
+        "主要产品属于《产业结构调整指导目录》禁止、限制或淘汰类的填“是”，否则填“否”。"
+    ),
     "declared_stage": gettext_lazy("县区台账填报的阶段，可空白。"),
     "helper_name": gettext_lazy("挂钩帮扶的责任人姓名。"),
     "helper_phone": gettext_lazy("责任人联系电话。"),
+    "helper_unit": gettext_lazy("责任人所在单位。"),
     "planned_year": gettext_lazy("计划申报高新技术企业的年度，如 2026。"),
-    "year": gettext_lazy("本行经营数据所属的年度；同一企业多个年度请分行填写。"),
+    "year": gettext_lazy(
+        "本行经营数据所属的年度；同一企业多个年度请分行填写，或每个年度一张工作表（表名如“2024年”）。"
+    ),
     "sales_revenue": _MONEY_HELP,
-    "rd_expense": _MONEY_HELP,
     "total_income": gettext_lazy("收入总额减去不征税收入，单位万元，最多6位小数。"),
+    "rd_expense": _MONEY_HELP,
+    "rd_expense_domestic": gettext_lazy("研发费用中在境内发生的部分，单位万元，不大于研发费用。"),
+    "total_costs": _MONEY_HELP,
     "staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数。"),
     "st_staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数，不大于职工总数。"),
     "hightech_revenue": _MONEY_HELP,
+    "total_assets": gettext_lazy("年末资产总额，单位万元。"),
+    "net_assets": gettext_lazy("年末净资产（资产总额减负债总额），单位万元。"),
+    "industrial_value_added": gettext_lazy("工业企业填写，单位万元。"),
     "ip_class1_count": gettext_lazy("发明专利等，非负整数。"),
     "ip_class2_count": gettext_lazy("实用新型、外观设计、软件著作权等，非负整数。"),
     "conversions_count": gettext_lazy("本年度科技成果转化的项数，非负整数。"),
     "notes": gettext_lazy("其他说明。"),
+}
+
+BOOLEAN_TEXTS = {
+    **dict.fromkeys(("是", "y", "yes", "true", "1", "√", "✓", "属于"), True),
+    **dict.fromkeys(("否", "n", "no", "false", "0", "×", "✗", "不属于"), False),
+}
+RD_LEVEL_SYNONYMS = {
+    "国家": RDInstitutionLevel.NATIONAL,
+    "省": RDInstitutionLevel.PROVINCE,
+    "市": RDInstitutionLevel.CITY,
+    "企业自设": RDInstitutionLevel.OWN,
+    "自设": RDInstitutionLevel.OWN,
+    "未认定": RDInstitutionLevel.OWN,
 }
 
 STAGE_SYNONYMS = {
@@ -133,6 +196,7 @@ _DATE_TEXT = re.compile(
 )
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=[\"']([A-Z]+[0-9]+:[A-Z]+[0-9]+)[\"']")
+_YEAR_SHEET = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:数据)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
@@ -141,11 +205,23 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 @dataclass(frozen=True)
 class RowError:
-    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file."""
+    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file.
+
+    ``sheet`` names the worksheet when a file has several (one per year); ``value`` is the cell as it
+    was typed (empty for a blank cell), so the preview shows what to correct, not what was read.
+    """
 
     row: int
     column: str
     message: str
+    sheet: str = ""
+    value: str = ""
+
+    @property
+    def where(self) -> str:
+        """``row R, column C`` (with the sheet when there are several): the command's error prefix."""
+        prefix = f"sheet {self.sheet}, " if self.sheet else ""
+        return f"{prefix}row {self.row}, column {self.column}"
 
 
 def stash_upload(upload, directory: Path) -> tuple[str, str]:
@@ -213,9 +289,30 @@ def is_blank(value) -> bool:
 
 
 def _show(value) -> str:
+    return typed(value).strip()
+
+
+def typed(value) -> str:
+    """A cell as the user typed it (as Excel shows it): 120 not 120.0, a date without its midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
         return value.isoformat(sep=" ")
-    return str(value).strip()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def sheet_year(title: str) -> int | None:
+    """The year a worksheet is named for (“2024年”, “2024年度”, “2024”), else None."""
+    match = _YEAR_SHEET.match(fold(title or ""))
+    return int(match.group(1)) if match else None
 
 
 # --- reading the file --------------------------------------------------------------------------
@@ -229,6 +326,8 @@ class Table:
     headers: list[str]
     rows: Iterator[tuple[int, list]]
     title: str = ""  # the first text above the header (a sheet's title row), if any
+    sheet: str = ""  # the worksheet's name (empty for a CSV file)
+    year: int | None = None  # the year the worksheet is named for, in a file with one sheet per year
     source: Iterator | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -324,23 +423,51 @@ def _fill_merged(numbered_rows, ranges):
         yield number, values
 
 
-def _xlsx_tables(data: bytes, is_header) -> Iterator[Table]:
+def _load_xlsx(data: bytes):
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
         raise FileProblem(
             _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")
         ) from exc
+
+
+def _sheet_table(ws, is_header) -> Table | None:
+    if not hasattr(ws, "iter_rows"):
+        return None  # a chart sheet
+    ws.reset_dimensions()  # some writers record a wrong size; read every row instead
+    numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
+    found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
+    if found:
+        found.sheet = ws.title
+    return found
+
+
+def _xlsx_tables(data: bytes, is_header, wb=None) -> Iterator[Table]:
+    wb = wb or _load_xlsx(data)
     try:
         for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue
-            ws.reset_dimensions()  # some writers record a wrong size; read every row instead
-            numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
-            found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
+            found = _sheet_table(ws, is_header)
             if found:
                 yield found
                 return
+    finally:
+        wb.close()
+
+
+def _year_tables(wb, ignored: list[str]) -> Iterator[Table]:
+    """Every worksheet named for a year that has a ledger header, with its year; the other sheets that
+    have a header, or are named for a year and have none, go to ``ignored``."""
+    try:
+        for ws in wb.worksheets:
+            found = _sheet_table(ws, is_ledger_header)
+            year = sheet_year(ws.title)
+            if year is None or found is None:
+                if found is not None or year is not None:
+                    ignored.append(ws.title)
+                continue
+            found.year = year
+            yield found
     finally:
         wb.close()
 
@@ -378,21 +505,78 @@ def open_table(data: bytes, filename: str, *, is_header=is_ledger_header, missin
         raise FileProblem(_("只能导入 .xlsx 或 .csv 文件。"))
     table = next(tables, None)
     if table is None:
-        raise FileProblem(
-            missing_header
-            or _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。")
-            % {"n": HEADER_SCAN_ROWS}
-        )
+        raise FileProblem(missing_header or _missing_header())
     table.source = tables
     return table
 
 
-def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
-    """Column index → Column, the ignored headers, and file-level problems (duplicates, wrong units)."""
-    known = {}
+class LedgerSheets:
+    """The tables of a ledger file, read one after the other: every worksheet named for a year (“2024年”,
+    “2024”) when the workbook has such sheets, each row taking the sheet's year; otherwise the first
+    sheet with a ledger header, as :func:`open_table`. Raises ``FileProblem``; ``close()`` when done."""
+
+    def __init__(self, data: bytes, filename: str):
+        self.ignored: list[str] = []  # worksheets not read (filled in as the tables are read)
+        self.by_year = False
+        self._rest: Iterator[Table] = iter(())
+        name = (filename or "").lower()
+        if name.endswith((".xlsx", ".xlsm")):
+            wb = _load_xlsx(data)
+            if any(sheet_year(title) is not None for title in wb.sheetnames):
+                self.by_year = True
+                self._rest = _year_tables(wb, self.ignored)
+                self.first = next(self._rest, None)
+                if self.first is None:
+                    raise FileProblem(
+                        _(
+                            "按年度分表的工作表（%(s)s）在前%(n)d行中都没有表头：表头行应包含“企业名称”和“统一社会信用代码”。"
+                        )
+                        % {"s": "、".join(self.ignored), "n": HEADER_SCAN_ROWS}
+                    )
+                return
+            tables = _xlsx_tables(data, is_ledger_header, wb)
+            self.first = next(tables, None)
+            if self.first is None:
+                raise FileProblem(_missing_header())
+            self.first.source = tables
+            return
+        self.first = open_table(data, filename)
+
+    def __iter__(self) -> Iterator[Table]:
+        if self.first is not None:
+            yield self.first
+        yield from self._rest
+
+    def close(self) -> None:
+        if self.first is not None:
+            self.first.close()
+        close = getattr(self._rest, "close", None)
+        if close is not None:
+            close()
+
+
+def _missing_header() -> str:
+    return _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。") % {
+        "n": HEADER_SCAN_ROWS
+    }
+
+
+def _header_names() -> tuple[dict[str, Column], dict[str, Column]]:
+    """Folded header text → Column; and each money column by its name without the unit (营业收入)."""
+    known: dict[str, Column] = {}
+    bare: dict[str, Column] = {}
     for column in COLUMNS:
         for text in (column.header, *column.aliases):
-            known[normalise_header(text)] = column
+            name = normalise_header(text)
+            known[name] = column
+            if column.kind == "money":
+                bare[name.removesuffix("(万元)")] = column
+    return known, bare
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
+    """Column index → Column, the ignored headers, and file-level problems (duplicates, wrong units)."""
+    known, bare = _header_names()
     mapping: dict[int, Column] = {}
     seen: dict[str, str] = {}
     ignored, problems = [], []
@@ -402,11 +586,15 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
             continue
         column = known.get(key)
         if column is None:
-            base = next(
-                (c for c in COLUMNS if c.kind == "money" and key.startswith(c.header.split("(")[0])), None
-            )
-            if base is not None and key.endswith("(元)"):
-                problems.append(_("列“%(h)s”的单位应为万元，请改为“%(t)s”。") % {"h": raw, "t": base.header})
+            stem = re.sub(r"\((万?元|人民币元)\)$", "", key)
+            money = bare.get(stem)
+            if money is not None and stem != key:
+                problems.append(_("列“%(h)s”的单位应为万元，请改为“%(t)s”。") % {"h": raw, "t": money.header})
+            elif money is not None:
+                problems.append(
+                    _("列“%(h)s”没有注明金额单位，请按模板改为“%(t)s”（单位万元）。")
+                    % {"h": raw, "t": money.header}
+                )
             else:
                 ignored.append(raw)
             continue
@@ -443,6 +631,7 @@ class Lookups:
         # Labels in every language of the portal: a file exported in English imports in Chinese too.
         self.tech_fields: dict[str, str] = {}
         self.stages: dict[str, str] = {}
+        self.rd_levels: dict[str, str] = {fold(t): v.value for t, v in RD_LEVEL_SYNONYMS.items()}
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 self.tech_fields.update({fold(t): v for v, label in TechField.choices for t in (v, label)})
@@ -452,6 +641,8 @@ class Lookups:
                     *((v.value, t) for t, v in STAGE_SYNONYMS.items()),
                 ]
                 self.stages.update({fold(t): v for v, label in stages for t in (v, label)})
+                levels = RDInstitutionLevel.choices
+                self.rd_levels.update({fold(t).lower(): v for v, label in levels for t in (v, label)})
 
 
 # --- cell values -------------------------------------------------------------------------------
@@ -568,6 +759,15 @@ def parse_date(value) -> datetime.date:
     return day
 
 
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    found = BOOLEAN_TEXTS.get(fold(typed(value)).lower())
+    if found is None:
+        raise CellError(_("“%(v)s”无法识别，请填写“是”或“否”。") % {"v": _show(value)})
+    return found
+
+
 def max_length_of(key: str) -> int | None:
     return Enterprise._meta.get_field(key).max_length
 
@@ -596,6 +796,16 @@ def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | Non
                 % {"v": _show(value), "all": "、".join(map(str, labels))}
             )
         return found
+    if kind == "rd_level":
+        found = lookups.rd_levels.get(fold(value).lower())
+        if found is None:
+            raise CellError(
+                _("无法识别“%(v)s”，应为：%(all)s。")
+                % {"v": _show(value), "all": "、".join(map(str, RDInstitutionLevel.labels))}
+            )
+        return found
+    if kind == "bool":
+        return parse_bool(value)
     if kind == "date":
         return parse_date(value)
     if kind == "year":
@@ -613,7 +823,37 @@ def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | Non
 
 # --- the blank template ------------------------------------------------------------------------
 
-_WIDTHS = {"seq": 6, "name": 32, "credit_code": 22, "notes": 30, "hightech_revenue": 18, "jurisdiction": 14}
+_WIDTHS = {
+    "seq": 6,
+    "name": 32,
+    "credit_code": 22,
+    "jurisdiction": 14,
+    "address": 30,
+    "bank_name": 22,
+    "bank_account": 24,
+    "bank_account_holder": 28,
+    "rd_institution": 26,
+    "restricted_industry": 16,
+    "hightech_revenue": 18,
+    "notes": 30,
+}
+
+
+def template_width(key: str) -> float:
+    """The column's width in the template and in the ledger export."""
+    header = COLUMN_BY_KEY[key].header
+    return _WIDTHS.get(key, max(10, min(18, len(header) * 2)))
+
+
+def template_choices(jurisdictions) -> dict[str, list[str]]:
+    """The values a drop-down offers, per column (the portal's language, as the cells are read)."""
+    return {
+        "jurisdiction": [j.name for j in jurisdictions],
+        "tech_field": [str(label) for label in TechField.labels],
+        "rd_institution_level": [str(label) for label in RDInstitutionLevel.labels],
+        "restricted_industry": [_("是"), _("否")],
+        "declared_stage": [str(label) for label in Stage.labels],
+    }
 
 
 def build_template_workbook() -> bytes:
@@ -642,19 +882,12 @@ def _build_template_workbook() -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(
-            column.key, max(12, len(column.header) * 2)
-        )
-    ws.row_dimensions[2].height = 36
+        ws.column_dimensions[get_column_letter(index)].width = template_width(column.key)
+    ws.row_dimensions[2].height = 48
     ws.freeze_panes = "A3"
 
     jurisdictions = list(Jurisdiction.objects.order_by("sort_order", "code"))
-    choices = {
-        "jurisdiction": [j.name for j in jurisdictions],
-        "tech_field": [str(label) for label in TechField.labels],
-        "declared_stage": [str(label) for label in Stage.labels],
-    }
-    for key, values in choices.items():
+    for key, values in template_choices(jurisdictions).items():
         letter = get_column_letter(list(COLUMN_BY_KEY).index(key) + 1)
         validation = DataValidation(
             type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
@@ -675,9 +908,11 @@ def _help_sheet(ws, jurisdictions) -> None:
         _("1. 请勿修改“%(s)s”表的表头；表头上方的标题行、空行和合计行导入时会被跳过。")
         % {"s": TEMPLATE_SHEET},
         _("2. 一行是一家企业一个年度的数据；同一企业多个年度请分行填写，企业信息各行应一致。"),
-        _("3. 按统一社会信用代码识别企业：没有的新建，已有的更新；空白单元格不会清除系统中已有的数据。"),
-        _("4. 金额单位为万元（最多6位小数），日期如 2018-03-05 或 2018年3月5日。"),
-        _("5. 导入前会先预览；有任何错误时整个文件都不会写入。"),
+        _("3. 也可以每个年度一张工作表，表名写年份（如“2024年”）：各表按表名的年度导入，“年度”列可不填。"),
+        _("4. 按统一社会信用代码识别企业：没有的新建，已有的更新；空白单元格不会清除系统中已有的数据。"),
+        _("5. 金额单位为万元（最多6位小数），日期如 2018-03-05 或 2018年3月5日。"),
+        _("6. 导入前会先预览；有任何错误时整个文件都不会写入。"),
+        _("7. 台账导出的文件与本模板的列完全相同，修改后可直接导入。"),
     ]
     for offset, note in enumerate(notes, start=2):
         ws.cell(row=offset, column=1, value=note)
@@ -692,6 +927,8 @@ def _help_sheet(ws, jurisdictions) -> None:
             for j in jurisdictions
         ],
         "tech_field": [str(label) for label in TechField.labels],
+        "rd_institution_level": [str(label) for label in RDInstitutionLevel.labels],
+        "restricted_industry": [_("是"), _("否")],
         "declared_stage": [str(label) for label in Stage.labels]
         + [_("同义词：") + "、".join(STAGE_SYNONYMS)],
     }
