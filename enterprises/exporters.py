@@ -26,7 +26,7 @@ from anyang_hte.core.money import yuan_to_wan
 from anyang_hte.core.roles import Right
 
 from .filters import EnterpriseFilter
-from .import_parsing import COLUMNS, ENTERPRISE_KEYS, FIGURE_KEYS, template_width
+from .ledger_template import COLUMNS, ENTERPRISE_KEYS, FIGURE_KEYS, template_width
 from .models import AnnualFigures, RDInstitutionLevel, Stage, TechField
 from .selectors import enterprise_list_queryset
 
