@@ -1,7 +1,8 @@
-"""The ledger spreadsheet format: its columns, the blank template, reading a file (.xlsx or .csv),
-finding its header row, and turning each cell into a model value.
+"""Reading a ledger spreadsheet (.xlsx or .csv): finding its header row (on each sheet named for a year,
+or the first sheet that has one), and turning each cell into a model value. The columns and the blank
+template are :mod:`enterprises.ledger_template`.
 
-Only :class:`Lookups` and the template read the database (the jurisdictions). The importer
+Only :class:`Lookups` reads the database (the jurisdictions). The importer
 (:mod:`enterprises.importers`) checks the rows against each other and the database, and writes them.
 """
 
@@ -21,24 +22,33 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import NotExactToTheFen, wan_to_yuan
 
 from .identifiers import validate_credit_code
-from .models import Enterprise, QualificationKind, Stage, TechField
+from .ledger_template import (  # noqa: F401 (the format's names, for the importers)
+    BOOLEAN_TEXTS,
+    COLUMN_BY_KEY,
+    COLUMNS,
+    ENTERPRISE_KEYS,
+    FIGURE_KEYS,
+    HELP,
+    HELP_SHEET,
+    RD_LEVEL_SYNONYMS,
+    STAGE_SYNONYMS,
+    TEMPLATE_SHEET,
+    TEMPLATE_TITLE,
+    Column,
+    build_template_workbook,
+    template_width,
+)
+from .models import Enterprise, QualificationKind, RDInstitutionLevel, Stage, TechField
 
 HEADER_SCAN_ROWS = 15
-TEMPLATE_TITLE = "安阳市高新技术企业培育台账"
-TEMPLATE_SHEET = "培育台账"
-HELP_SHEET = "填写说明"
 FILE_COLUMN = "(文件)"  # RowError.column for problems with the file as a whole
 MAX_YUAN = Decimal(10) ** 16  # MONEY fields: 18 digits, 2 decimal places
 MAX_COUNT = 2_147_483_647
@@ -46,83 +56,6 @@ PLANNED_YEARS = (2000, 2100)
 MAX_ROWS = 200_000
 FIGURES_FIRST_YEAR = 1990  # as enterprises.services.figures_save
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # model field name; "seq" is read and ignored
-    header: str  # the template's header text
-    kind: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def help(self) -> str:
-        return str(HELP[self.key])
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("seq", "序号", "ignore"),
-    Column("name", "企业名称", "text"),
-    Column("credit_code", "统一社会信用代码", "credit_code", ("社会信用代码", "信用代码")),
-    Column("jurisdiction", "所属县区", "jurisdiction", ("县区", "所属县(市、区)", "所属县(市、区、管委会)")),
-    Column("tech_field", "技术领域", "tech_field"),
-    Column("registered_on", "成立日期", "date"),
-    Column("declared_stage", "培育阶段", "stage"),
-    Column("helper_name", "挂钩帮扶责任人", "text", ("帮扶责任人",)),
-    Column("helper_phone", "责任人电话", "text", ("帮扶责任人电话",)),
-    Column("planned_year", "计划申报年度", "planned_year", ("计划申报年份", "拟申报年度")),
-    Column("year", "年度", "year", ("数据年度", "统计年度")),
-    Column("sales_revenue", "营业收入(万元)", "money"),
-    Column("total_income", "总收入(万元)", "money"),
-    Column("rd_expense", "研发费用(万元)", "money"),
-    Column("staff_count", "职工总数", "staff", ("职工总数(年平均)",)),
-    Column("st_staff_count", "科技人员数", "staff", ("科技人员数(年平均)",)),
-    Column("hightech_revenue", "高新技术产品(服务)收入(万元)", "money", ("高新技术产品收入(万元)",)),
-    Column("ip_class1_count", "I类知识产权数", "count", ("I类知识产权",)),
-    Column("ip_class2_count", "II类知识产权数", "count", ("II类知识产权",)),
-    Column("conversions_count", "科技成果转化数", "count", ("科技成果转化数(项)", "成果转化数")),
-    Column("notes", "备注", "text"),
-)
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-FIGURE_KEYS = tuple(c.key for c in COLUMNS if c.kind in ("money", "count", "staff"))
-
-_MONEY_HELP = gettext_lazy("单位万元，最多6位小数（精确到0.01元）。")
-HELP = {
-    "seq": gettext_lazy("可不填，导入时忽略。"),
-    "name": gettext_lazy("新企业必填，与营业执照一致。"),
-    "credit_code": gettext_lazy("必填，18位；按此代码识别企业：已登记的更新，未登记的新建。"),
-    "jurisdiction": gettext_lazy("可填名称、简称或代码；只能是本次导入的县区，空白即本县区。"),
-    "tech_field": gettext_lazy("《国家重点支持的高新技术领域》8个领域之一。"),
-    "registered_on": gettext_lazy("如 2018-03-05、2018/3/5、2018年3月5日。"),
-    "declared_stage": gettext_lazy("县区台账填报的阶段，可空白。"),
-    "helper_name": gettext_lazy("挂钩帮扶的责任人姓名。"),
-    "helper_phone": gettext_lazy("责任人联系电话。"),
-    "planned_year": gettext_lazy("计划申报高新技术企业的年度，如 2026。"),
-    "year": gettext_lazy("本行经营数据所属的年度；同一企业多个年度请分行填写。"),
-    "sales_revenue": _MONEY_HELP,
-    "rd_expense": _MONEY_HELP,
-    "total_income": gettext_lazy("收入总额减去不征税收入，单位万元，最多6位小数。"),
-    "staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数。"),
-    "st_staff_count": gettext_lazy("全年月平均人数的平均数，可保留一位小数，不大于职工总数。"),
-    "hightech_revenue": _MONEY_HELP,
-    "ip_class1_count": gettext_lazy("发明专利等，非负整数。"),
-    "ip_class2_count": gettext_lazy("实用新型、外观设计、软件著作权等，非负整数。"),
-    "conversions_count": gettext_lazy("本年度科技成果转化的项数，非负整数。"),
-    "notes": gettext_lazy("其他说明。"),
-}
-
-STAGE_SYNONYMS = {
-    "高企后备": Stage.HTE_CANDIDATE,
-    "高新技术企业后备": Stage.HTE_CANDIDATE,
-    "培育库": Stage.HTE_CANDIDATE,
-    "高企": Stage.HTE,
-    "高新技术企业": Stage.HTE,
-    "科技型中小企业": Stage.TECH_SME,
-    "科小": Stage.TECH_SME,
-    "小巨人培育": Stage.LG_CULTIVATION,
-    "科技小巨人": Stage.LITTLE_GIANT,
-    "创新龙头": Stage.LEADING,
-    "小巨人备案": Stage.LG_RESERVE,
-}
 
 _SPACES = re.compile(r"\s+")
 _BLANK_MARKS = {"-", "--", "—", "——", "/", "\\"}
@@ -133,6 +66,7 @@ _DATE_TEXT = re.compile(
 )
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=[\"']([A-Z]+[0-9]+:[A-Z]+[0-9]+)[\"']")
+_YEAR_SHEET = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:数据)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 
 
@@ -141,11 +75,23 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 @dataclass(frozen=True)
 class RowError:
-    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file."""
+    """``row`` is the row number Excel shows (1-based); 0 with column "(文件)" means the whole file.
+
+    ``sheet`` names the worksheet when a file has several (one per year); ``value`` is the cell as it
+    was typed (empty for a blank cell), so the preview shows what to correct, not what was read.
+    """
 
     row: int
     column: str
     message: str
+    sheet: str = ""
+    value: str = ""
+
+    @property
+    def where(self) -> str:
+        """``row R, column C`` (with the sheet when there are several): the command's error prefix."""
+        prefix = f"sheet {self.sheet}, " if self.sheet else ""
+        return f"{prefix}row {self.row}, column {self.column}"
 
 
 def stash_upload(upload, directory: Path) -> tuple[str, str]:
@@ -213,9 +159,30 @@ def is_blank(value) -> bool:
 
 
 def _show(value) -> str:
+    return typed(value).strip()
+
+
+def typed(value) -> str:
+    """A cell as the user typed it (as Excel shows it): 120 not 120.0, a date without its midnight."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
         return value.isoformat(sep=" ")
-    return str(value).strip()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def sheet_year(title: str) -> int | None:
+    """The year a worksheet is named for (“2024年”, “2024年度”, “2024”), else None."""
+    match = _YEAR_SHEET.match(fold(title or ""))
+    return int(match.group(1)) if match else None
 
 
 # --- reading the file --------------------------------------------------------------------------
@@ -229,6 +196,8 @@ class Table:
     headers: list[str]
     rows: Iterator[tuple[int, list]]
     title: str = ""  # the first text above the header (a sheet's title row), if any
+    sheet: str = ""  # the worksheet's name (empty for a CSV file)
+    year: int | None = None  # the year the worksheet is named for, in a file with one sheet per year
     source: Iterator | None = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -324,23 +293,51 @@ def _fill_merged(numbered_rows, ranges):
         yield number, values
 
 
-def _xlsx_tables(data: bytes, is_header) -> Iterator[Table]:
+def _load_xlsx(data: bytes):
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
         raise FileProblem(
             _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")
         ) from exc
+
+
+def _sheet_table(ws, is_header) -> Table | None:
+    if not hasattr(ws, "iter_rows"):
+        return None  # a chart sheet
+    ws.reset_dimensions()  # some writers record a wrong size; read every row instead
+    numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
+    found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
+    if found:
+        found.sheet = ws.title
+    return found
+
+
+def _xlsx_tables(data: bytes, is_header, wb=None) -> Iterator[Table]:
+    wb = wb or _load_xlsx(data)
     try:
         for ws in wb.worksheets:
-            if not hasattr(ws, "iter_rows"):
-                continue
-            ws.reset_dimensions()  # some writers record a wrong size; read every row instead
-            numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
-            found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
+            found = _sheet_table(ws, is_header)
             if found:
                 yield found
                 return
+    finally:
+        wb.close()
+
+
+def _year_tables(wb, ignored: list[str]) -> Iterator[Table]:
+    """Every worksheet named for a year that has a ledger header, with its year; the other sheets that
+    have a header, or are named for a year and have none, go to ``ignored``."""
+    try:
+        for ws in wb.worksheets:
+            found = _sheet_table(ws, is_ledger_header)
+            year = sheet_year(ws.title)
+            if year is None or found is None:
+                if found is not None or year is not None:
+                    ignored.append(ws.title)
+                continue
+            found.year = year
+            yield found
     finally:
         wb.close()
 
@@ -378,21 +375,78 @@ def open_table(data: bytes, filename: str, *, is_header=is_ledger_header, missin
         raise FileProblem(_("只能导入 .xlsx 或 .csv 文件。"))
     table = next(tables, None)
     if table is None:
-        raise FileProblem(
-            missing_header
-            or _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。")
-            % {"n": HEADER_SCAN_ROWS}
-        )
+        raise FileProblem(missing_header or _missing_header())
     table.source = tables
     return table
 
 
-def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
-    """Column index → Column, the ignored headers, and file-level problems (duplicates, wrong units)."""
-    known = {}
+class LedgerSheets:
+    """The tables of a ledger file, read one after the other: every worksheet named for a year (“2024年”,
+    “2024”) when the workbook has such sheets, each row taking the sheet's year; otherwise the first
+    sheet with a ledger header, as :func:`open_table`. Raises ``FileProblem``; ``close()`` when done."""
+
+    def __init__(self, data: bytes, filename: str):
+        self.ignored: list[str] = []  # worksheets not read (filled in as the tables are read)
+        self.by_year = False
+        self._rest: Iterator[Table] = iter(())
+        name = (filename or "").lower()
+        if name.endswith((".xlsx", ".xlsm")):
+            wb = _load_xlsx(data)
+            if any(sheet_year(title) is not None for title in wb.sheetnames):
+                self.by_year = True
+                self._rest = _year_tables(wb, self.ignored)
+                self.first = next(self._rest, None)
+                if self.first is None:
+                    raise FileProblem(
+                        _(
+                            "按年度分表的工作表（%(s)s）在前%(n)d行中都没有表头：表头行应包含“企业名称”和“统一社会信用代码”。"
+                        )
+                        % {"s": "、".join(self.ignored), "n": HEADER_SCAN_ROWS}
+                    )
+                return
+            tables = _xlsx_tables(data, is_ledger_header, wb)
+            self.first = next(tables, None)
+            if self.first is None:
+                raise FileProblem(_missing_header())
+            self.first.source = tables
+            return
+        self.first = open_table(data, filename)
+
+    def __iter__(self) -> Iterator[Table]:
+        if self.first is not None:
+            yield self.first
+        yield from self._rest
+
+    def close(self) -> None:
+        if self.first is not None:
+            self.first.close()
+        close = getattr(self._rest, "close", None)
+        if close is not None:
+            close()
+
+
+def _missing_header() -> str:
+    return _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”和“统一社会信用代码”。") % {
+        "n": HEADER_SCAN_ROWS
+    }
+
+
+def _header_names() -> tuple[dict[str, Column], dict[str, Column]]:
+    """Folded header text → Column; and each money column by its name without the unit (营业收入)."""
+    known: dict[str, Column] = {}
+    bare: dict[str, Column] = {}
     for column in COLUMNS:
         for text in (column.header, *column.aliases):
-            known[normalise_header(text)] = column
+            name = normalise_header(text)
+            known[name] = column
+            if column.kind == "money":
+                bare[name.removesuffix("(万元)")] = column
+    return known, bare
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
+    """Column index → Column, the ignored headers, and file-level problems (duplicates, wrong units)."""
+    known, bare = _header_names()
     mapping: dict[int, Column] = {}
     seen: dict[str, str] = {}
     ignored, problems = [], []
@@ -402,11 +456,15 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
             continue
         column = known.get(key)
         if column is None:
-            base = next(
-                (c for c in COLUMNS if c.kind == "money" and key.startswith(c.header.split("(")[0])), None
-            )
-            if base is not None and key.endswith("(元)"):
-                problems.append(_("列“%(h)s”的单位应为万元，请改为“%(t)s”。") % {"h": raw, "t": base.header})
+            stem = re.sub(r"\((万?元|人民币元)\)$", "", key)
+            money = bare.get(stem)
+            if money is not None and stem != key:
+                problems.append(_("列“%(h)s”的单位应为万元，请改为“%(t)s”。") % {"h": raw, "t": money.header})
+            elif money is not None:
+                problems.append(
+                    _("列“%(h)s”没有注明金额单位，请按模板改为“%(t)s”（单位万元）。")
+                    % {"h": raw, "t": money.header}
+                )
             else:
                 ignored.append(raw)
             continue
@@ -443,6 +501,7 @@ class Lookups:
         # Labels in every language of the portal: a file exported in English imports in Chinese too.
         self.tech_fields: dict[str, str] = {}
         self.stages: dict[str, str] = {}
+        self.rd_levels: dict[str, str] = {fold(t): v.value for t, v in RD_LEVEL_SYNONYMS.items()}
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 self.tech_fields.update({fold(t): v for v, label in TechField.choices for t in (v, label)})
@@ -452,6 +511,8 @@ class Lookups:
                     *((v.value, t) for t, v in STAGE_SYNONYMS.items()),
                 ]
                 self.stages.update({fold(t): v for v, label in stages for t in (v, label)})
+                levels = RDInstitutionLevel.choices
+                self.rd_levels.update({fold(t).lower(): v for v, label in levels for t in (v, label)})
 
 
 # --- cell values -------------------------------------------------------------------------------
@@ -568,6 +629,15 @@ def parse_date(value) -> datetime.date:
     return day
 
 
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    found = BOOLEAN_TEXTS.get(fold(typed(value)).lower())
+    if found is None:
+        raise CellError(_("“%(v)s”无法识别，请填写“是”或“否”。") % {"v": _show(value)})
+    return found
+
+
 def max_length_of(key: str) -> int | None:
     return Enterprise._meta.get_field(key).max_length
 
@@ -596,6 +666,16 @@ def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | Non
                 % {"v": _show(value), "all": "、".join(map(str, labels))}
             )
         return found
+    if kind == "rd_level":
+        found = lookups.rd_levels.get(fold(value).lower())
+        if found is None:
+            raise CellError(
+                _("无法识别“%(v)s”，应为：%(all)s。")
+                % {"v": _show(value), "all": "、".join(map(str, RDInstitutionLevel.labels))}
+            )
+        return found
+    if kind == "bool":
+        return parse_bool(value)
     if kind == "date":
         return parse_date(value)
     if kind == "year":
@@ -609,98 +689,3 @@ def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | Non
     if kind == "staff":
         return parse_staff(value)
     raise ValueError(f"unknown column kind {kind}")
-
-
-# --- the blank template ------------------------------------------------------------------------
-
-_WIDTHS = {"seq": 6, "name": 32, "credit_code": 22, "notes": 30, "hightech_revenue": 18, "jurisdiction": 14}
-
-
-def build_template_workbook() -> bytes:
-    """The empty ledger template (.xlsx): title row, styled header, and a 填写说明 sheet.
-
-    The template is a data format: always in the portal's own language (Chinese), whatever the user's.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        return _build_template_workbook()
-
-
-def _build_template_workbook() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = TEMPLATE_SHEET
-    last = get_column_letter(len(COLUMNS))
-    ws["A1"] = TEMPLATE_TITLE
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"].font = Font(size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 32
-    thin = Side(style="thin", color="999999")
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=2, column=index, value=column.header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        ws.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(
-            column.key, max(12, len(column.header) * 2)
-        )
-    ws.row_dimensions[2].height = 36
-    ws.freeze_panes = "A3"
-
-    jurisdictions = list(Jurisdiction.objects.order_by("sort_order", "code"))
-    choices = {
-        "jurisdiction": [j.name for j in jurisdictions],
-        "tech_field": [str(label) for label in TechField.labels],
-        "declared_stage": [str(label) for label in Stage.labels],
-    }
-    for key, values in choices.items():
-        letter = get_column_letter(list(COLUMN_BY_KEY).index(key) + 1)
-        validation = DataValidation(
-            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
-        )
-        validation.add(f"{letter}3:{letter}5000")
-        ws.add_data_validation(validation)
-
-    _help_sheet(wb.create_sheet(HELP_SHEET), jurisdictions)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _help_sheet(ws, jurisdictions) -> None:
-    ws["A1"] = _("填写说明")
-    ws["A1"].font = Font(size=14, bold=True)
-    notes = [
-        _("1. 请勿修改“%(s)s”表的表头；表头上方的标题行、空行和合计行导入时会被跳过。")
-        % {"s": TEMPLATE_SHEET},
-        _("2. 一行是一家企业一个年度的数据；同一企业多个年度请分行填写，企业信息各行应一致。"),
-        _("3. 按统一社会信用代码识别企业：没有的新建，已有的更新；空白单元格不会清除系统中已有的数据。"),
-        _("4. 金额单位为万元（最多6位小数），日期如 2018-03-05 或 2018年3月5日。"),
-        _("5. 导入前会先预览；有任何错误时整个文件都不会写入。"),
-    ]
-    for offset, note in enumerate(notes, start=2):
-        ws.cell(row=offset, column=1, value=note)
-    top = len(notes) + 3
-    for index, title in enumerate((_("列名"), _("说明"), _("可填的值")), start=1):
-        cell = ws.cell(row=top, column=index, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    allowed = {
-        "jurisdiction": [
-            f"{j.code} {j.name}" + (f"（{j.short_name}）" if j.short_name != j.name else "")
-            for j in jurisdictions
-        ],
-        "tech_field": [str(label) for label in TechField.labels],
-        "declared_stage": [str(label) for label in Stage.labels]
-        + [_("同义词：") + "、".join(STAGE_SYNONYMS)],
-    }
-    for offset, column in enumerate(COLUMNS, start=top + 1):
-        ws.cell(row=offset, column=1, value=column.header)
-        ws.cell(row=offset, column=2, value=str(column.help))
-        if column.key in allowed:
-            cell = ws.cell(row=offset, column=3, value="\n".join(allowed[column.key]))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 60
-    ws.column_dimensions["C"].width = 40

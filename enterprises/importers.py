@@ -4,9 +4,11 @@
     if plan.is_valid:
         result = services.apply_ledger_import(plan, by=request.user)
 
-One row is one enterprise (found by its credit code) plus one year of figures (the 年度 column).
-Blank cells never erase data. The import is bound to one jurisdiction. Parsing lives in
-:mod:`enterprises.import_parsing`; the write (all or nothing) in :mod:`enterprises.services.imports`.
+One row is one enterprise (found by its credit code) plus one year of figures (the 年度 column); an
+enterprise has one row per year, its own columns repeated (and agreeing). A workbook may instead have
+one worksheet per year, named for it (“2024年”). Blank cells never erase data. The import is bound to
+one jurisdiction. Parsing lives in :mod:`enterprises.import_parsing`; the write (all or nothing) in
+:mod:`enterprises.services.imports`.
 """
 
 import csv
@@ -16,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.guards import guard
@@ -26,13 +29,16 @@ from .import_parsing import (
     COLUMN_BY_KEY,
     COLUMNS,
     CREATED,
+    ENTERPRISE_KEYS,
     FIGURE_KEYS,
+    FIGURES_FIRST_YEAR,
     FILE_COLUMN,
     MAX_ROWS,
     UNCHANGED,
     UPDATED,
     CellError,
     FileProblem,
+    LedgerSheets,
     Lookups,
     RowCounts,
     RowError,
@@ -41,28 +47,21 @@ from .import_parsing import (
     is_blank,
     map_headers,
     max_length_of,
-    open_table,
     parse_cell,
     row_is_skippable,
+    typed,
 )
-from .models import AnnualFigures, Enterprise, Stage, TechField
+from .models import AnnualFigures, Enterprise, RDInstitutionLevel, Stage, TechField
 
 CHUNK = 1000  # credit codes / ids per look-up query
 
-ENTERPRISE_KEYS = (
-    "name",
-    "tech_field",
-    "registered_on",
-    "declared_stage",
-    "helper_name",
-    "helper_phone",
-    "planned_year",
-    "notes",
-)
-
 INVALID = "invalid"
+TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind == "text")
+
+Ref = tuple[int, int]  # (worksheet index, row number): a row of the file
 
 __all__ = [
+    "ENTERPRISE_KEYS",
     "LedgerImportPlan",
     "LedgerImportResult",
     "RowError",
@@ -80,6 +79,7 @@ class RowPlan:
     year: int | None
     action: str  # created / updated / unchanged / invalid
     changed_fields: tuple[str, ...] = ()  # template header texts
+    sheet: str = ""  # the worksheet, in a file with one sheet per year
 
 
 @dataclass(frozen=True)
@@ -93,24 +93,29 @@ class LedgerImportResult:
 class SourceRow:
     number: int
     values: dict[str, Any]  # field → model value, for the non-blank cells that could be read
+    sheet: int = 0  # index into LedgerImportPlan.sheets
     valid: bool = True
     bad: set[str] = field(default_factory=set)  # fields whose cell could not be read
+
+    @property
+    def ref(self) -> Ref:
+        return (self.sheet, self.number)
 
 
 @dataclass
 class _EnterpriseDraft:
     code: str
-    first_row: int
-    rows: list[int] = field(default_factory=list)
+    first_row: Ref
+    rows: list[Ref] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
-    source: dict[str, int] = field(default_factory=dict)  # field → the row that gave it
+    source: dict[str, Ref] = field(default_factory=dict)  # field → the row that gave it
 
 
 @dataclass
 class _FiguresDraft:
     code: str
     year: int
-    row: int
+    row: Ref
     values: dict[str, Any]
 
 
@@ -122,20 +127,47 @@ class LedgerImportPlan(RowCounts):
     rows: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)  # the worksheets read, when one per year; else [""]
+    ignored_sheets: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # field → header text in the file
     enterprises: dict[str, _EnterpriseDraft] = field(default_factory=dict, repr=False)
     figures: dict[tuple[str, int], _FiguresDraft] = field(default_factory=dict, repr=False)
-    row_keys: dict[int, tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    row_keys: dict[Ref, tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    cells: dict[Ref, dict[str, Any]] = field(default_factory=dict, repr=False)  # the cells as typed
 
     @property
     def is_valid(self) -> bool:
         return not self.errors
 
+    @property
+    def by_year(self) -> bool:
+        """The file has one worksheet per year."""
+        return any(self.sheets)
+
     def header(self, key: str) -> str:
         return self.headers.get(key) or COLUMN_BY_KEY[key].header
 
-    def error(self, row: int, key: str | None, message: str) -> None:
-        self.errors.append(RowError(row, self.header(key) if key else FILE_COLUMN, message))
+    def sheet_name(self, ref: Ref) -> str:
+        return self.sheets[ref[0]] if 0 <= ref[0] < len(self.sheets) else ""
+
+    def where(self, ref: Ref) -> str:
+        """第3行, or “2024年”表第3行 in a file with one sheet per year."""
+        if self.sheet_name(ref):
+            return _("“%(s)s”表第%(r)d行") % {"s": self.sheet_name(ref), "r": ref[1]}
+        return _("第%(r)d行") % {"r": ref[1]}
+
+    def row_error(self, ref: Ref, key: str | None, message: str, *, raw=None) -> RowError:
+        """An error at a cell; ``raw`` (by default the cell of the file) is shown as it was typed."""
+        if raw is None and key:
+            raw = self.cells.get(ref, {}).get(key)
+        column = self.header(key) if key else FILE_COLUMN
+        return RowError(ref[1], column, message, sheet=self.sheet_name(ref), value=typed(raw))
+
+    def error(self, ref: Ref, key: str | None, message: str, *, raw=None) -> None:
+        self.errors.append(self.row_error(ref, key, message, raw=raw))
+
+    def ref_of(self, error: RowError) -> Ref:
+        return (self.sheets.index(error.sheet) if error.sheet in self.sheets else 0, error.row)
 
 
 @dataclass
@@ -171,71 +203,133 @@ def _display(key: str, value) -> str:
         return str(TechField(value).label)
     if key == "declared_stage":
         return str(Stage(value).label)
+    if key == "rd_institution_level":
+        return str(RDInstitutionLevel(value).label)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
 
 
-def _read_rows(table: Table, plan: LedgerImportPlan) -> list[SourceRow]:
-    mapping, plan.ignored_columns, problems = map_headers(table.headers)
-    for message in problems:
-        plan.error(table.header_row, None, message)
-    plan.headers = {column.key: table.headers[index] for index, column in mapping.items()}
-    has_figures = any(COLUMN_BY_KEY[k].kind in ("money", "count") for k in plan.headers)
-    if has_figures and "year" not in plan.headers:
-        plan.error(table.header_row, None, _("表中有经营数据列，但缺少“年度”列。"))
+def _number(value) -> str:
+    """A head count as people write it: 100, 95.5."""
+    return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
+
+
+def _read_rows(tables: LedgerSheets, plan: LedgerImportPlan) -> list[SourceRow]:
     lookups = Lookups()
-    lengths = {key: max_length_of(key) for key in ("name", "helper_name", "helper_phone")}
+    lengths = {key: max_length_of(key) for key in TEXT_KEYS}
     rows: list[SourceRow] = []
+    for index, table in enumerate(tables):
+        plan.sheets.append(table.sheet if tables.by_year else "")
+        if not _read_table(table, index, plan, rows, lookups, lengths):
+            break
+    plan.ignored_sheets = list(tables.ignored)
+    return rows
+
+
+def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups, lengths) -> bool:
+    """Read one worksheet's rows into ``rows``; False once the file has too many rows."""
+    header_ref = (index, table.header_row)
+    mapping, ignored, problems = map_headers(table.headers)
+    plan.ignored_columns.extend(h for h in ignored if h not in plan.ignored_columns)
+    for message in problems:
+        plan.error(header_ref, None, message)
+    for i, column in mapping.items():
+        plan.headers.setdefault(column.key, table.headers[i])
+    keys = {column.key for column in mapping.values()}
+    if table.year is not None and not FIGURES_FIRST_YEAR <= table.year <= timezone.localdate().year:
+        plan.error(
+            header_ref,
+            None,
+            _("工作表“%(s)s”的年度应在%(low)d年到今年之间，未读取这张表。")
+            % {"s": table.sheet, "low": FIGURES_FIRST_YEAR},
+        )
+        return True
+    has_figures = any(COLUMN_BY_KEY[k].kind in ("money", "count", "staff") for k in keys)
+    if has_figures and "year" not in keys and table.year is None:
+        plan.error(header_ref, None, _("表中有经营数据列，但缺少“年度”列。"))
     for number, values in table.rows:
         if row_is_skippable(values):
             continue
         cells = {
-            column: values[index]
-            for index, column in mapping.items()
-            if index < len(values) and column.key != "seq" and not is_blank(values[index])
+            column: values[i]
+            for i, column in mapping.items()
+            if i < len(values) and column.key != "seq" and not is_blank(values[i])
         }
         if not cells:
             continue  # a pre-numbered template row with only its 序号
         if len(rows) >= MAX_ROWS:
-            plan.error(number, None, _("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
-            break
-        row = SourceRow(number, {})
+            plan.error((index, number), None, _("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
+            return False
+        row = SourceRow(number, {}, sheet=index)
+        plan.cells[row.ref] = {column.key: raw for column, raw in cells.items()}
         for column, raw in cells.items():
             try:
                 row.values[column.key] = parse_cell(column, raw, lookups, max_length=lengths.get(column.key))
             except CellError as exc:
-                plan.error(number, column.key, str(exc))
+                plan.error(row.ref, column.key, str(exc))
                 row.valid = False
                 row.bad.add(column.key)
+        if table.year is not None:
+            _sheet_year(plan, row, table)
         _check_row(plan, row)
         rows.append(row)
-    return rows
+    return True
+
+
+def _sheet_year(plan: LedgerImportPlan, row: SourceRow, table: Table) -> None:
+    """In a sheet named for a year, a row's 年度 is the sheet's: blank, or the same year."""
+    year = row.values.get("year")
+    if year is None and "year" not in row.bad:
+        row.values["year"] = table.year
+    elif year is not None and year != table.year:
+        plan.error(
+            row.ref,
+            "year",
+            _("本表“%(s)s”是%(y)d年度的数据，这一行的年度却是%(other)d；请改正年度或移到对应年度的表中。")
+            % {"s": table.sheet, "y": table.year, "other": year},
+        )
+        row.valid = False
 
 
 def _check_row(plan: LedgerImportPlan, row: SourceRow) -> None:
     values = row.values
     if "credit_code" not in values and "credit_code" not in row.bad:
-        plan.error(row.number, "credit_code", _("请填写统一社会信用代码。"))
+        plan.error(row.ref, "credit_code", _("请填写统一社会信用代码。"))
         row.valid = False
     place = values.pop("jurisdiction", None)
     if place is not None and place.pk != plan.jurisdiction.pk:
         plan.error(
-            row.number,
+            row.ref,
             "jurisdiction",
             _("本次导入只能写入%(j)s的企业，这一行填的是%(other)s。")
             % {"j": plan.jurisdiction.name, "other": place.name},
         )
         row.valid = False
     if "year" not in values and "year" not in row.bad and any(k in values for k in FIGURE_KEYS):
-        plan.error(row.number, "year", _("填写了经营数据，请同时填写数据所属的年度。"))
+        plan.error(row.ref, "year", _("填写了经营数据，请同时填写数据所属的年度。"))
         row.valid = False
     staff, st_staff = values.get("staff_count"), values.get("st_staff_count")
     if staff is not None and st_staff is not None and st_staff > staff:
         plan.error(
-            row.number,
+            row.ref,
             "st_staff_count",
-            _("科技人员数（%(st)d）不能大于职工总数（%(all)d）。") % {"st": st_staff, "all": staff},
+            _("科技人员数（%(st)s）不能大于职工总数（%(all)s）。")
+            % {"st": _number(st_staff), "all": _number(staff)},
+        )
+        row.valid = False
+    rd, domestic = values.get("rd_expense"), values.get("rd_expense_domestic")
+    if rd is not None and domestic is not None and domestic > rd:
+        plan.error(
+            row.ref,
+            "rd_expense_domestic",
+            _("境内研发费用（%(d)s万元）不能大于研发费用（%(rd)s万元）。")
+            % {
+                "d": typed(plan.cells[row.ref]["rd_expense_domestic"]),
+                "rd": typed(plan.cells[row.ref]["rd_expense"]),
+            },
         )
         row.valid = False
 
@@ -255,52 +349,56 @@ def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, us
     data = fileobj.read(limit + 1)
     if isinstance(data, str):
         data = data.encode("utf-8")
+    whole_file = (-1, 0)
     if len(data) > limit:
-        plan.error(0, None, _("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
+        plan.error(whole_file, None, _("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
         return plan
     if not data:
-        plan.error(0, None, _("文件是空的。"))
+        plan.error(whole_file, None, _("文件是空的。"))
         return plan
     try:
-        table = open_table(data, filename)
+        tables = LedgerSheets(data, filename)
     except FileProblem as exc:
-        plan.error(0, None, str(exc))
+        plan.error(whole_file, None, str(exc))
         return plan
     except (csv.Error, ElementTree.ParseError) as exc:  # a sheet broken before its header row
-        plan.error(0, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
+        plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
         return plan
     try:
-        rows = _read_rows(table, plan)
+        rows = _read_rows(tables, plan)
     except (csv.Error, ElementTree.ParseError) as exc:
-        plan.error(0, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
+        plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
         return plan
     finally:
-        table.close()
+        tables.close()
     _consolidate(rows, plan)
     changes = diff_with_database(plan)
     plan.errors.extend(changes.errors)
     plan.rows = row_plans(plan, rows, changes)
     order = {plan.header(c.key): i for i, c in enumerate(COLUMNS)}
-    plan.errors.sort(key=lambda e: (e.row, order.get(e.column, -1)))
+    sheet_order = {name: i for i, name in enumerate(plan.sheets)}
+    plan.errors.sort(key=lambda e: (sheet_order.get(e.sheet, 0), e.row, order.get(e.column, -1)))
     return plan
 
 
 def _consolidate(rows: list[SourceRow], plan: LedgerImportPlan) -> None:
     """Group rows by credit code: enterprise values must agree, a year may appear once per enterprise."""
-    year_rows: dict[tuple[str, int], int] = {}
+    year_rows: dict[tuple[str, int], Ref] = {}
     for row in rows:
         if not row.valid:
             continue
         code = row.values["credit_code"]
-        draft = plan.enterprises.get(code) or _EnterpriseDraft(code, row.number)
+        draft = plan.enterprises.get(code) or _EnterpriseDraft(code, row.ref)
         for key in ENTERPRISE_KEYS:
             if key in row.values and key in draft.values and draft.values[key] != row.values[key]:
                 plan.error(
-                    row.number,
+                    row.ref,
                     key,
-                    _("与第%(r)d行同一企业（%(code)s）的“%(col)s”不一致：“%(a)s”与“%(b)s”。")
+                    _(
+                        "与%(r)s同一企业（%(code)s）的“%(col)s”不一致：“%(a)s”与“%(b)s”；企业信息在各行（各年度）应相同。"
+                    )
                     % {
-                        "r": draft.source[key],
+                        "r": plan.where(draft.source[key]),
                         "code": code,
                         "col": plan.header(key),
                         "a": _display(key, draft.values[key]),
@@ -311,34 +409,34 @@ def _consolidate(rows: list[SourceRow], plan: LedgerImportPlan) -> None:
         year = row.values.get("year")
         if year is not None and (code, year) in year_rows:
             plan.error(
-                row.number,
+                row.ref,
                 "year",
-                _("同一企业（%(code)s）%(year)d年度的数据已在第%(r)d行填写。")
-                % {"code": code, "year": year, "r": year_rows[(code, year)]},
+                _("同一企业（%(code)s）%(year)d年度的数据已在%(r)s填写。")
+                % {"code": code, "year": year, "r": plan.where(year_rows[(code, year)])},
             )
             row.valid = False
         if not row.valid:
             continue
         plan.enterprises[code] = draft
-        draft.rows.append(row.number)
+        draft.rows.append(row.ref)
         for key in ENTERPRISE_KEYS:
             if key in row.values and key not in draft.values:
                 draft.values[key] = row.values[key]
-                draft.source[key] = row.number
-        plan.row_keys[row.number] = (code, year)
+                draft.source[key] = row.ref
+        plan.row_keys[row.ref] = (code, year)
         if year is not None:
-            year_rows[(code, year)] = row.number
+            year_rows[(code, year)] = row.ref
             figures = {k: row.values[k] for k in FIGURE_KEYS if k in row.values}
             if figures:
-                plan.figures[(code, year)] = _FiguresDraft(code, year, row.number, figures)
+                plan.figures[(code, year)] = _FiguresDraft(code, year, row.ref, figures)
 
 
 def diff_with_database(plan: LedgerImportPlan) -> Changes:
     """Compare the file with the database (read in chunks): what to create, what to update."""
     changes = Changes()
 
-    def error(row, key, message):
-        changes.errors.append(RowError(row, plan.header(key), message))
+    def error(ref, key, message):
+        changes.errors.append(plan.row_error(ref, key, message))
 
     for chunk in _chunks(list(plan.enterprises)):
         for enterprise in Enterprise.objects.filter(credit_code__in=chunk).order_by():
@@ -350,9 +448,9 @@ def diff_with_database(plan: LedgerImportPlan) -> Changes:
             if not draft.values.get("name"):
                 error(draft.first_row, "name", _("新企业（%(code)s）必须填写企业名称。") % {"code": code})
         elif enterprise.jurisdiction_id != plan.jurisdiction.pk:
-            for row in draft.rows:
+            for ref in draft.rows:
                 error(
-                    row,
+                    ref,
                     "credit_code",
                     _("统一社会信用代码 %(code)s 已在其他县区登记，不能在%(j)s导入；如有疑问请联系市科技局。")
                     % {"code": code, "j": plan.jurisdiction.name},
@@ -370,28 +468,8 @@ def diff_with_database(plan: LedgerImportPlan) -> Changes:
                 changes.current_figures[(ids[figures.enterprise_id], figures.year)] = figures
     for key, draft in plan.figures.items():
         current = changes.current_figures.get(key)
-        merged = {
-            k: getattr(current, k, None) for k in ("staff_count", "st_staff_count", "rd_expense_domestic")
-        }
-        merged.update(draft.values)
-        staff, st_staff = merged["staff_count"], merged["st_staff_count"]
-        if staff is not None and st_staff is not None and st_staff > staff:
-            error(
-                draft.row,
-                "st_staff_count" if "st_staff_count" in draft.values else "staff_count",
-                _("科技人员数（%(st)d）不能大于职工总数（%(all)d），其中一项为系统中已登记的%(y)d年度数据。")
-                % {"st": st_staff, "all": staff, "y": draft.year},
-            )
-        domestic, rd = merged["rd_expense_domestic"], draft.values.get("rd_expense")
-        if domestic is not None and rd is not None and domestic > rd:
-            error(
-                draft.row,
-                "rd_expense",
-                _(
-                    "研发费用（%(rd)s元）低于系统中已登记的境内研发费用（%(d)s元）；请先在企业页面修改境内研发费用。"
-                )
-                % {"rd": rd, "d": domestic},
-            )
+        for problem in _stored_conflicts(draft, current):
+            error(draft.row, *problem)
         if current is None:
             changes.figure_changes[key] = list(draft.values)
         else:
@@ -401,26 +479,68 @@ def diff_with_database(plan: LedgerImportPlan) -> Changes:
     return changes
 
 
+def _stored_conflicts(draft: _FiguresDraft, current: AnnualFigures | None) -> list[tuple[str, str]]:
+    """A year's figures from the file against the ones stored for the other fields: (column, reason)."""
+    if current is None:
+        return []
+    new = draft.values
+    merged = {k: new[k] if k in new else getattr(current, k) for k in ("staff_count", "st_staff_count")}
+    problems = []
+    staff, st_staff = merged["staff_count"], merged["st_staff_count"]
+    if staff is not None and st_staff is not None and st_staff > staff:
+        problems.append(
+            (
+                "st_staff_count" if "st_staff_count" in new else "staff_count",
+                _("科技人员数（%(st)s）不能大于职工总数（%(all)s），其中一项为系统中已登记的%(y)d年度数据。")
+                % {"st": _number(st_staff), "all": _number(staff), "y": draft.year},
+            )
+        )
+    rd, domestic = new.get("rd_expense"), new.get("rd_expense_domestic")
+    if rd is not None and domestic is None and current.rd_expense_domestic is not None:
+        if current.rd_expense_domestic > rd:
+            problems.append(
+                (
+                    "rd_expense",
+                    _(
+                        "研发费用（%(rd)s元）低于系统中已登记的境内研发费用（%(d)s元）；请同时填写境内研发费用，或先在企业页面修改。"
+                    )
+                    % {"rd": rd, "d": current.rd_expense_domestic},
+                )
+            )
+    elif domestic is not None and rd is None and current.rd_expense is not None:
+        if domestic > current.rd_expense:
+            problems.append(
+                (
+                    "rd_expense_domestic",
+                    _(
+                        "境内研发费用（%(d)s元）高于系统中已登记的%(y)d年度研发费用（%(rd)s元）；请同时填写研发费用。"
+                    )
+                    % {"d": domestic, "rd": current.rd_expense, "y": draft.year},
+                )
+            )
+    return problems
+
+
 def row_plans(plan: LedgerImportPlan, rows: list[SourceRow], changes: Changes) -> list[RowPlan]:
-    error_rows = {e.row for e in plan.errors} | {e.row for e in changes.errors}
+    error_rows = {plan.ref_of(e) for e in plan.errors} | {plan.ref_of(e) for e in changes.errors}
     result = []
     for row in rows:
-        code, year = plan.row_keys.get(
-            row.number, (row.values.get("credit_code", ""), row.values.get("year"))
-        )
+        ref = row.ref
+        code, year = plan.row_keys.get(ref, (row.values.get("credit_code", ""), row.values.get("year")))
         name = row.values.get("name") or ""
         current = changes.existing.get(code)
         if not name and current is not None and current.jurisdiction_id == plan.jurisdiction.pk:
             name = current.name  # never the name of another jurisdiction's enterprise
-        if row.number in error_rows or row.number not in plan.row_keys:
-            result.append(RowPlan(row.number, code, name, year, INVALID))
+        sheet = plan.sheet_name(ref)
+        if ref in error_rows or ref not in plan.row_keys:
+            typed_name = typed(plan.cells.get(ref, {}).get("name")).strip()
+            typed_code = code or typed(plan.cells.get(ref, {}).get("credit_code")).strip()
+            result.append(RowPlan(row.number, typed_code, name or typed_name, year, INVALID, sheet=sheet))
             continue
         draft = plan.enterprises[code]
-        mine = [k for k, r in draft.source.items() if r == row.number]
+        mine = [k for k, r in draft.source.items() if r == ref]
         figures = plan.figures.get((code, year))
-        figure_keys = (
-            changes.figure_changes.get((code, year), []) if figures and figures.row == row.number else []
-        )
+        figure_keys = changes.figure_changes.get((code, year), []) if figures and figures.row == ref else []
         if code not in changes.existing:
             action, keys = CREATED, mine + figure_keys
         else:
@@ -429,5 +549,5 @@ def row_plans(plan: LedgerImportPlan, rows: list[SourceRow], changes: Changes) -
         if figure_keys and (code, year) not in changes.current_figures:
             keys = ["year", *keys]
         ordered = tuple(c.header for c in COLUMNS if c.key in keys)
-        result.append(RowPlan(row.number, code, name, year, action, ordered))
+        result.append(RowPlan(row.number, code, name, year, action, ordered, sheet=sheet))
     return result

@@ -30,11 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 JURISDICTION = "410502"
 
-# The county ledger's header, as in the files the counties send (full-width brackets).
+# The county ledger's header: the whole template (every ledger field and yearly figure), as in the files
+# the counties send (full-width brackets).
 HEADER = [
-    "序号", "企业名称", "统一社会信用代码", "所属县区", "技术领域", "成立日期", "培育阶段", "挂钩帮扶责任人",
-    "责任人电话", "计划申报年度", "年度", "营业收入（万元）", "研发费用（万元）", "职工总数", "科技人员数",
-    "高新技术产品（服务）收入（万元）", "I类知识产权数", "II类知识产权数", "备注",
+    "序号", "企业名称", "统一社会信用代码", "所属县区", "技术领域", "成立日期", "地址", "法定代表人",
+    "联系人", "联系电话", "开户银行", "银行账号", "户名", "研发机构名称", "研发机构级别",
+    "主要产品属于禁止、限制或淘汰类", "培育阶段", "挂钩帮扶责任人", "责任人电话", "责任人单位",
+    "计划申报年度", "年度", "营业收入（万元）", "总收入（万元）", "研发费用（万元）", "境内研发费用（万元）",
+    "成本费用总额（万元）", "职工总数", "科技人员数", "高新技术产品（服务）收入（万元）", "资产总额（万元）",
+    "净资产（万元）", "工业增加值（万元）", "I类知识产权数", "II类知识产权数", "科技成果转化数", "备注",
 ]  # fmt: skip
 SUMMARY = re.compile(r"created (\d+), updated (\d+), unchanged (\d+), errors (\d+)")
 
@@ -49,11 +53,11 @@ def _setup_django(database_url: str) -> None:
 
 
 def write_ledger(path: Path, rows: int) -> None:
-    """A ledger of ``rows`` enterprises of one county, with labels taken from the models."""
+    """A ledger of ``rows`` enterprises of one county, every template column filled (model labels)."""
     import openpyxl
 
     from anyang_hte.core.models import Jurisdiction
-    from enterprises.models import Stage, TechField
+    from enterprises.models import RDInstitutionLevel, Stage, TechField
     from tests.factories import make_credit_code
 
     county = Jurisdiction.objects.get(code=JURISDICTION).name
@@ -65,28 +69,49 @@ def write_ledger(path: Path, rows: int) -> None:
     ws.append([f"{county}高新技术企业培育台账（基准测试）"])
     ws.append([])
     ws.append(HEADER)
+    levels = [str(label) for label in RDInstitutionLevel.labels]
     for i in range(1, rows + 1):
         sales = 500 + (i * 37) % 20000
         staff = 20 + i % 400
+        rd = round(sales * (0.03 + (i % 5) / 100), 2)
+        name = f"安阳基准{i:06d}科技有限公司"
         ws.append([
             i,
-            f"安阳基准{i:06d}科技有限公司",
+            name,
             make_credit_code(i, JURISDICTION),
             county,
             fields[i % len(fields)],
             datetime.date(2005 + i % 19, 1 + i % 12, 1 + i % 28),
+            f"安阳市{county}基准路{i}号",
+            f"法人{i % 89:02d}",
+            f"联系人{i % 83:02d}",
+            f"0372-{5000000 + i}",
+            "中国银行安阳分行",
+            f"62220202{i:011d}",
+            name,
+            f"{name[:-6]}研发中心" if i % 3 else None,
+            levels[i % len(levels)] if i % 3 else None,
+            "否",
             stages[i % len(stages)],
             f"帮扶人{i % 97:02d}",
             f"139{i:08d}",
+            f"{county}科技局",
             2026 + i % 3,
             2025,
             sales,
-            round(sales * (0.03 + (i % 5) / 100), 2),
+            round(sales * 1.01, 2),
+            rd,
+            round(rd * 0.9, 2),
+            round(sales * 0.8, 2),
             staff,
             staff // 5 + i % 3,
             round(sales * 0.65, 2),
+            round(sales * 1.2, 2),
+            round(sales * 0.6, 2),
+            round(sales * 0.25, 2),
             i % 3,
             i % 12,
+            i % 4,
             "基准测试数据" if i % 10 == 0 else None,
         ])  # fmt: skip
     wb.save(path)

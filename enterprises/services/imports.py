@@ -46,9 +46,10 @@ def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
             if changes.errors:
                 first = changes.errors[0]
                 raise DomainError(
-                    _("第%(r)d行“%(c)s”：%(m)s") % {"r": first.row, "c": first.column, "m": first.message}
+                    _("%(where)s“%(c)s”：%(m)s")
+                    % {"where": plan.where(plan.ref_of(first)), "c": first.column, "m": first.message}
                 )
-            rows = [SourceRow(number, {}) for number in sorted(plan.row_keys)]
+            rows = [SourceRow(number, {}, sheet=sheet) for sheet, number in sorted(plan.row_keys)]
             planned = row_plans(plan, rows, changes)
             _write(plan, changes, by)
             result = LedgerImportResult(

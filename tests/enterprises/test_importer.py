@@ -600,7 +600,7 @@ def test_an_edited_export_imports_again_unchanged(official, existing):
     plan = plan_of(out, user=official)
     assert messages(plan) == []
     assert [r.action for r in plan.rows] == [UNCHANGED, UNCHANGED]
-    assert set(plan.ignored_columns) == {"当前阶段", "高企条件（本年申报）", "科小评分"}
+    assert plan.ignored_columns == []
 
 
 # --- the management command --------------------------------------------------------------------

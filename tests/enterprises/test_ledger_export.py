@@ -14,8 +14,9 @@ from enterprises.exporters import LedgerExporter
 from enterprises.models import Enterprise, Stage
 from tests.factories import EnterpriseFactory, FiguresFactory, jurisdiction
 
-# The ledger import template's columns (enterprises/importers.py), in its order. An export must carry
-# these names exactly, first and in this order, so that an edited export can be imported again.
+# The ledger import template's columns (enterprises/import_parsing.py), in its order: every field of the
+# enterprise's ledger record and every yearly figure. The export carries exactly these, so that an
+# export (edited or not) can be imported again.
 IMPORT_TEMPLATE_HEADERS = [
     "序号",
     "企业名称",
@@ -23,23 +24,39 @@ IMPORT_TEMPLATE_HEADERS = [
     "所属县区",
     "技术领域",
     "成立日期",
+    "地址",
+    "法定代表人",
+    "联系人",
+    "联系电话",
+    "开户银行",
+    "银行账号",
+    "户名",
+    "研发机构名称",
+    "研发机构级别",
+    "主要产品属于禁止、限制或淘汰类",
     "培育阶段",
     "挂钩帮扶责任人",
     "责任人电话",
+    "责任人单位",
     "计划申报年度",
     "年度",
     "营业收入(万元)",
     "总收入(万元)",
     "研发费用(万元)",
+    "境内研发费用(万元)",
+    "成本费用总额(万元)",
     "职工总数",
     "科技人员数",
     "高新技术产品(服务)收入(万元)",
+    "资产总额(万元)",
+    "净资产(万元)",
+    "工业增加值(万元)",
     "I类知识产权数",
     "II类知识产权数",
     "科技成果转化数",
     "备注",
 ]
-EXPORT_ONLY_HEADERS = ["当前阶段", "高企条件（本年申报）", "科小评分"]
+COL = {header: index for index, header in enumerate(IMPORT_TEMPLATE_HEADERS)}
 
 
 def read_xlsx(response):
@@ -69,24 +86,30 @@ def ledger(db):
 
 
 class TestLedgerExporter:
-    def test_headers_are_the_import_template_then_export_only(self, db):
+    def test_headers_are_exactly_the_import_template(self, db):
         exporter = LedgerExporter(Enterprise.objects.all(), year=2025)
-        assert exporter.headers[: len(IMPORT_TEMPLATE_HEADERS)] == IMPORT_TEMPLATE_HEADERS
-        assert exporter.headers[len(IMPORT_TEMPLATE_HEADERS) :] == EXPORT_ONLY_HEADERS
+        assert exporter.headers == IMPORT_TEMPLATE_HEADERS
         assert len(exporter.column_widths()) == len(exporter.headers)
+
+    def test_every_ledger_field_and_figure_is_a_column(self):
+        from enterprises.import_parsing import COLUMN_BY_KEY
+        from enterprises.services.figures import FIGURE_FIELDS
+        from enterprises.services.ledger import ENTERPRISE_FIELDS
+
+        assert set(ENTERPRISE_FIELDS) | set(FIGURE_FIELDS) | {"credit_code", "year"} <= set(COLUMN_BY_KEY)
 
     def test_xlsx_round_trip_headers_and_values(self, ledger):
         response = xlsx_response(LedgerExporter(Enterprise.objects.all(), year=2025))
         headers, rows = read_xlsx(response)
-        assert headers == IMPORT_TEMPLATE_HEADERS + EXPORT_ONLY_HEADERS
+        assert headers == IMPORT_TEMPLATE_HEADERS
         first, second = rows
         assert first["序号"] == 1
         assert first["企业名称"] == "安阳鑫源科技有限公司"
         assert first["所属县区"] == jurisdiction().name
         assert first["技术领域"] == "电子信息"
         assert first["成立日期"].date() == datetime.date(2015, 3, 5)
-        assert first["培育阶段"] == "高企后备"  # declared, what the import reads
-        assert first["当前阶段"] == "高新技术企业"  # derived from qualifications
+        assert first["培育阶段"] == "高企后备"  # declared, what the import reads, not the derived stage
+        assert first["主要产品属于禁止、限制或淘汰类"] == "否"
         assert first["挂钩帮扶责任人"] == "李四"
         assert first["责任人电话"] == "13800000000"
         assert first["计划申报年度"] == 2026
@@ -99,38 +122,37 @@ class TestLedgerExporter:
         assert first["I类知识产权数"] == 1
         assert first["II类知识产权数"] == 5
         assert first["备注"] == '\'=HYPERLINK("http://x")'
-        assert first["高企条件（本年申报）"] == "符合"
-        assert first["科小评分"] == 85
 
         assert second["序号"] == 2
         assert second["技术领域"] is None
         assert second["成立日期"] is None
         assert second["培育阶段"] is None
-        assert second["当前阶段"] == "未入库"
         assert second["年度"] is None  # no figures for the year
         assert second["营业收入(万元)"] is None
-        assert second["高企条件（本年申报）"] == "不符合"
-        assert second["科小评分"] is None
 
     def test_money_cells_are_numbers_with_two_decimals_shown(self, ledger):
         response = xlsx_response(LedgerExporter(Enterprise.objects.all(), year=2025))
         wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-        cell = wb.active["L3"]
+        cell = wb.active.cell(row=3, column=COL["营业收入(万元)"] + 1)
         assert cell.data_type == "n"
         assert cell.number_format == "#,##0.00"
 
     def test_year_selects_figures(self, ledger):
         rows = list(LedgerExporter(Enterprise.objects.all(), year=2024).iter_rows())
-        assert rows[0][10] == 2024
-        assert rows[0][11] == Decimal("0.0001")
+        assert rows[0][COL["年度"]] == 2024
+        assert rows[0][COL["营业收入(万元)"]] == Decimal("0.0001")
 
-    def test_default_year_is_last_year(self, db):
-        assert LedgerExporter(Enterprise.objects.none()).year == timezone.localdate().year - 1
-
-    def test_missing_readiness_says_so(self, db):
-        EnterpriseFactory(hte_ready=None)
-        (row,) = LedgerExporter(Enterprise.objects.all(), year=2025).iter_rows()
-        assert row[-2] == "待补充"
+    def test_by_default_one_row_per_enterprise_and_year(self, ledger):
+        exporter = LedgerExporter(Enterprise.objects.all())
+        rows = list(exporter.iter_rows())
+        assert [(r[COL["序号"]], r[COL["企业名称"]], r[COL["年度"]]) for r in rows] == [
+            (1, "安阳鑫源科技有限公司", 2024),
+            (2, "安阳鑫源科技有限公司", 2025),
+            (3, "安阳空白企业", None),
+        ]
+        assert rows[0][: COL["年度"]][1:] == rows[1][: COL["年度"]][1:]  # the enterprise's columns repeat
+        assert exporter.count() == 3 and exporter.count(cap=1) == 2
+        assert exporter.title == "安阳市高新技术企业培育台账"
 
     def test_csv_is_exact(self, ledger):
         text = b"".join(csv_response(LedgerExporter(Enterprise.objects.all(), year=2025)).streaming_content)
@@ -141,6 +163,7 @@ class TestLedgerExporter:
         assert rows[0]["研发费用(万元)"] == "180.00"
         assert rows[0]["成立日期"] == "2015-03-05"
         assert rows[0]["备注"].startswith("'=")
+        assert rows[0]["职工总数"] == "100"
         assert rows[1]["年度"] == ""
 
     def test_exports_only_the_given_queryset(self, ledger, county_official, other_county_official):
@@ -171,7 +194,7 @@ class TestChunking:
         with django_assert_num_queries(expected):
             rows = list(exporter.iter_rows())
         assert [r[0] for r in rows] == list(range(1, count + 1))
-        assert all(r[10] == 2025 for r in rows)
+        assert all(r[COL["年度"]] == 2025 for r in rows)
 
     def test_rows_are_read_one_chunk_at_a_time(self, db, django_assert_num_queries):
         EnterpriseFactory.create_batch(50)
@@ -245,7 +268,7 @@ class TestImportRoundTrip:
             io.BytesIO(data), f"台账.{suffix}", jurisdiction=jurisdiction(), user=county_official
         )
         assert plan.errors == []
-        assert plan.ignored_columns == EXPORT_ONLY_HEADERS
+        assert plan.ignored_columns == []
         assert [(r.name, r.action, r.changed_fields) for r in plan.rows] == [
             ("安阳鑫源科技有限公司", "unchanged", ()),
             ("安阳空白企业", "unchanged", ()),

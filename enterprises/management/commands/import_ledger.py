@@ -1,7 +1,8 @@
 """python manage.py import_ledger PATH --jurisdiction CODE [--dry-run]
 
 Prints ``created N, updated N, unchanged N, errors N`` and then one line per error
-(``row R, column C: reason``). Exits 1 when there is any error; then nothing is written.
+(``row R, column C: reason``; ``sheet S, row R, column C: reason`` in a file with one sheet per year).
+Exits 1 when there is any error; then nothing is written.
 """
 
 import sys
@@ -37,16 +38,16 @@ class Command(BaseCommand):
         with file_path.open("rb") as fileobj:
             plan = plan_ledger_import(fileobj, file_path.name, jurisdiction=target, user=SYSTEM)
         counts = (plan.created, plan.updated, plan.unchanged)
-        errors = [(e.row, e.column, e.message) for e in plan.errors]
+        errors = [(e.where, e.message) for e in plan.errors]
         if not errors and not dry_run:
             try:
                 result = apply_ledger_import(plan, by=SYSTEM)
             except DomainError as exc:
-                errors = [(0, "(文件)", exc.message)]
+                errors = [("row 0, column (文件)", exc.message)]
             else:
                 counts = (result.created, result.updated, result.unchanged)
         self.stdout.write("created {}, updated {}, unchanged {}, errors {}".format(*counts, len(errors)))
-        for row, column, message in errors:
-            self.stdout.write(f"row {row}, column {column}: {message}")
+        for where, message in errors:
+            self.stdout.write(f"{where}: {message}")
         if errors:
             sys.exit(1)
