@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,17 +16,18 @@ from anyang_hte.core.exporters import export_response
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
-from anyang_hte.core.roles import Right
+from anyang_hte.core.roles import Right, has_right
 from enterprises.identifiers import normalise_credit_code
 from enterprises.models import Enterprise
 
-from . import permissions, selectors, services
-from .exporters import payout_sheet_response
+from . import balances, permissions, selectors, services
+from .exporters import amount_in_words, payout_sheet_response
 from .filters import LineFilter, RewardFilter
 from .forms import (
     BatchForm,
     DocumentForm,
     OfficialListForm,
+    OverrideForm,
     PaymentForm,
     ReviewForm,
     RowCreateForm,
@@ -33,7 +35,7 @@ from .forms import (
     RowLinkForm,
     SubmitForm,
 )
-from .funding import paying_office
+from .funding import office_paying, paying_office
 from .models import (
     FundingLine,
     OfficialList,
@@ -86,12 +88,25 @@ def reward_detail(request, pk: int):
     can_submit, submit_reason = permissions.can_submit(request.user, reward)
     can_review, review_reason = permissions.can_review(request.user, reward)
     can_edit_documents = permissions.can_edit_documents(request.user, reward)[0]
+    lines = list(reward.lines.select_related("batch").all())
+    funds, shortfalls = [], []
+    if has_right(request.user, Right.BUDGET_VIEW):
+        needs = balances.needs_of_lines(
+            [line.pk for line in lines if line.status != FundingLine.Status.CANCELLED]
+        )
+        funds = balances.visible_statuses(request.user, funds=needs)
+        if can_review and reward.status == Reward.Status.SUBMITTED:
+            pending = [line.pk for line in lines if line.status == FundingLine.Status.PENDING]
+            shortfalls = balances.shortfalls(balances.needs_of_lines(pending), batching=False)
     return render(
         request,
         "incentives/reward_detail.html",
         {
             "reward": reward,
-            "lines": reward.lines.select_related("batch").all(),
+            "lines": lines,
+            "funds": funds,
+            "shortfalls": shortfalls,
+            "override_form": OverrideForm(),
             "documents": reward.documents.all(),
             "decisions": reward.decisions.select_related("by").all(),
             "can_submit": can_submit,
@@ -179,7 +194,12 @@ def reward_review(request, pk: int):
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
     try:
         if action == "approve":
-            services.reward_approve(reward=reward, by=request.user, comment=comment)
+            services.reward_approve(
+                reward=reward,
+                by=request.user,
+                comment=comment,
+                override_reason=OverrideForm(request.POST).reason(),
+            )
             messages.success(request, _("已批准，资金明细转入待拨付。"))
         elif action == "return":
             services.reward_return(reward=reward, by=request.user, reason=comment)
@@ -206,6 +226,7 @@ def line_list(request):
     flt = LineFilter(request.GET or None, queryset=qs, user=request.user)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     drafts = PayoutBatch.objects.for_user(request.user).filter(status=PayoutBatch.Status.DRAFT)
+    funds = _office_funds(request.user)
     return render(
         request,
         "incentives/line_list.html",
@@ -214,10 +235,25 @@ def line_list(request):
             "table": paginate_table(request, LineTable(flt.qs)),
             "totals": totals,
             "drafts": drafts,
+            "funds": funds,
+            "batch_short": any(st.batch_short for st in funds),
+            "override_form": OverrideForm(),
             "batch_form": BatchForm(),
             "crumbs": _crumbs((_("待拨付资金"), None)),
         },
     )
+
+
+def _office_funds(user) -> list:
+    """The funds this finance office pays that have money recorded or lines (``balances``)."""
+    office = paying_office(user)
+    if office is None:
+        return []
+    return [
+        st
+        for st in balances.visible_statuses(user, source=office.source)
+        if office.pays(source=st.source, jurisdiction_id=st.fund.jurisdiction_id)
+    ]
 
 
 def _batch_source(user) -> tuple[str, Jurisdiction | None]:
@@ -251,10 +287,17 @@ def batch_create(request):
         return redirect("incentives:line_list")
     source, jurisdiction = _batch_source(request.user)
     try:
-        batch = services.batch_create(
-            by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
-        )
-        added = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+        # one transaction: a batch refused for its lines (beyond the appropriation) is not left behind empty
+        with transaction.atomic():
+            batch = services.batch_create(
+                by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
+            )
+            added = services.batch_add_matching(
+                batch=batch,
+                by=request.user,
+                override_reason=OverrideForm(request.POST).reason(),
+                **_line_filters(request),
+            )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("incentives:line_list")
@@ -279,6 +322,19 @@ def _batch_for(request, pk) -> PayoutBatch:
     return get_object_or_404(PayoutBatch.objects.for_user(request.user).select_related("jurisdiction"), pk=pk)
 
 
+def _batch_context(request, batch: PayoutBatch) -> dict:
+    lines = list(selectors.batch_lines(batch))
+    office = office_paying(source=batch.source, jurisdiction_id=batch.jurisdiction_id)
+    funds = [
+        st
+        for st in balances.visible_statuses(
+            request.user, funds=balances.needs_of_lines(line.pk for line in lines)
+        )
+        if office.pays(source=st.source, jurisdiction_id=st.fund.jurisdiction_id)
+    ]
+    return {"batch": batch, "lines": lines, "total": selectors.batch_total(batch), "funds": funds}
+
+
 @require_right(Right.PAYOUT_MANAGE)
 def batch_detail(request, pk: int):
     batch = _batch_for(request, pk)
@@ -286,12 +342,20 @@ def batch_detail(request, pk: int):
         request,
         "incentives/batch_detail.html",
         {
-            "batch": batch,
-            "lines": selectors.batch_lines(batch),
-            "total": selectors.batch_total(batch),
+            **_batch_context(request, batch),
             "payment_form": PaymentForm(),
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
+    )
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def batch_print(request, pk: int):
+    """The batch as it is signed: no navigation, no forms, the signature block (制表人 / 审核人 / 负责人)."""
+    batch = _batch_for(request, pk)
+    context = _batch_context(request, batch)
+    return render(
+        request, "incentives/batch_print.html", {**context, "total_words": amount_in_words(context["total"])}
     )
 
 
@@ -304,7 +368,12 @@ def batch_action(request, pk: int, action: str):
             services.batch_lock(batch=batch, by=request.user)
             messages.success(request, _("批次已锁定，可以导出拨付清单。"))
         elif action == "add":
-            n = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+            n = services.batch_add_matching(
+                batch=batch,
+                by=request.user,
+                override_reason=OverrideForm(request.POST).reason(),
+                **_line_filters(request),
+            )
             messages.success(request, _("已编入 %(n)d 笔资金。") % {"n": n})
         elif action == "remove":
             line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
@@ -356,6 +425,7 @@ def budget(request, fmt: str | None = None):
     chosen = [key for key, _label in BUDGET_GROUPS if key in request.GET.getlist("by")]
     group_by = tuple(chosen) if chosen else ("rule", "source")
     rows = selectors.budget_summary(request.user, year=year, group_by=group_by)
+    funds = [] if fmt else balances.visible_statuses(request.user, year=year)
     if fmt:
         return export_response(selectors.BudgetExporter(rows, group_by=group_by, year=year), fmt)
     return render(
@@ -363,6 +433,7 @@ def budget(request, fmt: str | None = None):
         "incentives/budget.html",
         {
             "rows": rows,
+            "funds": funds,
             "year": year,
             "group_by": group_by,
             "groups": BUDGET_GROUPS,
