@@ -1,15 +1,22 @@
-"""Demo rewards for walk-throughs: the engine over the demo ledger, and a few applications in flight.
+"""Demo rewards for walk-throughs: the engine over the demo ledger, this year's and last year's
+专项经费, and a few applications in flight.
 
 Called by ``seed_demo`` after the ledger is in place. Idempotent: the engine creates each reward once,
-and only rewards still untouched (generated, no documents) are moved along.
+each appropriation is recorded once, and only rewards still untouched (generated, no documents) are
+moved along.
 """
 
-from django.core.files.base import ContentFile
+import datetime
+from decimal import ROUND_CEILING, Decimal
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Role, SystemActor
 
-from . import services
-from .models import Reward, RewardDocument
+from . import balances, services
+from .models import Appropriation, FundingSource, Reward, RewardDocument
 
 DEMO_PDF = b"%PDF-1.4\n% demo document of the Anyang HTE portal\n%%EOF\n"
 SUBMITTED_PER_COUNTY = 3
@@ -19,6 +26,7 @@ APPROVED_PER_COUNTY = 1
 def seed_demo_rewards(accounts) -> int:
     """Generate the rules' rewards, then submit a few per demo county and approve some."""
     created = services.rewards_run_all(by=SystemActor("command seed_demo"))
+    seed_demo_appropriations(accounts)
     reviewer = next(u for u in accounts if u.role == Role.TECH_REVIEWER)
     for official in (u for u in accounts if u.role == Role.COUNTY_OFFICIAL):
         fresh = list(
@@ -42,5 +50,76 @@ def seed_demo_rewards(accounts) -> int:
                 services.reward_document_add(reward=reward, kind=kind, upload=upload, by=official)
             services.reward_submit(reward=reward, by=official, comment="演示申报")
             if index < APPROVED_PER_COUNTY:
-                services.reward_approve(reward=reward, by=reviewer, comment="材料齐全，同意")
+                try:
+                    services.reward_approve(reward=reward, by=reviewer, comment="材料齐全，同意")
+                except services.BalanceShortError:
+                    pass  # its year's money is short (or not recorded): it waits, as in real life
     return created
+
+
+# 专项经费 as a share of what the year's rewards commit: most have room, 北关区 and 滑县 are tight (they
+# cannot approve everything without a 追加 or an override), the city has a little room.
+CITY_SHARE = Decimal("1.10")
+COUNTY_SHARE = Decimal("1.30")
+TIGHT_SHARE = {"410503": Decimal("0.50"), "410526": Decimal("0.80")}
+FLOOR = Decimal("300000.00")  # every fund gets at least 30 万元, enough for one new-HTE share
+WAN = Decimal("10000")
+
+
+def _whole_wan(yuan: Decimal) -> Decimal:
+    return ((yuan / WAN).to_integral_value(rounding=ROUND_CEILING) * WAN).quantize(Decimal("0.01"))
+
+
+def seed_demo_appropriations(accounts, *, today: datetime.date | None = None) -> int:
+    """Record this year's and last year's 专项经费 for the city and every county (sized on what the
+    demo's rewards commit, some tight), and one 追加 of last year's city money. The demo's older rewards
+    (certificates back to 2020) get their years' money too, exactly what they commit. Returns how many
+    appropriations were recorded (0 on a second run)."""
+    reviewer = next(u for u in accounts if u.role == Role.TECH_REVIEWER)
+    year = (today or timezone.localdate()).year
+    first = Reward.objects.order_by("qualification__granted_on").values_list(
+        "qualification__granted_on", flat=True
+    )
+    first_year = min(first[0].year, year - 1) if first else year - 1
+    recorded = 0
+    for budget_year in range(first_year, year + 1):
+        statuses = balances.fund_statuses(year=budget_year)
+        recent = budget_year >= year - 1
+        funds = [(FundingSource.CITY, None, CITY_SHARE if recent else Decimal("1"))] + [
+            (
+                FundingSource.COUNTY,
+                county,
+                TIGHT_SHARE.get(county.code, COUNTY_SHARE) if recent else Decimal("1"),
+            )
+            for county in Jurisdiction.objects.order_by("sort_order", "code")
+        ]
+        for number, (source, county, share) in enumerate(funds, start=1):
+            if Appropriation.objects.filter(year=budget_year, source=source, jurisdiction=county).exists():
+                continue
+            fund = balances.Fund.of(
+                year=budget_year, source=source, jurisdiction_id=county.pk if county else None
+            )
+            committed = statuses[fund].committed if fund in statuses else Decimal("0")
+            payer = "安财" if county is None else (county.short_name or county.name)[:2] + "财"
+            services.appropriation_record(
+                year=budget_year,
+                source=source,
+                jurisdiction=county,
+                amount=max(_whole_wan(committed * share), FLOOR),
+                document=f"{payer}预〔{budget_year}〕{number}号",
+                issued_on=datetime.date(budget_year, 2, 20),
+                notes="高新技术企业培育奖励专项经费（演示）",
+                by=reviewer,
+            )
+            recorded += 1
+    last_city = Appropriation.objects.filter(year=year - 1, source=FundingSource.CITY).first()
+    if last_city is not None and not last_city.adjustments.exists():
+        services.appropriation_adjust(
+            appropriation=last_city,
+            amount=Decimal("600000.00"),
+            document=f"安财预〔{year - 1}〕88号",
+            issued_on=datetime.date(year - 1, 9, 10),
+            reason="年中追加：新认定企业多于年初预计",
+            by=reviewer,
+        )
+    return recorded

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -54,6 +55,7 @@ COLUMNS = [
     ("policy", "政策依据", 20),
     ("amount", "金额(元)", 16),
     ("amount_words", "金额大写", 30),
+    ("account_holder", "户名", 30),
     ("bank_name", "开户银行", 26),
     ("bank_account", "银行账号", 24),
     ("notes", "备注", 20),
@@ -61,6 +63,13 @@ COLUMNS = [
 AMOUNT_COLUMN = [key for key, _h, _w in COLUMNS].index("amount") + 1
 WORDS_COLUMN = AMOUNT_COLUMN + 1
 ACCOUNT_COLUMN = [key for key, _h, _w in COLUMNS].index("bank_account") + 1
+# Below the total, a blank row, then who signs (制表人 / 审核人 / 负责人) and the date, with their columns.
+SIGNATURES = (
+    (gettext_noop("制表人："), 1),
+    (gettext_noop("审核人："), 4),
+    (gettext_noop("负责人："), 7),
+    (gettext_noop("日期：　　　年　　月　　日"), 10),
+)
 
 
 def amount_in_words(amount: Decimal) -> str:
@@ -90,6 +99,7 @@ class PayoutSheetExporter(ListExporter):
         "reward__amount",
         "reward__enterprise__name",
         "reward__enterprise__credit_code",
+        "reward__enterprise__bank_account_holder",
         "reward__enterprise__bank_name",
         "reward__enterprise__bank_account",
         "jurisdiction__name",
@@ -114,6 +124,9 @@ class PayoutSheetExporter(ListExporter):
             line["reward__rule__policy_document"],
             amount,
             amount_in_words(amount),
+            # 户名: the name the account is held in; blank means the enterprise's own name
+            (line["reward__enterprise__bank_account_holder"] or "").strip()
+            or line["reward__enterprise__name"],
             line["reward__enterprise__bank_name"],
             line["reward__enterprise__bank_account"],
             self.notes(line),
@@ -225,6 +238,7 @@ class PayoutSheetExporter(ListExporter):
         total_font = Font(bold=True)
         for cell in ws[row_index]:
             cell.font, cell.border = total_font, border
+        row_index = self._write_signatures(ws, row_index + 2)
 
         ws.freeze_panes = f"A{FIRST_DATA_ROW}"
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -241,6 +255,16 @@ class PayoutSheetExporter(ListExporter):
         ws.evenFooter.center.text = _("第 &P 页，共 &N 页")
         wb.save(target)
         return self.count
+
+    @staticmethod
+    def _write_signatures(ws, row_index: int) -> int:
+        """The signature block (制表人 / 审核人 / 负责人, 日期) on ``row_index``; returns that row."""
+        ws.row_dimensions[row_index].height = 36
+        for label, column in SIGNATURES:
+            cell = ws.cell(row_index, column, _(label))
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(vertical="bottom")
+        return row_index
 
     @staticmethod
     def _write_row(ws, row_index: int, row: list[CellValue]) -> None:

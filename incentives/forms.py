@@ -4,11 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anyang_hte.core.forms import DATE_INPUT
+from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
 from enterprises.models import QualificationKind
 
-from .models import RewardDocument
+from .models import FundingSource, RewardDocument
 
 
 class DocumentForm(forms.Form):
@@ -102,3 +102,71 @@ class RowCreateForm(forms.Form):
 
 class RowIgnoreForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("原因"), max_length=200, initial=gettext_lazy("非本市企业"))
+
+
+# --- 专项经费 ---------------------------------------------------------------------------------------
+
+
+class AppropriationForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2017, max_value=2100)
+    source = forms.ChoiceField(label=gettext_lazy("资金来源"), choices=FundingSource.choices)
+    jurisdiction = forms.ModelChoiceField(
+        label=gettext_lazy("县区"),
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        help_text=gettext_lazy("县区财政的专项经费选择所属县区；市级财政不选。"),
+    )
+    amount = WanYuanField(label=gettext_lazy("下达金额（万元）"), required=True)
+    document = forms.CharField(label=gettext_lazy("文号"), max_length=128)
+    issued_on = forms.DateField(label=gettext_lazy("下达日期"), widget=DATE_INPUT)
+    notes = forms.CharField(label=gettext_lazy("说明"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class AdjustmentForm(forms.Form):
+    amount = WanYuanField(
+        label=gettext_lazy("调整金额（万元）"),
+        required=True,
+        min_value=None,
+        help_text=gettext_lazy("追加填正数，调减填负数（如 -20）。"),
+    )
+    document = forms.CharField(label=gettext_lazy("文号"), max_length=128)
+    issued_on = forms.DateField(label=gettext_lazy("调整日期"), widget=DATE_INPUT)
+    reason = forms.CharField(label=gettext_lazy("调整原因"), max_length=255)
+
+
+class OverrideForm(forms.Form):
+    """Going beyond a balance on purpose: the box ticked and the reason (posted with the approval or the
+    batch form)."""
+
+    override = forms.BooleanField(label=gettext_lazy("超出专项经费余额仍办理"), required=False)
+    override_reason = forms.CharField(label=gettext_lazy("超余额理由"), max_length=255, required=False)
+
+    def reason(self) -> str:
+        """The reason when the box is ticked, else nothing (a reason typed without the box is ignored)."""
+        if not self.is_valid() or not self.cleaned_data.get("override"):
+            return ""
+        return self.cleaned_data.get("override_reason", "").strip()
+
+
+class AppropriationFilterForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("年度"), required=False, min_value=2017, max_value=2100)
+    source = forms.ChoiceField(
+        label=gettext_lazy("资金来源"),
+        required=False,
+        choices=[("", gettext_lazy("全部来源")), *FundingSource.choices],
+    )
+    jurisdiction = forms.ModelChoiceField(
+        label=gettext_lazy("县区"),
+        queryset=Jurisdiction.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("全部县区"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if getattr(user, "is_jurisdiction_bound", False):
+            del self.fields["jurisdiction"]

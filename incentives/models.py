@@ -16,7 +16,7 @@ from anyang_hte.core.models import Jurisdiction
 from enterprises.models import Enterprise, Qualification, QualificationKind
 
 from .funding import FundingSource  # defined beside who pays which source; used here and imported from here
-from .querysets import FundingLineQuerySet, PayoutBatchQuerySet, RewardQuerySet
+from .querysets import AppropriationQuerySet, FundingLineQuerySet, PayoutBatchQuerySet, RewardQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -452,3 +452,129 @@ class OfficialListRow(models.Model):
 
     def __str__(self):
         return f"{self.official_list_id}#{self.row_number} {self.name}"
+
+
+class Appropriation(models.Model):
+    """专项经费: one year's money of one funding source (the city's, or one county's own), as its budget
+    document set it. Never edited: 追加 and 调减 are :class:`AppropriationAdjustment` rows.
+
+    The year is the budget year the selectors use (the year of the qualification behind a reward).
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundingSource.choices)
+    # County money belongs to the paying county (or zone); the city's money has none.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("县区"),
+    )
+    amount = models.DecimalField(_("下达金额（元）"), **MONEY)
+    document = models.CharField(_("文号"), max_length=128)
+    issued_on = models.DateField(_("下达日期"))
+    notes = models.CharField(_("说明"), max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = AppropriationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "source", "jurisdiction__sort_order", "jurisdiction__code"]
+        verbose_name = _("专项经费")
+        verbose_name_plural = _("专项经费")
+        constraints = [
+            models.CheckConstraint(
+                name="appropriation_county_has_jurisdiction",
+                condition=Q(source=FundingSource.CITY, jurisdiction__isnull=True)
+                | Q(source=FundingSource.COUNTY, jurisdiction__isnull=False),
+            ),
+            models.CheckConstraint(name="appropriation_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(source=FundingSource.CITY), name="appropriation_city_once"
+            ),
+            models.UniqueConstraint(
+                fields=["year", "jurisdiction"],
+                condition=Q(source=FundingSource.COUNTY),
+                name="appropriation_county_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_source_display()} {self.document}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("incentives:appropriation_detail", args=[self.pk])
+
+
+class AppropriationAdjustment(models.Model):
+    """追加 (a positive amount) or 调减 (a negative one) of an appropriation, by its own document."""
+
+    appropriation = models.ForeignKey(
+        Appropriation, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("专项经费")
+    )
+    amount = models.DecimalField(_("调整金额（元）"), **MONEY)
+    document = models.CharField(_("文号"), max_length=128)
+    issued_on = models.DateField(_("调整日期"))
+    reason = models.CharField(_("调整原因"), max_length=255)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("录入人")
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["issued_on", "id"]
+        verbose_name = _("专项经费调整")
+        verbose_name_plural = _("专项经费调整")
+        constraints = [models.CheckConstraint(name="adjustment_amount_nonzero", condition=~Q(amount=0))]
+
+    def __str__(self):
+        return f"{self.appropriation} {self.amount:+}"
+
+
+class BalanceOverride(models.Model):
+    """超额放行: a reviewer approved, or finance batched, money beyond the balance of a year's
+    appropriation, on the record with a reason (one row per appropriation that fell short)."""
+
+    class Kind(models.TextChoices):
+        APPROVAL = "approval", _("超余额批准")
+        BATCH = "batch", _("超余额编入批次")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    source = models.CharField(_("资金来源"), max_length=16, choices=FundingSource.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("县区"),
+    )
+    balance = models.DecimalField(_("当时余额（元）"), **MONEY)
+    needed = models.DecimalField(_("本次需要（元）"), **MONEY)
+    reason = models.CharField(_("理由"), max_length=255)
+    reward = models.ForeignKey(
+        Reward, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("奖励")
+    )
+    batch = models.ForeignKey(
+        PayoutBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("批次")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("操作人")
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("超余额放行记录")
+        verbose_name_plural = _("超余额放行记录")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year} {self.needed}"

@@ -39,3 +39,10 @@ class PayoutBatchQuerySet(models.QuerySet):
         ):
             return self
         return self.none()
+
+
+class AppropriationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """City-wide offices see every appropriation; a county office its own county's money only (not
+        the city's, not another county's); nobody else anything."""
+        return scope_queryset(self, user, jurisdiction_field="jurisdiction")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import queue_views, views
+from . import appropriation_views, queue_views, views
 
 app_name = "incentives"
 
@@ -20,9 +20,23 @@ urlpatterns = [
     path("batches/new/", views.batch_create, name="batch_create"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/export/<str:fmt>/", views.batch_export, name="batch_export"),
+    path("batches/<int:pk>/print/", views.batch_print, name="batch_print"),
     path("batches/<int:pk>/<str:action>/", views.batch_action, name="batch_action"),
     path("budget/", views.budget, name="budget"),
     path("budget/export/<str:fmt>/", views.budget, name="budget_export"),
+    path("appropriations/", appropriation_views.appropriation_list, name="appropriation_list"),
+    path(
+        "appropriations/export/<str:fmt>/",
+        appropriation_views.appropriation_list,
+        name="appropriation_export",
+    ),
+    path("appropriations/new/", appropriation_views.appropriation_create, name="appropriation_create"),
+    path("appropriations/<int:pk>/", appropriation_views.appropriation_detail, name="appropriation_detail"),
+    path(
+        "appropriations/<int:pk>/adjust/",
+        appropriation_views.appropriation_adjust,
+        name="appropriation_adjust",
+    ),
     path("official-lists/", views.official_list_upload, name="official_list_upload"),
     path("official-lists/preview/<str:token>/", views.official_list_preview, name="official_list_preview"),
     path(

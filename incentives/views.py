@@ -27,14 +27,15 @@ from enterprises.identifiers import normalise_credit_code
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
+from . import balances, permissions, selectors, services
 from . import deadlines as limits
-from . import permissions, selectors, services
-from .exporters import payout_sheet_response
+from .exporters import amount_in_words, payout_sheet_response
 from .filters import LineFilter, RewardFilter
 from .forms import (
     BatchForm,
     DocumentForm,
     OfficialListForm,
+    OverrideForm,
     PaymentForm,
     ReviewForm,
     RowCreateForm,
@@ -42,7 +43,7 @@ from .forms import (
     RowLinkForm,
     SubmitForm,
 )
-from .funding import paying_office
+from .funding import office_paying, paying_office
 from .models import (
     FundingLine,
     OfficialList,
@@ -130,12 +131,25 @@ def _reward_page(request, reward: Reward, *, status: int = 200, **forms):
     can_submit, submit_reason = permissions.can_submit(user, reward)
     can_review, review_reason = permissions.can_review(user, reward)
     can_edit_documents, documents_reason = permissions.can_edit_documents(user, reward)
+    lines = list(reward.lines.select_related("batch").all())
+    funds, shortfalls = [], []
+    if has_right(user, Right.BUDGET_VIEW):
+        needs = balances.needs_of_lines(
+            [line.pk for line in lines if line.status != FundingLine.Status.CANCELLED]
+        )
+        funds = balances.visible_statuses(user, funds=needs)
+        if can_review and reward.status == Reward.Status.SUBMITTED:
+            pending = [line.pk for line in lines if line.status == FundingLine.Status.PENDING]
+            shortfalls = balances.shortfalls(balances.needs_of_lines(pending), batching=False)
     return render(
         request,
         "incentives/reward_detail.html",
         {
             "reward": reward,
-            "lines": reward.lines.select_related("batch").all(),
+            "lines": lines,
+            "funds": funds,
+            "shortfalls": shortfalls,
+            "override_form": forms.get("override_form") or OverrideForm(),
             "documents": reward.documents.all(),
             "decisions": reward.decisions.select_related("by").all(),
             "can_submit": can_submit,
@@ -246,10 +260,14 @@ REVIEWS = {
 def reward_review(request, pk: int):
     reward = _reward_for(request, pk)
     form = ReviewForm(request.POST)
+    override_form = OverrideForm(request.POST)
     if form.is_valid():
         act, text_arg, done = REVIEWS[form.cleaned_data["action"]]
+        extra = {}
+        if form.cleaned_data["action"] == "approve":  # beyond the balance only with a recorded reason
+            extra["override_reason"] = override_form.reason()
         try:
-            act(reward=reward, by=request.user, **{text_arg: form.cleaned_data["comment"]})
+            act(reward=reward, by=request.user, **{text_arg: form.cleaned_data["comment"]}, **extra)
         except DomainError as exc:
             if exc.field == "reason":  # the services' "reason" is this form's comment box
                 exc.field = "comment"
@@ -259,7 +277,7 @@ def reward_review(request, pk: int):
             return redirect("incentives:reward_detail", pk=reward.pk)
     # Refused: the page again with the chosen action and the comment kept, the field marked.
     messages.error(request, form_errors_message(form))
-    return _reward_page(request, _reward_for(request, pk), review_form=form)
+    return _reward_page(request, _reward_for(request, pk), review_form=form, override_form=override_form)
 
 
 # --- funding lines and payout batches ----------------------------------------------------------
@@ -283,10 +301,11 @@ def line_table_for(request, *, paginate: bool = True):
 
 
 @require_right(Right.PAYOUT_MANAGE)
-def line_list(request, *, batch_form=None, status: int = 200):
+def line_list(request, *, batch_form=None, override_form=None, status: int = 200):
     flt, table = line_table_for(request)
     totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
     drafts = PayoutBatch.objects.for_user(request.user).filter(status=PayoutBatch.Status.DRAFT)
+    funds = _office_funds(request.user)
     return render(
         request,
         "incentives/line_list.html",
@@ -295,11 +314,26 @@ def line_list(request, *, batch_form=None, status: int = 200):
             "table": table,
             "totals": totals,
             "drafts": drafts,
+            "funds": funds,
+            "batch_short": any(st.batch_short for st in funds),
+            "override_form": override_form or OverrideForm(),
             "batch_form": batch_form or BatchForm(),
             "crumbs": _crumbs((_("待拨付资金"), None)),
         },
         status=status,
     )
+
+
+def _office_funds(user) -> list:
+    """The funds this finance office pays that have money recorded or lines (``balances``)."""
+    office = paying_office(user)
+    if office is None:
+        return []
+    return [
+        st
+        for st in balances.visible_statuses(user, source=office.source)
+        if office.pays(source=st.source, jurisdiction_id=st.fund.jurisdiction_id)
+    ]
 
 
 def _batch_source(user) -> tuple[str, Jurisdiction | None]:
@@ -328,14 +362,21 @@ def batch_list(request):
 @require_right(Right.PAYOUT_MANAGE)
 def batch_create(request):
     form = BatchForm(request.POST)
+    override_form = OverrideForm(request.POST)
     if form.is_valid():
         source, jurisdiction = _batch_source(request.user)
         try:
-            with transaction.atomic():  # the batch and its lines, or nothing
+            # one transaction: a batch refused for its lines (beyond the appropriation) is not left empty
+            with transaction.atomic():
                 batch = services.batch_create(
                     by=request.user, name=form.cleaned_data["name"], source=source, jurisdiction=jurisdiction
                 )
-                added = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+                added = services.batch_add_matching(
+                    batch=batch,
+                    by=request.user,
+                    override_reason=override_form.reason(),
+                    **_line_filters(request),
+                )
         except DomainError as exc:
             add_refusal_to_form(form, exc)
         else:
@@ -343,7 +384,7 @@ def batch_create(request):
             return redirect("incentives:batch_detail", pk=batch.pk)
     # Refused: the line list again (its filters ride on the form's address), the name kept and marked.
     messages.error(request, form_errors_message(form))
-    return line_list(request, batch_form=form)
+    return line_list(request, batch_form=form, override_form=override_form)
 
 
 def _line_filters(request) -> dict:
@@ -367,6 +408,19 @@ def _batch_for(request, pk) -> PayoutBatch:
     return get_object_or_404(PayoutBatch.objects.for_user(request.user).select_related("jurisdiction"), pk=pk)
 
 
+def _batch_context(request, batch: PayoutBatch) -> dict:
+    lines = list(selectors.batch_lines(batch))
+    office = office_paying(source=batch.source, jurisdiction_id=batch.jurisdiction_id)
+    funds = [
+        st
+        for st in balances.visible_statuses(
+            request.user, funds=balances.needs_of_lines(line.pk for line in lines)
+        )
+        if office.pays(source=st.source, jurisdiction_id=st.fund.jurisdiction_id)
+    ]
+    return {"batch": batch, "lines": lines, "total": selectors.batch_total(batch), "funds": funds}
+
+
 @require_right(Right.PAYOUT_MANAGE)
 def batch_detail(request, pk: int):
     return _batch_page(request, _batch_for(request, pk))
@@ -374,23 +428,31 @@ def batch_detail(request, pk: int):
 
 def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
     """The batch's page: only the moves legal now are offered, with a line saying why where none is."""
-    lines = selectors.batch_lines(batch)
-    line_count = len(lines)
+    context = _batch_context(request, batch)
+    line_count = len(context["lines"])
     can_lock, lock_reason = permissions.can_lock_batch(request.user, batch, line_count=line_count)
     can_pay, pay_reason = permissions.can_pay_batch(request.user, batch)
     return render(
         request,
         "incentives/batch_detail.html",
         {
-            "batch": batch,
-            "lines": lines,
-            "total": selectors.batch_total(batch),
+            **context,
             "can_lock": can_lock,
             "can_pay": can_pay,
             "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
             "payment_form": payment_form or PaymentForm(),
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
+    )
+
+
+@require_right(Right.PAYOUT_MANAGE)
+def batch_print(request, pk: int):
+    """The batch as it is signed: no navigation, no forms, the signature block (制表人 / 审核人 / 负责人)."""
+    batch = _batch_for(request, pk)
+    context = _batch_context(request, batch)
+    return render(
+        request, "incentives/batch_print.html", {**context, "total_words": amount_in_words(context["total"])}
     )
 
 
@@ -405,7 +467,12 @@ def batch_action(request, pk: int, action: str):
             services.batch_lock(batch=batch, by=request.user)
             messages.success(request, _("批次已锁定，可以导出拨付清单。"))
         elif action == "add":
-            n = services.batch_add_matching(batch=batch, by=request.user, **_line_filters(request))
+            n = services.batch_add_matching(
+                batch=batch,
+                by=request.user,
+                override_reason=OverrideForm(request.POST).reason(),
+                **_line_filters(request),
+            )
             messages.success(request, _("已编入 %(n)d 笔资金。") % {"n": n})
         elif action == "remove":
             line = get_object_or_404(FundingLine, batch=batch, pk=request.POST.get("line"))
@@ -465,6 +532,7 @@ def budget(request, fmt: str | None = None):
     chosen = [key for key, _label in BUDGET_GROUPS if key in request.GET.getlist("by")]
     group_by = tuple(chosen) if chosen else ("rule", "source")
     rows = selectors.budget_summary(request.user, year=year, group_by=group_by)
+    funds = [] if fmt else balances.visible_statuses(request.user, year=year)
     if fmt:
         return export_response(selectors.BudgetExporter(rows, group_by=group_by, year=year), fmt)
     return render(
@@ -472,6 +540,7 @@ def budget(request, fmt: str | None = None):
         "incentives/budget.html",
         {
             "rows": rows,
+            "funds": funds,
             "year": year,
             "group_by": group_by,
             "groups": BUDGET_GROUPS,

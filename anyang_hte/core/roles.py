@@ -37,6 +37,8 @@ class Right(models.TextChoices):
     REWARD_REVIEW = "reward.review", _("审核奖励")
     PAYOUT_MANAGE = "payout.manage", _("编制拨付批次、登记拨付")
     BUDGET_VIEW = "budget.view", _("查看奖励资金统计")
+    # 专项经费: the tech bureau records each year's appropriation per funding source and its adjustments.
+    APPROPRIATION_MANAGE = "appropriation.manage", _("录入专项经费及其调整")
     RULE_MANAGE = "rule.manage", _("维护奖励规则")
     OFFICIAL_LIST_IMPORT = "official_list.import", _("导入认定公示名单")
     ASSESSMENT_VIEW = "assessment.view", _("查看考核指标")
@@ -84,6 +86,7 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.REWARD_VIEW,
             Right.REWARD_REVIEW,
             Right.BUDGET_VIEW,
+            Right.APPROPRIATION_MANAGE,
             Right.OFFICIAL_LIST_IMPORT,
             Right.ASSESSMENT_VIEW,
             Right.ASSESSMENT_MANAGE,
@@ -123,6 +126,7 @@ RIGHTS: dict[str, frozenset[str]] = {
         Right.REWARD_SUBMIT,
         Right.REWARD_REVIEW,
         Right.PAYOUT_MANAGE,
+        Right.APPROPRIATION_MANAGE,
         Right.FIRM_SELF,
         Right.FIRM_ACCOUNT_MANAGE,
         Right.ROUND_DECLARE,

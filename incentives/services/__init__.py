@@ -11,9 +11,11 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
 - ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
   ignored;
-- ``rules``: reward rules opened, edited until used, closed.
+- ``rules``: reward rules opened, edited until used, closed;
+- ``appropriations``: 专项经费 recorded and adjusted by the bureau; approvals and batches held to them.
 """
 
+from .appropriations import BalanceShortError, appropriation_adjust, appropriation_record
 from .engine import rewards_for_qualification, rewards_on_qualification_revoked, rewards_run_all
 from .official_lists import (
     OfficialListResult,
@@ -50,7 +52,10 @@ from .rules import rule_close, rule_open, rule_update
 
 __all__ = [
     "ApprovalResult",
+    "BalanceShortError",
     "OfficialListResult",
+    "appropriation_adjust",
+    "appropriation_record",
     "batch_add_lines",
     "batch_add_matching",
     "batch_create",

@@ -33,11 +33,12 @@ from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Right
 
-from .. import notifications
+from .. import balances, notifications
 from ..funding import can_pay, paying_office
 from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward
 from ..selectors import batch_summary
 from ..workflow import ensure_line_transition
+from .appropriations import balance_enforce
 from .rewards import rewards_mark_paid_if_complete
 
 Line = FundingLine.Status
@@ -134,12 +135,18 @@ def _ensure_draft(batch: PayoutBatch) -> None:
         )
 
 
-def _add_locked_lines(batch: PayoutBatch, lines: list[FundingLine], by, *, how: str) -> int:
+def _add_locked_lines(
+    batch: PayoutBatch, lines: list[FundingLine], by, *, how: str, override_reason: str = ""
+) -> int:
     for line in lines:
         _check_line_fits(line, batch)
     ids = [line.pk for line in lines]
     if not ids:
         return 0
+    # Beyond what the year's appropriation leaves to batch: refused with the figures, or overridden.
+    overrides = balance_enforce(
+        balances.needs_of_lines(ids), batching=True, by=by, override_reason=override_reason, batch=batch
+    )
     for start in range(0, len(ids), CHUNK):
         FundingLine.objects.filter(pk__in=ids[start : start + CHUNK]).update(status=Line.BATCHED, batch=batch)
     audit_log(
@@ -151,14 +158,18 @@ def _add_locked_lines(batch: PayoutBatch, lines: list[FundingLine], by, *, how: 
             "lines": ids,
             "count": len(ids),
             "amount": str(sum((line.amount for line in lines), Decimal("0"))),
+            "overrides": [override.pk for override in overrides],
         },
     )
     return len(ids)
 
 
 @transaction.atomic
-def batch_add_lines(*, batch: PayoutBatch, lines_or_ids: Iterable, by) -> int:
-    """Put these approved lines into a draft batch, all or none; return how many were added."""
+def batch_add_lines(*, batch: PayoutBatch, lines_or_ids: Iterable, by, override_reason: str = "") -> int:
+    """Put these approved lines into a draft batch, all or none; return how many were added.
+
+    Beyond what the lines' appropriations leave to batch (``balances``), refused unless
+    ``override_reason`` says why."""
     batch = _lock_batch(batch)
     _ensure_batch_owner(batch, by)
     _ensure_draft(batch)
@@ -172,7 +183,7 @@ def batch_add_lines(*, batch: PayoutBatch, lines_or_ids: Iterable, by) -> int:
             _("资金明细 %(ids)s 不存在或不在您的拨付范围内。")
             % {"ids": "、".join(str(pk) for pk in missing[:10])}
         )
-    return _add_locked_lines(batch, lines, by, how="selected")
+    return _add_locked_lines(batch, lines, by, how="selected", override_reason=override_reason)
 
 
 @transaction.atomic
@@ -184,8 +195,10 @@ def batch_add_matching(
     jurisdiction: Jurisdiction | None = None,
     approved_from: datetime.date | None = None,
     approved_to: datetime.date | None = None,
+    override_reason: str = "",
 ) -> int:
-    """Add every approved, unbatched line of the batch's source that matches the filters.
+    """Add every approved, unbatched line of the batch's source that matches the filters (held to the
+    appropriations' balance like ``batch_add_lines``).
 
     ``approved_from``/``approved_to`` bound the day (Asia/Shanghai) the reward was approved, inclusive.
     """
@@ -206,12 +219,7 @@ def batch_add_matching(
     if approved_to is not None:
         qs = qs.filter(reward__approved_at__date__lte=approved_to)
     lines = list(qs.select_for_update(of=("self",)).order_by("pk"))
-    return _add_locked_lines(
-        batch,
-        lines,
-        by,
-        how="matching",
-    )
+    return _add_locked_lines(batch, lines, by, how="matching", override_reason=override_reason)
 
 
 @transaction.atomic

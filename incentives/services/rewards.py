@@ -17,10 +17,11 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.roles import Right, is_firm_user, person
 
-from .. import documents, notifications, permissions
+from .. import balances, documents, notifications, permissions
 from ..models import FundingLine, Reward, RewardDecision, RewardDocument
 from ..workflow import ensure_transition
 from ._common import lock_reward, record_move, required_reason, set_line_status
+from .appropriations import balance_enforce
 
 S = Reward.Status
 L = FundingLine.Status
@@ -148,27 +149,44 @@ def _ensure_complete(reward: Reward) -> None:
 
 
 @transaction.atomic
-def reward_approve(*, reward: Reward, by, comment: str = "") -> Reward:
+def reward_approve(*, reward: Reward, by, comment: str = "", override_reason: str = "") -> Reward:
+    """SUBMITTED → APPROVED: the funding lines become payable.
+
+    Each line counts against its year's appropriation of its source (``balances``): beyond the balance
+    the approval is refused with the figures, unless ``override_reason`` records why it goes ahead.
+    """
     reward, lines = lock_reward(reward)
     # can_review refuses a reviewer approving what they submitted (four eyes; the reward_four_eyes
     # constraint backs it in the database).
     ensure_allowed(permissions.can_review(by, reward))
     ensure_transition(reward, to=S.APPROVED)
     _ensure_complete(reward)
+    pending = [line for line in lines if line.status == L.PENDING]
+    needs = balances.needs_of_lines([line.pk for line in pending])
+    overrides = balance_enforce(needs, batching=False, by=by, override_reason=override_reason, reward=reward)
     approved = []
-    for line in lines:
-        if line.status == L.PENDING:
-            set_line_status(line, L.APPROVED)
-            line.save(update_fields=["status"])
-            approved.append(line)
-    before = record_move(reward, S.APPROVED, by=by, comment=comment)
+    for line in pending:
+        set_line_status(line, L.APPROVED)
+        line.save(update_fields=["status"])
+        approved.append(line)
+    note = comment
+    if overrides:
+        note = "；".join(
+            part for part in (comment, _("超出专项经费余额批准：%(r)s") % {"r": overrides[0].reason}) if part
+        )
+    before = record_move(reward, S.APPROVED, by=by, comment=note)
     reward.approved_by, reward.approved_at = by, timezone.now()
     reward.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     audit_log(
         reward,
         "incentives.reward.approved",
         by=by,
-        data={"from": before, "comment": comment, "lines": [line.pk for line in approved]},
+        data={
+            "from": before,
+            "comment": comment,
+            "lines": [line.pk for line in approved],
+            "overrides": [override.pk for override in overrides],
+        },
     )
     notifications.notify_approved(reward)
     if approved:

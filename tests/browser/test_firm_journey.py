@@ -17,6 +17,7 @@ from applications.models import ApplicationRound, RoundEntry
 from enterprises.models import Enterprise, FirmSubmission
 from incentives.models import Reward
 from tests.factories import UserFactory, jurisdiction, make_credit_code
+from tests.incentives.factories import fund_generously
 
 from .conftest import login
 
@@ -78,6 +79,7 @@ def accept_submission(page, submission: FirmSubmission):
 def test_a_firm_from_registration_to_its_paid_reward(page, tmp_path):
     today = timezone.localdate()
     wf = jurisdiction("410502")
+    fund_generously(years=(today.year - 1, today.year))  # 专项经费 of the certificate's year, ample
     UserFactory(username="county_wf", role=Role.COUNTY_OFFICIAL, jurisdiction=wf)
     reviewer = UserFactory(username="reviewer", role=Role.TECH_REVIEWER, jurisdiction=None)
     UserFactory(username="finance_city", role=Role.CITY_FINANCE, jurisdiction=None)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from anyang_hte.core.roles import Role
 from incentives.models import Payment, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
+from tests.incentives.factories import fund_generously
 
 from .conftest import login
 
@@ -23,6 +24,7 @@ def switch_user(page, username):
 
 def test_reward_from_certificate_to_payment(page, tmp_path):
     wf = jurisdiction("410502")
+    fund_generously(years=(timezone.localdate().year,))  # this year's 专项经费, ample
     UserFactory(username="county_wf", role=Role.COUNTY_OFFICIAL, jurisdiction=wf, email="wf@example.org")
     UserFactory(username="reviewer", role=Role.TECH_REVIEWER, jurisdiction=None, email="rev@example.org")
     UserFactory(username="finance_city", role=Role.CITY_FINANCE, jurisdiction=None)

@@ -56,6 +56,7 @@ from tests.factories import (
     make_credit_code,
 )
 from tests.incentives.factories import (
+    AppropriationFactory,
     PayoutBatchFactory,
     RewardDocumentFactory,
     RewardWithLinesFactory,
@@ -116,6 +117,10 @@ def world(db):
             # Per app, the "pk" a URL takes: see _kwargs_for.
             "reward_pk": reward.pk,
             "batch_pk": county_batch.pk,
+            # incentives:appropriation_*: the county's own 专项经费 of this year
+            "appropriation_pk": AppropriationFactory(
+                source="county", jurisdiction=ent.jurisdiction, year=timezone.localdate().year
+            ).pk,
             "official_pk": official.pk,
             "document_pk": RewardDocumentFactory(reward=reward).pk,
             "row_pk": row.pk,
@@ -216,7 +221,15 @@ def _kwargs_for(name, pattern, values):
     if "pk" in names and name.startswith("firms:reward"):
         kwargs["pk"] = values["reward_pk"]  # the firm's own reward (the "own" enterprise's)
     if "pk" in names and name.startswith("incentives:"):
-        key = "batch_pk" if ":batch" in name else "official_pk" if ":official" in name else "reward_pk"
+        key = (
+            "batch_pk"
+            if ":batch" in name
+            else "official_pk"
+            if ":official" in name
+            else "appropriation_pk"
+            if ":appropriation" in name
+            else "reward_pk"
+        )
         kwargs["pk"] = values[key]
     if "pk" in names and name.startswith("firms:registration_"):
         kwargs["pk"] = values["registration_pk"]  # a registration, in the enterprise's county

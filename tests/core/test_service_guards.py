@@ -56,12 +56,14 @@ from tests.factories import (
     make_credit_code,
 )
 from tests.incentives.factories import (
+    AppropriationFactory,
     PaymentFactory,
     PayoutBatchFactory,
     RecoveryFactory,
     RewardDocumentFactory,
     RewardRuleFactory,
     RewardWithLinesFactory,
+    fund_generously,
 )
 
 WF, LZ = "410502", "410581"
@@ -295,6 +297,10 @@ class World:
         return RewardRule.objects.get(code="HTE_NEW")
 
     @cached_property
+    def appropriation(self):
+        return AppropriationFactory(year=2030, amount=Decimal("5000000.00"))
+
+    @cached_property
     def unused_rule(self):
         return RewardRuleFactory(code="GUARD", trigger_kind="tech_sme", effective_from=DAY)
 
@@ -435,6 +441,7 @@ class World:
 
 @pytest.fixture
 def w(db):
+    fund_generously(years=(2024,))  # the rewards' qualifications are of 2024: approving and batching fit
     return World()
 
 
@@ -704,6 +711,33 @@ CASES: dict[str, Case] = {
         lambda by, w: incentives.official_list_row_ignore(row=w.row, reason="外市", by=by), R, F, scoped=False
     ),
     # --- reward rules ---
+    "incentives.appropriation_record": Case(
+        lambda by, w: incentives.appropriation_record(
+            year=2031,
+            source="county",
+            jurisdiction=jurisdiction(WF),
+            amount=Decimal("3000000"),
+            document="安财预〔2031〕1号",
+            issued_on=DAY,
+            by=by,
+        ),
+        R,
+        CF,
+        scoped=False,
+    ),
+    "incentives.appropriation_adjust": Case(
+        lambda by, w: incentives.appropriation_adjust(
+            appropriation=w.appropriation,
+            amount=Decimal("-1000000"),
+            document="安财预〔2030〕9号",
+            issued_on=DAY,
+            reason="调减",
+            by=by,
+        ),
+        R,
+        A,
+        scoped=False,
+    ),
     "incentives.rule_open": Case(
         lambda by, w: incentives.rule_open(
             code="X1",

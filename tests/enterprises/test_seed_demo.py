@@ -76,8 +76,10 @@ def test_the_same_seed_gives_the_same_data():
     from anyang_hte.core.models import AuditLog
     from applications.models import ApplicationRound, RoundEntry, RoundMove
     from firms.models import FirmInvitation, FirmRegistration
-    from incentives.models import FundingLine, Reward
+    from incentives.models import Appropriation, AppropriationAdjustment, FundingLine, Reward
 
+    AppropriationAdjustment.objects.all().delete()
+    Appropriation.objects.all().delete()
     FundingLine.objects.all().delete()
     Reward.objects.all().delete()
     RoundMove.objects.all().delete()

@@ -13,9 +13,16 @@ from anyang_hte.core.roles import Role
 from incentives import services
 from incentives.models import FundingLine, PayoutBatch, Reward, RewardDocument
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory
+from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory, fund_generously
 
 PDF = b"%PDF-1.4 certificate scan"
+
+
+@pytest.fixture(autouse=True)
+def _funded(db):
+    """专项经费 of every source, large enough that the balance check never stands in the way here
+    (tests/incentives/test_appropriations.py tests the check itself)."""
+    fund_generously()
 
 
 def pdf(name="证书.pdf", content=PDF):

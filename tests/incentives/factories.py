@@ -7,6 +7,7 @@ import factory
 
 from anyang_hte.core.roles import Role
 from incentives.models import (
+    Appropriation,
     FundingLine,
     FundingSource,
     Payment,
@@ -150,3 +151,40 @@ class RewardDocumentFactory(factory.django.DjangoModelFactory):
     original_name = "证书.pdf"
     size = 15
     uploaded_by = factory.SubFactory(UserFactory, role=Role.COUNTY_OFFICIAL)
+
+
+class AppropriationFactory(factory.django.DjangoModelFactory):
+    """A year's 专项经费 (the city's by default; pass ``source="county"`` and a ``jurisdiction``)."""
+
+    class Meta:
+        model = Appropriation
+
+    year = 2024
+    source = FundingSource.CITY
+    jurisdiction = None
+    amount = Decimal("1000000.00")
+    document = factory.Sequence(lambda n: f"安财预〔2024〕{n + 1}号")
+    issued_on = datetime.date(2024, 1, 15)
+    recorded_by = factory.SubFactory(
+        UserFactory, username="budget_reviewer", role=Role.TECH_REVIEWER, jurisdiction=None
+    )
+
+
+GENEROUS = Decimal("100000000.00")  # 1 亿元: more than any test approves
+
+
+def fund_generously(years=(2023, 2024, 2025, 2026), amount: Decimal = GENEROUS) -> None:
+    """Appropriations of every source (the city's and each county's) for ``years``, so large that no
+    test meets the balance check unless it means to (tests of approving and batching do this first)."""
+    from anyang_hte.core.models import Jurisdiction
+
+    for year in years:
+        AppropriationFactory(year=year, amount=amount, issued_on=datetime.date(year, 1, 15))
+        for county in Jurisdiction.objects.all():
+            AppropriationFactory(
+                year=year,
+                source=FundingSource.COUNTY,
+                jurisdiction=county,
+                amount=amount,
+                issued_on=datetime.date(year, 1, 15),
+            )

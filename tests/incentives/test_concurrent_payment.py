@@ -16,7 +16,7 @@ from anyang_hte.core.roles import Role
 from incentives.models import FundingLine, Payment, PayoutBatch, Reward, RewardRule
 from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardWithLinesFactory
+from tests.incentives.factories import RewardWithLinesFactory, fund_generously
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
@@ -26,6 +26,13 @@ pytestmark = [
 THREADS = 8
 PAID_ON = datetime.date(2026, 3, 20)
 ALREADY_PAID = "该笔资金已登记拨付"
+
+
+@pytest.fixture(autouse=True)
+def _funded(transactional_db):
+    """专项经费 of every source, large enough that the balance check never stands in the way here
+    (tests/incentives/test_appropriations.py tests the check itself)."""
+    fund_generously()
 
 
 def run_together(calls) -> list[str]:

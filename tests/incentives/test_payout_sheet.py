@@ -27,6 +27,7 @@ HEADERS = [
     "政策依据",
     "金额(元)",
     "金额大写",
+    "户名",
     "开户银行",
     "银行账号",
     "备注",
@@ -94,17 +95,22 @@ def read_xlsx(batch):
     return response, wb.active
 
 
+def total_row_index(ws) -> int:
+    """The 合计 row: the signature block follows it after a blank row."""
+    return ws.max_row - 2
+
+
 def data_rows(ws):
     """The sheet's rows by the enterprise name (row order is county, then name)."""
-    return {row[1].value: row for row in ws.iter_rows(min_row=4, max_row=ws.max_row - 1)}
+    return {row[1].value: row for row in ws.iter_rows(min_row=4, max_row=total_row_index(ws) - 1)}
 
 
 class TestXlsx:
     def test_title_info_and_header(self, batch):
         response, ws = read_xlsx(batch)
         assert ws["A1"].value == "2026年第一批市级高企奖励资金"
-        assert "A1:K1" in {str(r) for r in ws.merged_cells.ranges}
-        assert "A2:K2" in {str(r) for r in ws.merged_cells.ranges}
+        assert "A1:L1" in {str(r) for r in ws.merged_cells.ranges}
+        assert "A2:L2" in {str(r) for r in ws.merged_cells.ranges}
         assert (
             ws["A2"].value
             == "拨付批次：2026年第一批市级高企奖励资金　资金来源：市级财政　编制日期：2026-03-18"
@@ -115,7 +121,7 @@ class TestXlsx:
 
     def test_every_amount_and_its_capital_numerals(self, batch):
         _response, ws = read_xlsx(batch)
-        assert ws.max_row == 3 + len(LINES) + 1
+        assert total_row_index(ws) == 3 + len(LINES) + 1
         rows = data_rows(ws)
         names = {name if name != EVIL_NAME else "'" + EVIL_NAME for _c, name, *_rest in LINES}
         assert set(rows) == names
@@ -127,11 +133,16 @@ class TestXlsx:
             assert Decimal(str(row[6].value)) == Decimal(amount)
             assert row[6].number_format == "#,##0.00"
             assert row[7].value == words
-        assert [row[0].value for row in ws.iter_rows(min_row=4, max_row=ws.max_row - 1)] == [1, 2, 3, 4]
+        assert [row[0].value for row in ws.iter_rows(min_row=4, max_row=total_row_index(ws) - 1)] == [
+            1,
+            2,
+            3,
+            4,
+        ]
 
     def test_total_row(self, batch):
         _response, ws = read_xlsx(batch)
-        total = ws[ws.max_row]
+        total = ws[total_row_index(ws)]
         assert total[0].value == "合计"
         assert total[1].value == "共 4 笔"
         assert Decimal(str(total[6].value)) == TOTAL == sum(Decimal(amount) for *_x, amount, _w, _a in LINES)
@@ -144,11 +155,11 @@ class TestXlsx:
         rows = data_rows(ws)
         evil = rows["'" + EVIL_NAME]
         assert evil[1].data_type == "s"  # a string, not a formula
-        assert evil[9].value == "'+8613800000000"
-        accounts = {row[9].value for row in rows.values()}
+        assert evil[10].value == "'+8613800000000"
+        accounts = {row[10].value for row in rows.values()}
         assert {"6222021234567890123", "41050101234500000001", "0012345"} <= accounts
         for row in rows.values():
-            assert row[9].data_type == "s" and row[9].number_format == "@"
+            assert row[10].data_type == "s" and row[10].number_format == "@"
             assert row[2].data_type == "s"  # the credit code too
         formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
         assert formulas == []
@@ -197,7 +208,7 @@ class TestCsv:
         for _code, name, _rule, amount, words, account in LINES:
             row = by_name[name if name != EVIL_NAME else "'" + EVIL_NAME]
             assert (row[6], row[7]) == (amount, words)
-            assert row[9] == (account if not account.startswith("+") else "'" + account)
+            assert row[10] == (account if not account.startswith("+") else "'" + account)
         assert rows[-1][0] == "合计" and rows[-1][6] == str(TOTAL) and rows[-1][7] == TOTAL_WORDS
         filename = unquote(response["Content-Disposition"].split("filename*=utf-8''", 1)[1])
         assert filename.startswith("拨付清单_2026年第一批市级高企奖励资金_") and filename.endswith(".csv")
@@ -211,7 +222,7 @@ class TestNotes:
     def test_share_and_payment_in_remarks(self, batch):
         line = FundingLine.objects.filter(batch=batch, reward__rule__code="HTE_NEW").order_by("pk").first()
         rows = list(PayoutSheetExporter(batch).iter_rows())
-        remark = next(r[10] for r in rows[:-1] if r[1] == line.reward.enterprise.name)
+        remark = next(r[11] for r in rows[:-1] if r[1] == line.reward.enterprise.name)
         assert "市级财政承担部分" in remark and "300,000.00" in remark
 
 
@@ -241,3 +252,25 @@ def test_the_sheet_stays_chinese_for_an_english_user(db):
         response = payout_sheet_response(batch, "csv")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "企业名称" in body and "金额大写" in body and "Enterprise name" not in body
+
+
+class TestReadyToSign:
+    def test_account_holder_column_defaults_to_the_enterprise_name(self, batch):
+        from enterprises.models import Enterprise
+
+        Enterprise.objects.filter(name=LINES[0][1]).update(
+            bank_account_holder="安阳市鑫源科技有限公司（基本户）"
+        )
+        _response, ws = read_xlsx(batch)
+        rows = data_rows(ws)
+        assert rows[LINES[0][1]][8].value == "安阳市鑫源科技有限公司（基本户）"
+        assert rows[LINES[1][1]][8].value == LINES[1][1]  # blank holder: the enterprise's own name
+
+    def test_signature_block_under_the_total_and_inside_the_print_area(self, batch):
+        _response, ws = read_xlsx(batch)
+        total = total_row_index(ws)
+        assert ws.cell(total, 1).value == "合计"
+        assert all(cell.value is None for cell in ws[total + 1])
+        labels = [cell.value for cell in ws[total + 2] if cell.value]
+        assert labels[:3] == ["制表人：", "审核人：", "负责人："] and labels[3].startswith("日期：")
+        assert ws.print_area.endswith(f"$L${total + 2}")

@@ -13,11 +13,18 @@ from incentives.models import FundingLine, FundingSource, Payment, PayoutBatch, 
 from incentives.selectors import batch_lines, batch_summary, batch_total
 from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RecoveryFactory, RewardWithLinesFactory
+from tests.incentives.factories import RecoveryFactory, RewardWithLinesFactory, fund_generously
 
 WF, LZ = "410502", "410581"
 PAID_ON = datetime.date(2026, 3, 20)
 L = FundingLine.Status
+
+
+@pytest.fixture(autouse=True)
+def _funded(db):
+    """专项经费 of every source, large enough that the balance check never stands in the way here
+    (tests/incentives/test_appropriations.py tests the check itself)."""
+    fund_generously()
 
 
 @pytest.fixture

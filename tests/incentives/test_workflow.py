@@ -28,7 +28,7 @@ from incentives.permissions import waiting_for
 from incentives.workflow import TRANSITIONS, ensure_transition
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 
-from .factories import PaymentFactory, PayoutBatchFactory, RewardWithLinesFactory
+from .factories import PaymentFactory, PayoutBatchFactory, RewardWithLinesFactory, fund_generously
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,13 @@ D = datetime.date
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+
+
+@pytest.fixture(autouse=True)
+def _funded(db):
+    """专项经费 of every source, large enough that the balance check never stands in the way here
+    (tests/incentives/test_appropriations.py tests the check itself)."""
+    fund_generously()
 
 
 @pytest.fixture(autouse=True)
