@@ -17,7 +17,7 @@ from enterprises.models import FirmSubmission, SubmissionKind
 from incentives import services as incentives
 from incentives.models import FundingLine, PayoutBatch, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory
+from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory, fund_generously
 
 pytestmark = pytest.mark.django_db
 WF, LZ = "410502", "410581"
@@ -100,6 +100,7 @@ def test_a_returned_reward_counts_from_its_return(client, reviewer, county_offic
 
 
 def test_the_finance_line_queue_flags_filters_and_batches_only_overdue_lines(client, finance_city):
+    fund_generously()  # the 专项经费 recorded: batching is held to it
     late = _reward(WF, Reward.Status.APPROVED, name="超期拨付企业")
     fresh = _reward(WF, Reward.Status.APPROVED, ago=datetime.timedelta(days=2), name="新近批准企业")
     client.force_login(finance_city)
@@ -218,6 +219,7 @@ def test_each_owner_is_reminded_once_a_day_until_done(
     tomorrow = today + datetime.timedelta(days=1)
     for kind in ("certificate", "bank"):  # its papers complete, so the reviewer may approve it
         RewardDocumentFactory(reward=submitted, kind=kind, uploaded_by=reviewer)
+    fund_generously()  # and its 专项经费 recorded
     incentives.reward_approve(reward=submitted, by=reviewer, comment="")
     assert deadline_reminders_send(by=system, today=tomorrow) == 3
     assert len(_titles(reviewer)) == 1

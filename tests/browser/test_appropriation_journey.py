@@ -50,7 +50,8 @@ def test_money_beyond_the_appropriation_is_refused_then_overridden(page):
             status=Reward.Status.SUBMITTED,
             submitted_by=county_user,
         )
-        RewardDocumentFactory(reward=reward, kind="certificate")
+        for kind in ("certificate", "bank"):  # its papers complete: approving checks them first
+            RewardDocumentFactory(reward=reward, kind=kind, uploaded_by=county_user)
         rewards.append(reward)
 
     # The bureau records this year's money: 20 万 of the city's, 100 万 of 文峰区's.

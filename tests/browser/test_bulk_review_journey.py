@@ -9,7 +9,7 @@ from django.utils import timezone
 from anyang_hte.core.roles import Role
 from incentives.models import FundingLine, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory
+from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory, fund_generously
 
 from .conftest import login
 
@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_reviewer_approves_in_bulk(page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    fund_generously()  # the 专项经费 recorded: the refusal shown is the papers', not the money's
     wf = jurisdiction("410502")
     county = UserFactory(username="county_wf", role=Role.COUNTY_OFFICIAL, jurisdiction=wf)
     UserFactory(username="reviewer", role=Role.TECH_REVIEWER, jurisdiction=None)

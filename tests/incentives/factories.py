@@ -188,3 +188,18 @@ def fund_generously(years=(2023, 2024, 2025, 2026), amount: Decimal = GENEROUS) 
                 amount=amount,
                 issued_on=datetime.date(year, 1, 15),
             )
+
+
+def with_papers(reward, *, uploaded_by=None):
+    """``reward`` with what approving needs besides the money: its enterprise's bank details and the
+    certificate scan and bank confirmation (uploaded by ``uploaded_by``, else its submitter)."""
+    from enterprises.models import Enterprise
+
+    Enterprise.objects.filter(pk=reward.enterprise_id, bank_account="").update(
+        bank_name="中国银行安阳分行", bank_account="6217000012345678"
+    )
+    who = uploaded_by or reward.submitted_by
+    for kind in ("certificate", "bank"):
+        RewardDocumentFactory(reward=reward, kind=kind, **({"uploaded_by": who} if who else {}))
+    reward.enterprise.refresh_from_db()
+    return reward

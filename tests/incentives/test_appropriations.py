@@ -24,7 +24,12 @@ from incentives.models import (
     Reward,
 )
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import AppropriationFactory, PayoutBatchFactory, RewardWithLinesFactory
+from tests.incentives.factories import (
+    AppropriationFactory,
+    PayoutBatchFactory,
+    RewardWithLinesFactory,
+    with_papers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +60,15 @@ def wf_finance(db):
 
 
 def submitted(submitter, code=WF, granted_on=GRANTED) -> Reward:
-    """A submitted HTE_NEW reward of ``granted_on``'s year: 15 万 city + 15 万 county, pending."""
-    return RewardWithLinesFactory(
-        enterprise=EnterpriseFactory(jurisdiction=jurisdiction(code)),
-        qualification__granted_on=granted_on,
-        status=Reward.Status.SUBMITTED,
-        submitted_by=submitter,
+    """A submitted HTE_NEW reward of ``granted_on``'s year: 15 万 city + 15 万 county, pending; its papers
+    complete (approving checks them before the money)."""
+    return with_papers(
+        RewardWithLinesFactory(
+            enterprise=EnterpriseFactory(jurisdiction=jurisdiction(code)),
+            qualification__granted_on=granted_on,
+            status=Reward.Status.SUBMITTED,
+            submitted_by=submitter,
+        )
     )
 
 

@@ -10,9 +10,16 @@ from incentives import services
 from incentives.models import FundingLine, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 
-from .factories import RewardDocumentFactory, RewardWithLinesFactory
+from .factories import RewardDocumentFactory, RewardWithLinesFactory, fund_generously
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _funds(db):
+    fund_generously()  # money recorded: these tests are about the papers and the four eyes
+
+
 S = Reward.Status
 
 
