@@ -15,7 +15,7 @@ from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.roles import Role
 from applications.demo import seed_rounds
-from assessment.demo import seed_demo
+from assessment.demo import seed_demo, seed_demo_deadlines
 from enterprises.demo import seed_firm_submissions
 from enterprises.identifiers import credit_code_with_check_digit
 from enterprises.models import Enterprise, QualificationKind, Stage
@@ -160,12 +160,13 @@ def demo_firm_enterprise(today=None) -> Enterprise:
 def seed_demo_all(*, per_jurisdiction: int = 30, password: str, today=None):
     """The whole demo in layer order: the ledger, rewards and assessment (``assessment.demo.seed_demo``),
     the firm accounts with ``qiye_wf``'s submissions, then the application rounds (``qiye_wf``'s firm left
-    out of them, so it can declare for itself)."""
+    out of them, so it can declare for itself), and a few of 文峰区's items made overdue."""
     result = seed_demo(per_jurisdiction=per_jurisdiction, today=today)
     with transaction.atomic():
         enterprise = demo_firm_enterprise(today)
         firms = seed_firm_accounts(enterprise=enterprise, password=password)
         seed_firm_submissions(enterprise=enterprise, firm_user=firms.firm_user)
         seed_rounds(today=today, keep_free=[enterprise.pk])
+        seed_demo_deadlines(code=WF)  # a few of 文峰区's items overdue, for the 超期事项 walk-through
     accounts = [firms.firm_user, firms.pending.user] + ([firms.confirmed.user] if firms.confirmed else [])
     return dataclasses.replace(result, accounts=[*result.accounts, *accounts])
