@@ -10,6 +10,6 @@ class CoreConfig(AppConfig):
 
 
 class AxesConfig(AxesAppConfig):
-    """django-axes under a Chinese name in the admin (its models and fields: core/locale/zh_Hans)."""
+    """django-axes under a Chinese name in the admin (its models and fields: locale/zh_Hans)."""
 
     verbose_name = _("登录防护")
