@@ -69,7 +69,7 @@ class RewardTable(_DeadlineTable):
         order_by=("enterprise__name",),
     )
     jurisdiction = tables.Column(verbose_name=_("县区"))
-    rule = tables.Column(verbose_name=_("奖励事项"), accessor="rule.display_name", order_by=("rule__name",))
+    rule = tables.Column(verbose_name=_("奖励事项"), accessor="rule__display_name", order_by=("rule__name",))
     granted_on = tables.Column(verbose_name=_("认定日期"), accessor="qualification__granted_on")
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
@@ -139,7 +139,7 @@ class LineTable(_DeadlineTable):
     )
     jurisdiction = tables.Column(verbose_name=_("县区"))
     rule = tables.Column(
-        verbose_name=_("奖励事项"), accessor="reward.rule.display_name", order_by=("reward__rule__name",)
+        verbose_name=_("奖励事项"), accessor="reward__rule__display_name", order_by=("reward__rule__name",)
     )
     source = tables.Column(verbose_name=_("资金来源"))
     amount = WanColumn(verbose_name=_("金额（万元）"))

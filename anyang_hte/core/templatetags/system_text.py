@@ -1,4 +1,4 @@
-"""``{{ row.comment|system_text }}``: a comment the portal wrote, in the reader's language (core/system_text)."""
+"""``{{ row.comment|system_text }}``: a comment the portal wrote, in the reader's language."""
 
 from django import template
 
