@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError
@@ -16,6 +17,7 @@ from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import User
 from anyang_hte.core.notifications import Message, notify_many
 from anyang_hte.core.roles import Right, Role, is_firm_user, is_system, person
+from anyang_hte.core.system_text import SystemText
 from enterprises.models import Enterprise, Qualification, QualificationKind
 
 from .models import CONDITIONS, ApplicationRound, OutcomeReason, RoundEntry, RoundMove
@@ -38,6 +40,13 @@ __all__ = [
     "round_open",
     "round_update",
 ]
+
+# Written into the entry's move when a registered qualification certifies it (stored in Chinese, shown in the
+# reader's language).
+CERTIFIED_BY_QUALIFICATION = SystemText(
+    gettext_noop("依据%(source)s登记的高新技术企业资质（证书编号 %(number)s，认定日期 %(day)s）"),
+    labels=("source",),
+)
 
 
 # --- the round ----------------------------------------------------------------------------------
@@ -373,11 +382,11 @@ def entries_certify_for_qualification(*, qualification: Qualification, by) -> li
         .select_related("round", "enterprise")
         .filter(enterprise=enterprise, status=S.PASSED, round__status=ApplicationRound.Status.OPEN)
     )
-    comment = _("依据%(source)s登记的高新技术企业资质（证书编号 %(number)s，认定日期 %(day)s）") % {
-        "source": qualification.get_source_display(),
-        "number": qualification.number or "—",
-        "day": qualification.granted_on.isoformat(),
-    }
+    comment = CERTIFIED_BY_QUALIFICATION.stored(
+        source=Qualification.Source(qualification.source).label,
+        number=qualification.number or "—",
+        day=qualification.granted_on.isoformat(),
+    )
     for entry in entries:
         check_move(by, entry, S.CERTIFIED)
         _move(entry, S.CERTIFIED, by=by, reason=comment)

@@ -137,7 +137,7 @@ class DrilldownExporter(ListExporter):
             return [
                 o.jurisdiction.name,
                 o.enterprise.name,
-                o.rule.name,
+                o.rule.display_name,
                 granted,
                 _wan(o.amount),
                 o.get_status_display(),

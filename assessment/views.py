@@ -22,7 +22,7 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -516,22 +516,23 @@ def _save_targets(formset, among, saved, *, year: int, by) -> int:
 def bulletin(request):
     _require_city_view(request)
     year = chosen_year(request.GET)
-    with translation.override(settings.LANGUAGE_CODE):
-        data = bulletin_data(year)
-        return render(
-            request,
-            "assessment/bulletin.html",
-            {
-                "bulletin": data,
-                "year": year,
-                "year_form": YearForm(initial={"year": year}),
-                "crumbs": _crumbs(
-                    request,
-                    (_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"),
-                    (_("通报"), None),
-                ),
-            },
-        )
+    # The menu around it follows the reader's language; the document (bulletin_data and the template's
+    # {% language %} block) is Chinese, as issued.
+    return render(
+        request,
+        "assessment/bulletin.html",
+        {
+            "bulletin": bulletin_data(year),
+            "document_language": settings.LANGUAGE_CODE,
+            "year": year,
+            "year_form": YearForm(initial={"year": year}),
+            "crumbs": _crumbs(
+                request,
+                (_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"),
+                (_("通报"), None),
+            ),
+        },
+    )
 
 
 @require_safe

@@ -13,6 +13,17 @@ from .funding import paying_office
 from .models import FundingLine, FundingSource, Reward, RewardRule
 
 
+class _RuleField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name}（{obj.policy_document}）"
+
+
+class RuleFilter(django_filters.ModelChoiceFilter):
+    """A reward rule to filter by, named in the page's language (seeded rules; see ``display_name``)."""
+
+    field_class = _RuleField
+
+
 class _Search(StrictFilterSet):
     q = django_filters.CharFilter(
         label=_("搜索"),
@@ -48,9 +59,7 @@ class RewardFilter(_Search):
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=Reward.Status.choices, empty_label=_("全部状态")
     )
-    rule = django_filters.ModelChoiceFilter(
-        label=_("奖励事项"), queryset=RewardRule.objects.all(), empty_label=_("全部事项")
-    )
+    rule = RuleFilter(label=_("奖励事项"), queryset=RewardRule.objects.all(), empty_label=_("全部事项"))
     jurisdiction = django_filters.ModelChoiceFilter(
         label=_("县区"), queryset=Jurisdiction.objects.all(), empty_label=_("全部县区")
     )
@@ -80,7 +89,7 @@ class RewardFilter(_Search):
 
 
 class LineFilter(_Search):
-    rule = django_filters.ModelChoiceFilter(
+    rule = RuleFilter(
         label=_("奖励事项"),
         field_name="reward__rule",
         queryset=RewardRule.objects.all(),

@@ -17,6 +17,7 @@ from enterprises.models import Enterprise, Qualification, QualificationKind
 
 from .funding import FundingSource  # defined beside who pays which source; used here and imported from here
 from .querysets import AppropriationQuerySet, FundingLineQuerySet, PayoutBatchQuerySet, RewardQuerySet
+from .reference import rule_display_name
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -74,6 +75,11 @@ class RewardRule(models.Model):
     @property
     def total_amount(self) -> Decimal:
         return self.city_amount + self.county_amount
+
+    @property
+    def display_name(self) -> str:
+        """The name on screen, following the language for the seeded rules (stored ``name`` stays Chinese)."""
+        return rule_display_name(self.code, self.name)
 
 
 class Reward(models.Model):

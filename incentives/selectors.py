@@ -27,6 +27,7 @@ from anyang_hte.core.exporters import CellValue, ListExporter
 from anyang_hte.core.scope import firm_enterprise_id
 
 from .models import MONEY, FundingLine, FundingSource, PayoutBatch, Recovery, Reward
+from .reference import rule_display_name
 
 Line = FundingLine.Status
 ZERO = Decimal("0.00")
@@ -128,7 +129,8 @@ def _row_keys(key: str) -> tuple[str, ...]:
 def _row(values: dict, group_by: tuple[str, ...]) -> dict:
     row = {"is_total": False, "label": ""}
     if "rule" in group_by:
-        row["rule_code"], row["rule_name"] = values["reward__rule__code"], values["reward__rule__name"]
+        row["rule_code"] = values["reward__rule__code"]
+        row["rule_name"] = rule_display_name(values["reward__rule__code"], values["reward__rule__name"])
     if "source" in group_by:
         row["source"], row["source_label"] = values["source"], str(FundingSource(values["source"]).label)
     if "jurisdiction" in group_by:

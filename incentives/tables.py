@@ -69,7 +69,7 @@ class RewardTable(_DeadlineTable):
         order_by=("enterprise__name",),
     )
     jurisdiction = tables.Column(verbose_name=_("县区"))
-    rule = tables.Column(verbose_name=_("奖励事项"), accessor="rule__name")
+    rule = tables.Column(verbose_name=_("奖励事项"), accessor="rule__display_name", order_by=("rule__name",))
     granted_on = tables.Column(verbose_name=_("认定日期"), accessor="qualification__granted_on")
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
@@ -138,7 +138,9 @@ class LineTable(_DeadlineTable):
         linkify=lambda record: record.reward.get_absolute_url(),
     )
     jurisdiction = tables.Column(verbose_name=_("县区"))
-    rule = tables.Column(verbose_name=_("奖励事项"), accessor="reward__rule__name")
+    rule = tables.Column(
+        verbose_name=_("奖励事项"), accessor="reward__rule__display_name", order_by=("reward__rule__name",)
+    )
     source = tables.Column(verbose_name=_("资金来源"))
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()

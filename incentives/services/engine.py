@@ -47,10 +47,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.guards import ALL_JURISDICTIONS, guard
 from anyang_hte.core.roles import Right, person
+from anyang_hte.core.system_text import SystemText
 from enterprises.models import Qualification
 
 from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
@@ -59,6 +61,9 @@ from ._common import lock_reward, record_move, set_line_status
 
 S = Reward.Status
 L = FundingLine.Status
+
+# Written into the cancelled reward's sign-off row (stored in Chinese, shown in the reader's language).
+REVOKED = SystemText(gettext_noop("资质已于 %(d)s 撤销：%(r)s"))
 
 
 def rules_in_force(kind: str, on: datetime.date) -> list[RewardRule]:
@@ -329,10 +334,9 @@ def rewards_on_qualification_revoked(*, qualification, by) -> list[Recovery]:
     """A revoked qualification: an unpaid reward is cancelled; money already paid is not touched but
     a Recovery (追回) is opened for each payment. Returns the recoveries opened."""
     _guard(by, qualification)
-    reason = _("资质已于 %(d)s 撤销：%(r)s") % {
-        "d": qualification.revoked_on or timezone.localdate(),
-        "r": qualification.revoke_reason or "",
-    }
+    reason = REVOKED.stored(
+        d=qualification.revoked_on or timezone.localdate(), r=qualification.revoke_reason or ""
+    )
     recoveries = []
     reward_ids = list(qualification.rewards.order_by("pk").values_list("pk", flat=True))
     for reward_id in reward_ids:
