@@ -24,18 +24,10 @@ from anyang_hte.core.roles import Right, is_city_wide
 from incentives.funding import FundingSource
 
 from . import forecast as fc
+from .views import _crumbs
 
 ROWS_PER_PAGE = 50
 EXCLUDED = "excluded"
-
-
-def _crumbs(request, *more) -> list:
-    user = request.user
-    if user.is_jurisdiction_bound and user.jurisdiction:
-        root = reverse("assessment:jurisdiction", args=[user.jurisdiction.code])
-    else:
-        root = reverse("assessment:dashboard")
-    return [(_("考核监测"), root), *more]
 
 
 def _scope_name(request) -> str:
