@@ -191,8 +191,16 @@ class _Recipients:
             self._cache[key] = list(_users(role, jurisdiction_id=jurisdiction_id))
         return self._cache[key]
 
+    def load_firms(self, enterprise_ids) -> None:
+        """Read the firm users of all ``enterprise_ids`` at once (a few queries, not one per reward)."""
+        ids = sorted(set(enterprise_ids))
+        self._firms: dict[int, list[User]] = defaultdict(list)
+        for start in range(0, len(ids), CHUNK):
+            for user in _users(Role.ENTERPRISE).filter(enterprise_id__in=ids[start : start + CHUNK]):
+                self._firms[user.enterprise_id].append(user)
+
     def firm(self, enterprise_id: int) -> list[User]:
-        return list(_firm_users(enterprise_id))
+        return self._firms.get(enterprise_id, [])
 
 
 def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
@@ -201,6 +209,7 @@ def notify_paid(lines: Iterable[FundingLine]) -> list[Notification]:
     for line in _with_rewards(lines):
         by_reward[line.reward_id].append(line)
     recipients = _Recipients()
+    recipients.load_firms(group[0].reward.enterprise_id for group in by_reward.values())
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
         for reward_lines in by_reward.values():

@@ -160,3 +160,27 @@ def test_the_firm_follows_approval_and_each_share_paid(client, firm_world, wf):
     page = client.get(reverse("firms:rewards")).content.decode()
     assert page.count("2026-11-20") == 2  # both shares, each with its payment date
     assert "奖励资金已全部拨付" in page
+
+
+def test_paying_many_rewards_tells_each_firm_in_a_few_queries(db, wf, django_assert_max_num_queries):
+    from incentives.notifications import notify_paid
+
+    def paid_lines(n):
+        lines = []
+        for i in range(n):
+            enterprise = EnterpriseFactory(jurisdiction=wf)
+            UserFactory(
+                username=f"pay_firm_{n}_{i}", role=Role.ENTERPRISE, jurisdiction=None, enterprise=enterprise
+            )
+            lines += list(
+                RewardWithLinesFactory(enterprise=enterprise, status=Reward.Status.APPROVED).lines.all()
+            )
+        return lines
+
+    few, many = paid_lines(2), paid_lines(12)
+    with django_assert_max_num_queries(12) as few_queries:
+        notify_paid(few)
+    with django_assert_max_num_queries(len(few_queries.captured_queries)):
+        notify_paid(many)  # the same queries for six times the rewards: firm users read at once
+    firms = Notification.objects.filter(title__contains="您的奖励资金已拨付")
+    assert firms.count() == 14 and len({n.user_id for n in firms}) == 14
