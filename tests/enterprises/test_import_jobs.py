@@ -42,6 +42,11 @@ def firms(n: int, start: int = 1, **values) -> list[list]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def low_threshold(settings):
     settings.IMPORT_JOB_MIN_ROWS = 5
