@@ -54,6 +54,7 @@ from .import_parsing import (
 from .models import AnnualFigures, Enterprise, RDInstitutionLevel, Stage, TechField
 
 CHUNK = 1000  # credit codes / ids per look-up query
+PROGRESS_EVERY = 500  # rows between two calls of a preview's ``progress`` (an import job's progress bar)
 
 INVALID = "invalid"
 TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind == "text")
@@ -217,19 +218,21 @@ def _number(value) -> str:
     return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
-def _read_rows(tables: LedgerSheets, plan: LedgerImportPlan) -> list[SourceRow]:
+def _read_rows(tables: LedgerSheets, plan: LedgerImportPlan, progress=None) -> list[SourceRow]:
     lookups = Lookups()
     lengths = {key: max_length_of(key) for key in TEXT_KEYS}
     rows: list[SourceRow] = []
     for index, table in enumerate(tables):
         plan.sheets.append(table.sheet if tables.by_year else "")
-        if not _read_table(table, index, plan, rows, lookups, lengths):
+        if not _read_table(table, index, plan, rows, lookups, lengths, progress):
             break
     plan.ignored_sheets = list(tables.ignored)
+    if progress is not None:
+        progress(len(rows))
     return rows
 
 
-def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups, lengths) -> bool:
+def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups, lengths, progress) -> bool:
     """Read one worksheet's rows into ``rows``; False once the file has too many rows."""
     header_ref = (index, table.header_row)
     mapping, ignored, problems = map_headers(table.headers)
@@ -276,6 +279,8 @@ def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups,
             _sheet_year(plan, row, table)
         _check_row(plan, row)
         rows.append(row)
+        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
     return True
 
 
@@ -337,11 +342,14 @@ def _check_row(plan: LedgerImportPlan, row: SourceRow) -> None:
 # --- preview -----------------------------------------------------------------------------------
 
 
-def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, user) -> LedgerImportPlan:
+def plan_ledger_import(
+    fileobj, filename: str, *, jurisdiction: Jurisdiction, user, progress=None
+) -> LedgerImportPlan:
     """Read and check the whole file without writing; classify each row and collect every error.
 
     ``user`` is the person (or the command's SystemActor) who will apply it: the preview shows only
-    what they may import.
+    what they may import. ``progress`` (an import job's) is called with the rows read so far, every
+    ``PROGRESS_EVERY`` rows and once at the end of the file.
     """
     check_import_right(user, jurisdiction)
     plan = LedgerImportPlan(filename=filename, jurisdiction=jurisdiction, user=user)
@@ -365,7 +373,7 @@ def plan_ledger_import(fileobj, filename: str, *, jurisdiction: Jurisdiction, us
         plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
         return plan
     try:
-        rows = _read_rows(tables, plan)
+        rows = _read_rows(tables, plan, progress)
     except (csv.Error, ElementTree.ParseError) as exc:
         plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
         return plan

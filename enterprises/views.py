@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
+from anyang_hte.core.import_jobs import import_job_create, import_jobs_for
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_table, querystring_without_page
 from anyang_hte.core.permissions import require_right
@@ -34,6 +35,7 @@ from .forms import (
     RevokeForm,
     VisitForm,
 )
+from .import_jobs import LedgerImportJob, runs_as_job
 from .import_parsing import stash_upload
 from .importers import build_template_workbook, plan_ledger_import
 from .models import AnnualFigures, Enterprise, LedgerMilestone, Qualification
@@ -366,17 +368,38 @@ def import_upload(request):
     form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        jurisdiction = form.cleaned_data["jurisdiction"]
         token, suffix = stash_upload(upload, _upload_dir())
-        request.session[f"ledger_import_{token}"] = {
-            "name": upload.name,
-            "suffix": suffix,
-            "jurisdiction": form.cleaned_data["jurisdiction"].pk,
-        }
-        return redirect("enterprises:import_preview", token=token)
+        path = _upload_dir() / f"{token}{suffix}"
+        if not runs_as_job(path, upload.name):
+            request.session[f"ledger_import_{token}"] = {
+                "name": upload.name,
+                "suffix": suffix,
+                "jurisdiction": jurisdiction.pk,
+            }
+            return redirect("enterprises:import_preview", token=token)
+        try:  # a large file is read and written by a worker, never in the request
+            job = import_job_create(
+                by=request.user,
+                kind=LedgerImportJob.kind,
+                title=_("台账导入：%(j)s") % {"j": jurisdiction.name},
+                filename=upload.name,
+                stash=path,
+                params={"jurisdiction": jurisdiction.pk},
+            )
+        except DomainError as exc:
+            path.unlink(missing_ok=True)
+            add_refusal_to_form(form, exc)
+        else:
+            return redirect("import_job", job_id=job.pk)
     return render(
         request,
         "enterprises/import_upload.html",
-        {"form": form, "crumbs": ledger_crumbs((_("台账导入"), None))},
+        {
+            "form": form,
+            "jobs": import_jobs_for(request.user, LedgerImportJob.kind),
+            "crumbs": ledger_crumbs((_("台账导入"), None)),
+        },
     )
 
 

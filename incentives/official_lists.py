@@ -47,6 +47,7 @@ from .models import OfficialListRow
 __all__ = ["ParsedList", "ParsedRow", "credit_code_warning", "fold_name", "match_rows", "read_official_list"]
 
 CHUNK = 500  # codes / names per look-up query
+PROGRESS_EVERY = 500  # rows between two calls of ``progress`` (an import job's progress bar)
 
 # Header texts (after ``normalise_header``: NFKC, no spaces) → column key. Other columns (序号, 所在地,
 # 地市, 技术领域, ...) are ignored.
@@ -169,8 +170,10 @@ def _cell(values: list, index: int, key: str, number: int) -> str:
     return text
 
 
-def read_official_list(data: bytes, filename: str) -> ParsedList:
-    """The rows of a list file (.xlsx or .csv). Raises ``DomainError`` saying what is wrong with it."""
+def read_official_list(data: bytes, filename: str, progress=None) -> ParsedList:
+    """The rows of a list file (.xlsx or .csv). Raises ``DomainError`` saying what is wrong with it.
+
+    ``progress`` (an import job's) is called with the rows read so far, every ``PROGRESS_EVERY`` rows."""
     missing_header = _("在前%(n)d行中没有找到表头：表头行应包含“企业名称”（或“单位名称”）列。") % {
         "n": HEADER_SCAN_ROWS
     }
@@ -205,8 +208,12 @@ def read_official_list(data: bytes, filename: str) -> ParsedList:
                 code_warning=credit_code_warning(number, typed, code),
             )
         )
+        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
     if not rows:
         raise DomainError(_("名单中没有读到任何企业。"))
+    if progress is not None:
+        progress(len(rows))
     return ParsedList(title=title, rows=rows)
 
 

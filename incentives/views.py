@@ -18,12 +18,14 @@ from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
+from anyang_hte.core.import_jobs import import_job_create, import_jobs_for
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 from anyang_hte.core.workdays import Deadlines
 from enterprises.identifiers import normalise_credit_code
+from enterprises.import_jobs import runs_as_job
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
@@ -44,6 +46,7 @@ from .forms import (
     SubmitForm,
 )
 from .funding import office_paying, paying_office
+from .import_jobs import OfficialListImportJob
 from .models import (
     FundingLine,
     OfficialList,
@@ -568,6 +571,9 @@ def official_list_upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         token, suffix = stash_upload(data["file"], _list_dir())
+        path = _list_dir() / f"{token}{suffix}"
+        if runs_as_job(path, data["file"].name):  # a long list is read and imported by a worker
+            return _list_job(request, form, path)
         meta = {
             "name": data["file"].name,
             "suffix": suffix,
@@ -583,12 +589,43 @@ def official_list_upload(request):
         else:
             request.session[f"official_list_{token}"] = meta
             return redirect("incentives:official_list_preview", token=token)
+    return _list_upload_page(request, form)
+
+
+def _list_upload_page(request, form):
     lists = OfficialList.objects.order_by("-uploaded_at")[:50]
     return render(
         request,
         "incentives/official_list_upload.html",
-        {"form": form, "lists": lists, "crumbs": _crumbs((_("认定名单"), None))},
+        {
+            "form": form,
+            "lists": lists,
+            "jobs": import_jobs_for(request.user, OfficialListImportJob.kind),
+            "crumbs": _crumbs((_("认定名单"), None)),
+        },
     )
+
+
+def _list_job(request, form, path: Path):
+    data = form.cleaned_data
+    try:
+        job = import_job_create(
+            by=request.user,
+            kind=OfficialListImportJob.kind,
+            title=data["title"] or _("认定名单导入"),
+            filename=data["file"].name,
+            stash=path,
+            params={
+                "kind": data["kind"],
+                "granted_on": data["granted_on"].isoformat(),
+                "title": data["title"],
+            },
+        )
+    except DomainError as exc:
+        path.unlink(missing_ok=True)
+        add_refusal_to_form(form, exc)
+        return _list_upload_page(request, form)
+    return redirect("import_job", job_id=job.pk)
 
 
 def _list_plan(request, meta: dict, path: Path):

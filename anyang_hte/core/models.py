@@ -158,6 +158,70 @@ class ExportJob(models.Model):
         return min(99, self.rows_done * 100 // self.rows_total)
 
 
+class ImportJob(models.Model):
+    """A large import read (preview) and then written (apply) by a Celery worker, never in the request.
+
+    The page polls its progress; the preview's summary and row errors stay in ``result`` for the user who
+    started it (the full error list in ``errors_file``). ``kind`` names a runner in settings.IMPORT_JOBS.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    class Phase(models.TextChoices):
+        PREVIEW = "preview", _("预览")
+        APPLY = "apply", _("导入")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("用户")
+    )
+    kind = models.CharField(_("导入内容"), max_length=64, db_index=True)
+    title = models.CharField(_("名称"), max_length=200)
+    phase = models.CharField(_("阶段"), max_length=8, choices=Phase.choices, default=Phase.PREVIEW)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(_("文件名"), max_length=255)
+    stash = models.CharField(_("暂存文件"), max_length=255, help_text=_("相对于 MEDIA_ROOT"))
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    params = models.JSONField(_("导入参数"), default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    errors_file = models.FileField(_("错误清单"), upload_to="import_errors/%Y/%m/", blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("最后进展"), auto_now=True)  # the worker's heartbeat
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+
+    def __str__(self):
+        return f"{self.title} ({self.get_phase_display()} {self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def is_applied(self) -> bool:
+        return self.phase == self.Phase.APPLY and self.status == self.Status.DONE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+
 class Notification(models.Model):
     """A message to one user, shown in the portal (count in the header) and sent by e-mail."""
 

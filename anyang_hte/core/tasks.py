@@ -1,13 +1,18 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import import_jobs, services
 from .notifications import notification_emails_send
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def run_export(job_id: str) -> str:
     return services.export_job_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def run_import(job_id: str) -> str:
+    return import_jobs.import_job_run(job_id=job_id).status
 
 
 @shared_task(acks_late=True)

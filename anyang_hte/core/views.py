@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +9,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .models import ExportJob, Notification
+from .errors import DomainError
+from .import_jobs import import_job_cancel, import_job_confirm, import_runner
+from .models import ExportJob, ImportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
 from .roles import Right, has_right, is_firm_user
 
@@ -51,6 +54,57 @@ def export_job_download(request, job_id):
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404(_("文件尚未生成。"))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+def _own_import(request, job_id):
+    """A job belongs to the user who started it (anyone else: 404), and only while it is in their scope
+    (a right or a county they no longer have: 403 saying why)."""
+    job = get_object_or_404(ImportJob.objects.select_related("user"), pk=job_id, user=request.user)
+    runner = import_runner(job.kind)
+    try:
+        runner.authorize(request.user, job.params)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    return job, runner
+
+
+@require_safe
+def import_job(request, job_id):
+    job, runner = _own_import(request, job_id)
+    template = "import_job_status.html" if request.headers.get("HX-Request") else "import_job.html"
+    context = {"job": job, "result": job.result, "result_template": runner.result_template}
+    return render(request, template, {**context, "crumbs": runner.crumbs(job)})
+
+
+@require_POST
+def import_job_apply(request, job_id):
+    job, _runner = _own_import(request, job_id)
+    try:
+        import_job_confirm(job=job, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("import_job", job_id=job.pk)
+
+
+@require_POST
+def import_job_forget(request, job_id):
+    job, runner = _own_import(request, job_id)
+    try:
+        import_job_cancel(job=job, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("import_job", job_id=job.pk)
+    messages.info(request, _("已取消导入，未写入任何数据。"))
+    return redirect(runner.upload_url)
+
+
+@require_safe
+def import_job_errors(request, job_id):
+    job, _runner = _own_import(request, job_id)
+    if not job.errors_file:
+        raise Http404(_("这个导入任务没有错误清单。"))
+    name = _("导入错误清单-%(f)s.csv") % {"f": job.filename.rsplit(".", 1)[0]}
+    return FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=name)
 
 
 NOTIFICATIONS_PER_PAGE = 50

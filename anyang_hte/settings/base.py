@@ -195,6 +195,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@hte.anyang.go
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
 EXPORT_BUILDERS = {"enterprises.ledger": "enterprises.exporters.build_ledger_exporter"}
 
+# Imports: a file of at least IMPORT_JOB_MIN_ROWS data rows (counted cheaply, stopping there) or larger than
+# IMPORT_JOB_MIN_BYTES is previewed and written by a Celery job with a progress page; smaller ones at once.
+IMPORT_JOB_MIN_ROWS = int(os.environ.get("IMPORT_JOB_MIN_ROWS", "2000"))
+# The uploaded size (bytes) above which an import always runs as a job, whatever its row count.
+IMPORT_JOB_MIN_BYTES = int(os.environ.get("IMPORT_JOB_MIN_BYTES", str(1024 * 1024)))
+# Row errors (and preview rows) an import job keeps to show on its page; the full error list is a download.
+IMPORT_JOB_KEEP_ROWS = int(os.environ.get("IMPORT_JOB_KEEP_ROWS", "1000"))
+# Import job kinds → the runner class that previews, applies and guards them (core names no app).
+IMPORT_JOBS = {
+    "enterprises.ledger": "enterprises.import_jobs.LedgerImportJob",
+    "incentives.official_list": "incentives.import_jobs.OfficialListImportJob",
+}
+
 # Lists: above this many matching rows the page says "more than N" instead of counting them all.
 LIST_COUNT_CAP = 10_000
 

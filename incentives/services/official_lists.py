@@ -124,22 +124,23 @@ def _record(*, official_list: OfficialList, enterprise: Enterprise, number: str,
     return qualification, True
 
 
-def _read(*, fileobj, filename: str, kind: str, granted_on, title: str) -> tuple:
+def _read(*, fileobj, filename: str, kind: str, granted_on, title: str, progress=None) -> tuple:
     """(parsed list, its checksum, its title): the file read, nothing written."""
     _check_kind_and_date(kind, granted_on)
     data = _read_bytes(fileobj)
-    parsed = read_official_list(data, filename)
+    parsed = read_official_list(data, filename, progress)
     return parsed, hashlib.sha256(data).hexdigest(), (title or "").strip() or parsed.title
 
 
 def official_list_preview(
-    *, fileobj, filename: str, kind: str, granted_on: datetime.date, by, title: str = ""
+    *, fileobj, filename: str, kind: str, granted_on: datetime.date, by, title: str = "", progress=None
 ) -> ListPlan:
     """What importing the list would do now (matches, grants already recorded, the money it creates),
-    written nowhere. Its ``digest`` is what ``official_list_import(expected_digest=...)`` confirms."""
+    written nowhere. Its ``digest`` is what ``official_list_import(expected_digest=...)`` confirms.
+    ``progress``: an import job's, called with the rows read so far."""
     _check_right(by)
     parsed, checksum, title = _read(
-        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title
+        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title, progress=progress
     )
     return plan_official_list(
         parsed, checksum=checksum, filename=filename, kind=kind, granted_on=granted_on, title=title
@@ -156,6 +157,7 @@ def official_list_import(
     title: str = "",
     dry_run: bool = False,
     expected_digest: str = "",
+    progress=None,
 ) -> OfficialListResult:
     """Import a list in one transaction: match its rows, record qualifications (and so rewards).
 
@@ -165,7 +167,7 @@ def official_list_import(
     """
     _check_right(by)
     parsed, checksum, title = _read(
-        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title
+        fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title, progress=progress
     )
     try:
         with transaction.atomic():

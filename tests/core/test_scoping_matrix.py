@@ -24,6 +24,7 @@ from anyang_hte.core.models import (
     AuditLog,
     CalendarDay,
     ExportJob,
+    ImportJob,
     Jurisdiction,
     Notification,
     TimeLimit,
@@ -88,6 +89,17 @@ def world(db):
     other = EnterpriseFactory(jurisdiction=jurisdiction("410581"))
     owner = UserFactory(username="job_owner", role=Role.TECH_REVIEWER, jurisdiction=None)
     job = ExportJob.objects.create(user=owner, kind="enterprises.ledger", fmt="xlsx", title="t")
+    import_job = ImportJob.objects.create(
+        user=owner,
+        kind="enterprises.ledger",
+        title="t",
+        filename="l.xlsx",
+        stash="ledger_imports/0.xlsx",
+        sha256="0" * 64,
+        params={"jurisdiction": own.jurisdiction_id},
+        status=ImportJob.Status.DONE,
+        result={"can_apply": True},
+    )
     notification = Notification.objects.create(user=owner, title="t")
     official = OfficialList.objects.create(
         kind="hte",
@@ -145,6 +157,7 @@ def world(db):
             "fmt": "xlsx",
             "token": "0" * 32,
             "job_id": job.pk,
+            "import_job_id": import_job.pk,
             "notification_id": notification.pk,
             # A Little Giant reserve entry of this year, proposed by the enterprise's county.
             "lg_entry_pk": LittleGiantReserveEntry.objects.create(
@@ -216,6 +229,8 @@ def _submission_file(enterprise, by):
 def _kwargs_for(name, pattern, values):
     names = list(pattern.pattern.regex.groupindex)
     kwargs = {n: values[n] for n in names if n in values}
+    if name.startswith("import_job"):
+        kwargs["job_id"] = values["import_job_id"]  # an import job (of the owner, so any role's is a 404)
     if "code" in names and name.startswith("assessment:watchlist"):
         kwargs["code"] = "hte_expiring"
     if "pk" in names and name.startswith("firms:reward"):
