@@ -17,6 +17,7 @@ with any error nothing is written. Cells are read with the ledger import's helpe
 """
 
 import io
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import yuan_to_wan
+from enterprises.import_files import read_limited
 from enterprises.import_parsing import (
     CREATED,
     FILE_COLUMN,
@@ -69,6 +71,8 @@ ALIASES = {
 REQUIRED = (SCOPE, YEAR, HIGHTECH, INDUSTRIAL)
 CITY_NAMES = ("全市", "安阳市", "全市合计", "市", "city")
 MAX_ROWS = 5000
+
+logger = logging.getLogger(__name__)
 TITLE = "统计局公布的高新技术产业增加值和规模以上工业增加值"
 
 _KNOWN = {normalise_header(text): key for key, texts in ALIASES.items() for text in texts}
@@ -119,19 +123,26 @@ def plan_published_import(fileobj, filename: str, *, source: str = "") -> Publis
     plan = PublishedImportPlan(filename=filename, source=(source or "").strip())
     try:
         table = open_table(
-            fileobj.read(),
+            read_limited(fileobj),
             filename,
             is_header=_is_header,
             missing_header=_("没有找到表头：表头行应包含“%(columns)s”。")
             % {"columns": "”“".join(HEADERS[key] for key in REQUIRED)},
         )
+        try:
+            _plan_rows(plan, table)
+        finally:
+            table.close()
     except FileProblem as exc:
-        plan.errors.append(RowError(0, FILE_COLUMN, str(exc)))
+        plan.rows, plan.errors = [], [RowError(0, FILE_COLUMN, str(exc))]
         return plan
-    try:
-        _plan_rows(plan, table)
-    finally:
-        table.close()
+    except Exception:  # a hostile file must end in a refusal, never a traceback
+        logger.warning("published import: unreadable file %r", filename, exc_info=True)
+        plan.rows = []
+        plan.errors = [RowError(0, FILE_COLUMN, _("文件内容有误，无法读取，请在 Excel 中重新保存后再导入。"))]
+        return plan
+    if not plan.rows and not plan.errors:
+        plan.errors.append(RowError(0, FILE_COLUMN, _("文件中只有表头，没有任何数据行。")))
     return plan
 
 
@@ -205,9 +216,14 @@ class _RowReader:
 
         jurisdiction, scope_name = None, ""
         text = self.cell(values, SCOPE)
-        if text is None:
+        try:
+            key = None if text is None else fold(parse_text(text, None)).lower()
+        except CellError as exc:  # a formula, control characters
+            bad(SCOPE, str(exc))
+            return None, errors
+        if key is None:
             bad(SCOPE, _("请填写县区名称、简称、代码或“全市”。"))
-        elif (key := fold(parse_text(text, None)).lower()) not in self.scopes:
+        elif key not in self.scopes:
             bad(SCOPE, _("未知的县区“%(v)s”，请填写县区名称、简称、代码或“全市”。") % {"v": text})
         else:
             jurisdiction = self.scopes[key]
@@ -240,7 +256,11 @@ class _RowReader:
         self.seen[where] = number
         previous = self.stored.get(where)
         source = self.cell(values, SOURCE)
-        source = parse_text(source, None) if source is not None else self.plan.source
+        try:
+            source = parse_text(source, None) if source is not None else self.plan.source
+        except CellError as exc:
+            bad(SOURCE, str(exc))
+            return None, errors
         hightech = parsed[HIGHTECH] if parsed[HIGHTECH] is not None else _stored(previous, HIGHTECH)
         industrial = parsed[INDUSTRIAL] if parsed[INDUSTRIAL] is not None else _stored(previous, INDUSTRIAL)
         try:

@@ -9,6 +9,7 @@ from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
 
 from .identifiers import validate_credit_code
+from .import_files import size_problem
 from .models import (
     AnnualFigures,
     Distinction,
@@ -270,16 +271,8 @@ class LedgerImportForm(forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith((".xlsx", ".csv")):
             raise ValidationError(_("只接受 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）。"))
-        from django.conf import settings
-
-        if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
-            raise ValidationError(
-                _("文件过大（%(size)s MB），上限为 %(max)s MB。")
-                % {
-                    "size": round(upload.size / 1048576, 1),
-                    "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576,
-                }
-            )
+        if problem := size_problem(upload.size):
+            raise ValidationError(problem)
         return upload
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
 
+from .import_files import FileProblem, check_xlsx_archive
 from .importers import INVALID, LedgerImportPlan, check_import_right, plan_ledger_import
 from .services import apply_ledger_import
 
@@ -45,6 +46,17 @@ def _count(stream, pattern: re.Pattern | None, stop_at: int | None, budget: list
     return found
 
 
+UNREADABLE = (
+    FileProblem,
+    OSError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def count_rows(path: Path, filename: str, *, stop_at: int | None = None) -> int:
     """The file's rows (every worksheet's, header and title rows too), counted without parsing it;
     stops at ``stop_at`` and after SCAN_BYTES. 0 for a file that cannot be read: its preview says why."""
@@ -56,6 +68,7 @@ def count_rows(path: Path, filename: str, *, stop_at: int | None = None) -> int:
             with open(path, "rb") as fh:
                 rows = _count(fh, None, stop_at, budget)
             return rows if stop_at is None else min(rows, stop_at)
+        check_xlsx_archive(path.read_bytes())  # a bomb is refused by its preview, not inflated here
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
@@ -65,7 +78,7 @@ def count_rows(path: Path, filename: str, *, stop_at: int | None = None) -> int:
                     if stop_at is not None and rows >= stop_at:
                         return stop_at
         return rows
-    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+    except UNREADABLE:
         return 0
 
 

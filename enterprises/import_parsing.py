@@ -6,9 +6,7 @@ Only :class:`Lookups` reads the database (the jurisdictions). The importer
 (:mod:`enterprises.importers`) checks the rows against each other and the database, and writes them.
 """
 
-import csv
 import datetime
-import io
 import math
 import re
 import unicodedata
@@ -22,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
 
@@ -30,6 +27,18 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.money import NotExactToTheFen, wan_to_yuan
 
 from .identifiers import validate_credit_code
+from .import_files import (
+    MAX_MERGED_RANGES,
+    FileProblem,
+    Formula,
+    Unreadable,
+    clip_merged,
+    csv_rows,
+    decode_csv,
+    is_visible,
+    load_xlsx,
+    sheet_rows,
+)
 from .ledger_template import (  # noqa: F401 (the format's names, for the importers)
     BOOLEAN_TEXTS,
     COLUMN_BY_KEY,
@@ -53,7 +62,9 @@ FILE_COLUMN = "(文件)"  # RowError.column for problems with the file as a whol
 MAX_YUAN = Decimal(10) ** 16  # MONEY fields: 18 digits, 2 decimal places
 MAX_COUNT = 2_147_483_647
 PLANNED_YEARS = (2000, 2100)
-MAX_ROWS = 200_000
+MAX_ROWS = 200_000  # the default of settings.IMPORT_MAX_ROWS (read through max_rows())
+MAX_DIGITS = 24  # significant digits of a number cell: more is a mistake, whatever the column
+MAX_MAGNITUDE = 15  # a number cell is below 10**16 (no column holds more; exact within Decimal's 28 digits)
 FIGURES_FIRST_YEAR = 1990  # as enterprises.services.figures_save
 
 
@@ -68,6 +79,8 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=[\"']([A-Z]+[0-9]+:[A-Z]+[0-9]+)[\"']")
 _YEAR_SHEET = re.compile(r"^((?:19|20)\d{2})(?:年度?)?(?:数据)?$")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+# Characters no cell may hold: C0/C1 controls but tab and line breaks, lone surrogates, non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -127,8 +140,9 @@ class RowCounts:
         return self.count(UNCHANGED)
 
 
-class FileProblem(Exception):
-    """The file as a whole cannot be read."""
+def max_rows() -> int:
+    """Data rows one import file may have (``IMPORT_MAX_ROWS``)."""
+    return int(getattr(settings, "IMPORT_MAX_ROWS", MAX_ROWS))
 
 
 class CellError(Exception):
@@ -159,13 +173,21 @@ def is_blank(value) -> bool:
 
 
 def _show(value) -> str:
-    return typed(value).strip()
+    text = typed(value).strip()
+    return text if len(text) <= 80 else text[:80] + "…"
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown as ``\\x00``: for messages and previews."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def typed(value) -> str:
     """A cell as the user typed it (as Excel shows it): 120 not 120.0, a date without its midnight."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return visible(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -266,7 +288,9 @@ def _merged_ranges(ws) -> list[tuple[int, int, int, int]]:
                 ranges.append((min_row, max_row, min_col, max_col))
                 end = match.end()
             tail = buffer[max(end, len(buffer) - 512) :]  # an element cut at the chunk boundary
-    return ranges
+            if len(ranges) > MAX_MERGED_RANGES:
+                break  # clip_merged refuses the file
+    return clip_merged(ranges)
 
 
 def _fill_merged(numbered_rows, ranges):
@@ -294,33 +318,67 @@ def _fill_merged(numbered_rows, ranges):
 
 
 def _load_xlsx(data: bytes):
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, InvalidFileException...
-        raise FileProblem(
-            _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")
-        ) from exc
+    """The workbook, once its archive passed the checks of :func:`enterprises.import_files.load_xlsx`."""
+    return load_xlsx(data)
 
 
-def _sheet_table(ws, is_header) -> Table | None:
+class _Seen:
+    """Wraps a sheet's rows, noting whether any of the rows read has a value."""
+
+    def __init__(self, rows):
+        self.rows, self.filled = rows, False
+
+    def __iter__(self):
+        for number, values in self.rows:
+            if not self.filled and any(not is_blank(v) for v in values):
+                self.filled = True
+            yield number, values
+
+
+def _sheet_table(ws, is_header, seen: list | None = None) -> Table | None:
+    """The sheet's table after its header; ``seen`` gets True when the rows scanned have any value."""
     if not hasattr(ws, "iter_rows"):
         return None  # a chart sheet
-    ws.reset_dimensions()  # some writers record a wrong size; read every row instead
-    numbered = ((n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), start=1))
-    found = _find_header(_fill_merged(numbered, _merged_ranges(ws)), is_header)
+    rows = _Seen(_fill_merged(sheet_rows(ws), _merged_ranges(ws)))
+    found = _find_header(iter(rows), is_header)
+    if seen is not None:
+        seen.append(rows.filled)
     if found:
         found.sheet = ws.title
     return found
 
 
+def _no_table(wb, hidden: list[str], seen: list) -> FileProblem | None:
+    """Why no visible sheet has a header, when it is not just a missing header: empty, or hidden."""
+    if hidden:
+        return FileProblem(
+            _("表头所在的工作表“%(s)s”是隐藏的，隐藏的工作表不会导入：请在 Excel 中取消隐藏后再导入。")
+            % {"s": "、".join(hidden)}
+        )
+    if not any(seen):
+        return FileProblem(_("工作簿是空的：没有任何可见的工作表有内容。"))
+    return None
+
+
 def _xlsx_tables(data: bytes, is_header, wb=None) -> Iterator[Table]:
+    """The first visible sheet with a header; hidden sheets are never read (only named when the header
+    is on one). Raises ``FileProblem`` for an empty workbook."""
     wb = wb or _load_xlsx(data)
+    hidden: list[str] = []
+    seen: list[bool] = []
     try:
         for ws in wb.worksheets:
-            found = _sheet_table(ws, is_header)
+            if not is_visible(ws):
+                if _sheet_table(ws, is_header) is not None:
+                    hidden.append(ws.title)
+                continue
+            found = _sheet_table(ws, is_header, seen)
             if found:
                 yield found
                 return
+        problem = _no_table(wb, hidden, seen)
+        if problem is not None:
+            raise problem
     finally:
         wb.close()
 
@@ -330,6 +388,9 @@ def _year_tables(wb, ignored: list[str]) -> Iterator[Table]:
     have a header, or are named for a year and have none, go to ``ignored``."""
     try:
         for ws in wb.worksheets:
+            if not is_visible(ws):
+                ignored.append(ws.title)
+                continue
             found = _sheet_table(ws, is_ledger_header)
             year = sheet_year(ws.title)
             if year is None or found is None:
@@ -343,18 +404,10 @@ def _year_tables(wb, ignored: list[str]) -> Iterator[Table]:
 
 
 def _csv_table(data: bytes, is_header) -> Iterator[Table]:
-    for encoding in ("utf-8-sig", "gb18030"):  # UTF-8 with or without BOM, else GB18030 (GBK)
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileProblem(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GB18030（GBK）编码。"))
+    text = decode_csv(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    found = _find_header(((n, row) for n, row in enumerate(reader, start=1)), is_header)
+    found = _find_header(csv_rows(text, delimiter), is_header)
     if found:
         yield found
 
@@ -392,7 +445,7 @@ class LedgerSheets:
         name = (filename or "").lower()
         if name.endswith((".xlsx", ".xlsm")):
             wb = _load_xlsx(data)
-            if any(sheet_year(title) is not None for title in wb.sheetnames):
+            if any(sheet_year(ws.title) is not None for ws in wb.worksheets if is_visible(ws)):
                 self.by_year = True
                 self._rest = _year_tables(wb, self.ignored)
                 self.first = next(self._rest, None)
@@ -518,7 +571,23 @@ class Lookups:
 # --- cell values -------------------------------------------------------------------------------
 
 
+def check_cell(value) -> None:
+    """Refuse what no column may import: a formula, a value that cannot be read, control characters."""
+    if isinstance(value, Formula):
+        raise CellError(
+            _("单元格是公式（%(f)s），不能导入公式：请复制后“选择性粘贴→数值”再导入。") % {"f": _show(value)}
+        )
+    if isinstance(value, Unreadable):
+        raise CellError(_("单元格的值无法读取（%(v)s），请改为普通的数字或文字。") % {"v": _show(value)})
+    if isinstance(value, str) and (found := _CONTROL.search(value)):
+        raise CellError(
+            _("含有不可见的控制字符（U+%(code)04X，第%(i)d个字），请删除后再导入。")
+            % {"code": ord(found.group()), "i": found.start() + 1}
+        )
+
+
 def parse_text(value, max_length: int | None) -> str:
+    check_cell(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # phone numbers typed as numbers
     elif isinstance(value, datetime.datetime):
@@ -533,17 +602,24 @@ def parse_text(value, max_length: int | None) -> str:
 
 def parse_decimal(value) -> Decimal:
     """A number from a numeric cell or from text with thousands separators or full-width digits."""
+    check_cell(value)
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         number = Decimal(value)
     elif isinstance(value, float) and math.isfinite(value):
         number = Decimal(repr(value))  # the shortest text that round-trips: what Excel showed
     else:
         text = fold(value).removesuffix("万元").removesuffix("万")
-        if not isinstance(value, str) or not _NUMBER.match(text):
+        if not isinstance(value, str) or len(text) > 4 * MAX_DIGITS or not _NUMBER.match(text):
             raise CellError(_("“%(v)s”不是有效的数字。") % {"v": _show(value)})
         number = Decimal(text.replace(",", ""))
     if not number.is_finite():
         raise CellError(_("“%(v)s”不是有效的数字。") % {"v": _show(value)})
+    if number.adjusted() > MAX_MAGNITUDE:
+        raise CellError(_("数值“%(v)s”过大，请核对。") % {"v": _show(value)})
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise CellError(
+            _("数值“%(v)s”的位数过多：最多%(n)d位有效数字。") % {"v": _show(value), "n": MAX_DIGITS}
+        )
     return number
 
 
@@ -587,6 +663,7 @@ def parse_staff(value) -> Decimal:
 
 
 def parse_year(value, low: int, high: int) -> int:
+    check_cell(value)
     text = fold(value).removesuffix("年度").removesuffix("年") if isinstance(value, str) else value
     try:
         year = parse_count(text)
@@ -605,6 +682,7 @@ def _date_error(value) -> CellError:
 
 
 def parse_date(value) -> datetime.date:
+    check_cell(value)
     if isinstance(value, datetime.datetime):
         day = value.date()
     elif isinstance(value, datetime.date):
@@ -630,6 +708,7 @@ def parse_date(value) -> datetime.date:
 
 
 def parse_bool(value) -> bool:
+    check_cell(value)
     if isinstance(value, bool):
         return value
     found = BOOLEAN_TEXTS.get(fold(typed(value)).lower())
@@ -644,6 +723,7 @@ def max_length_of(key: str) -> int | None:
 
 def parse_cell(column: Column, value, lookups: Lookups, *, max_length: int | None = None):
     """The model value for one non-blank cell, or ``CellError``."""
+    check_cell(value)
     kind = column.kind
     if kind == "text":
         return parse_text(value, max_length)

@@ -12,12 +12,12 @@ one jurisdiction. Parsing lives in :mod:`enterprises.import_parsing`; the write 
 """
 
 import csv
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from anyang_hte.core.guards import guard
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Right
 
+from .import_files import read_limited
 from .import_parsing import (
     COLUMN_BY_KEY,
     COLUMNS,
@@ -33,7 +34,6 @@ from .import_parsing import (
     FIGURE_KEYS,
     FIGURES_FIRST_YEAR,
     FILE_COLUMN,
-    MAX_ROWS,
     UNCHANGED,
     UPDATED,
     CellError,
@@ -47,6 +47,7 @@ from .import_parsing import (
     is_blank,
     map_headers,
     max_length_of,
+    max_rows,
     parse_cell,
     row_is_skippable,
     typed,
@@ -55,6 +56,8 @@ from .models import AnnualFigures, Enterprise, RDInstitutionLevel, Stage, TechFi
 
 CHUNK = 1000  # credit codes / ids per look-up query
 PROGRESS_EVERY = 500  # rows between two calls of a preview's ``progress`` (an import job's progress bar)
+
+logger = logging.getLogger(__name__)
 
 INVALID = "invalid"
 TEXT_KEYS = tuple(c.key for c in COLUMNS if c.kind == "text")
@@ -242,6 +245,7 @@ def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups,
     for i, column in mapping.items():
         plan.headers.setdefault(column.key, table.headers[i])
     keys = {column.key for column in mapping.values()}
+    limit = max_rows()
     if table.year is not None and not FIGURES_FIRST_YEAR <= table.year <= timezone.localdate().year:
         plan.error(
             header_ref,
@@ -263,8 +267,8 @@ def _read_table(table: Table, index: int, plan: LedgerImportPlan, rows, lookups,
         }
         if not cells:
             continue  # a pre-numbered template row with only its 序号
-        if len(rows) >= MAX_ROWS:
-            plan.error((index, number), None, _("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
+        if len(rows) >= limit:
+            plan.error((index, number), None, _("文件超过%(n)d行数据，请分批导入。") % {"n": limit})
             return False
         row = SourceRow(number, {}, sheet=index)
         plan.cells[row.ref] = {column.key: raw for column, raw in cells.items()}
@@ -353,32 +357,16 @@ def plan_ledger_import(
     """
     check_import_right(user, jurisdiction)
     plan = LedgerImportPlan(filename=filename, jurisdiction=jurisdiction, user=user)
-    limit = settings.LEDGER_IMPORT_MAX_BYTES
-    data = fileobj.read(limit + 1)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     whole_file = (-1, 0)
-    if len(data) > limit:
-        plan.error(whole_file, None, _("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
-        return plan
-    if not data:
-        plan.error(whole_file, None, _("文件是空的。"))
-        return plan
     try:
-        tables = LedgerSheets(data, filename)
+        rows = _read_file(fileobj, filename, plan, progress)
     except FileProblem as exc:
-        plan.error(whole_file, None, str(exc))
+        plan.errors = [plan.row_error(whole_file, None, str(exc))]
+        plan.cells.clear()
         return plan
-    except (csv.Error, ElementTree.ParseError) as exc:  # a sheet broken before its header row
-        plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
+    if not rows and not plan.errors:
+        plan.error(whole_file, None, _("文件中只有表头，没有任何数据行。"))
         return plan
-    try:
-        rows = _read_rows(tables, plan, progress)
-    except (csv.Error, ElementTree.ParseError) as exc:
-        plan.error(whole_file, None, _("文件格式有误，无法读取：%(err)s") % {"err": exc})
-        return plan
-    finally:
-        tables.close()
     _consolidate(rows, plan)
     changes = diff_with_database(plan)
     plan.errors.extend(changes.errors)
@@ -387,6 +375,24 @@ def plan_ledger_import(
     sheet_order = {name: i for i, name in enumerate(plan.sheets)}
     plan.errors.sort(key=lambda e: (sheet_order.get(e.sheet, 0), e.row, order.get(e.column, -1)))
     return plan
+
+
+def _read_file(fileobj, filename: str, plan: LedgerImportPlan, progress=None) -> list[SourceRow]:
+    """Every row of the file, read and parsed; a file that cannot be read raises ``FileProblem``."""
+    data = read_limited(fileobj)
+    try:
+        tables = LedgerSheets(data, filename)
+        try:
+            return _read_rows(tables, plan, progress)
+        finally:
+            tables.close()
+    except FileProblem:
+        raise
+    except (csv.Error, ElementTree.ParseError) as exc:  # a sheet broken before its header row
+        raise FileProblem(_("文件格式有误，无法读取：%(err)s") % {"err": exc}) from exc
+    except Exception as exc:  # a hostile file must end in a refusal, never a traceback
+        logger.warning("ledger import: unreadable file %r", filename, exc_info=True)
+        raise FileProblem(_("文件内容有误，无法读取，请在 Excel 中重新保存后再导入。")) from exc
 
 
 def _consolidate(rows: list[SourceRow], plan: LedgerImportPlan) -> None:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
+from enterprises.import_files import size_problem
 from enterprises.models import QualificationKind
 
 from .models import FundingSource, RewardDocument
@@ -88,6 +89,8 @@ class OfficialListForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not (upload.name or "").lower().endswith((".xlsx", ".csv")):
             raise ValidationError(_("只接受 .xlsx 或 .csv 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）。"))
+        if problem := size_problem(upload.size):
+            raise ValidationError(problem)
         return upload
 
 

@@ -31,14 +31,16 @@ from anyang_hte.core.errors import DomainError
 from enterprises.identifiers import normalise_credit_code, validate_credit_code
 from enterprises.import_parsing import (
     HEADER_SCAN_ROWS,
-    MAX_ROWS,
+    CellError,
     FileProblem,
     fold,
     is_blank,
+    max_rows,
     normalise_header,
     open_table,
     parse_text,
     row_is_skippable,
+    visible,
 )
 from enterprises.models import Enterprise
 
@@ -156,8 +158,16 @@ def _raw_text(values: list, index: int | None) -> str:
     return "" if is_blank(value) else parse_text(value, None).strip()
 
 
+_COLUMN_NAMES = {"name": "企业名称", "credit_code": "统一社会信用代码", "certificate_number": "证书编号"}
+
+
 def _cell(values: list, index: int, key: str, number: int) -> str:
-    text = _raw_text(values, index)  # numbers typed as numbers, dates, neutralised formulas
+    try:
+        text = _raw_text(values, index)  # numbers typed as numbers, dates, neutralised formulas
+    except CellError as exc:  # a formula, an unreadable value, control characters
+        raise DomainError(
+            _("第%(r)d行，“%(c)s”列：%(m)s") % {"r": number, "c": _(_COLUMN_NAMES[key]), "m": exc}
+        ) from None
     if not text:
         return ""
     if key == "credit_code":
@@ -179,23 +189,28 @@ def read_official_list(data: bytes, filename: str, progress=None) -> ParsedList:
     }
     try:
         table = open_table(data, filename, is_header=_is_header, missing_header=missing_header)
-        title, headers, numbered = table.title, table.headers, list(table.rows)
-        table.close()
+        try:
+            title, headers, numbered = visible(table.title), table.headers, list(table.rows)
+        finally:
+            table.close()
     except FileProblem as exc:
         raise DomainError(str(exc)) from exc
     except (csv.Error, ElementTree.ParseError) as exc:
         raise DomainError(_("文件格式有误，无法读取：%(err)s") % {"err": exc}) from exc
+    except Exception as exc:  # a hostile file must end in a refusal, never a traceback
+        raise DomainError(_("文件内容有误，无法读取，请在 Excel 中重新保存后再导入。")) from exc
     mapping = _header_keys(headers)
     code_index = next((index for index, key in mapping.items() if key == "credit_code"), None)
     rows: list[ParsedRow] = []
+    limit = max_rows()
     for number, values in numbered:
         if row_is_skippable(values):
             continue
         cells = {key: _cell(values, index, key, number) for index, key in mapping.items()}
         if not cells.get("name") and not cells.get("credit_code"):
             continue  # a pre-numbered empty row, or one with only a 序号 or a region
-        if len(rows) >= MAX_ROWS:
-            raise DomainError(_("文件超过%(n)d行数据，请分批导入。") % {"n": MAX_ROWS})
+        if len(rows) >= limit:
+            raise DomainError(_("文件超过%(n)d行数据，请分批导入。") % {"n": limit})
         code = cells.get("credit_code", "")
         typed = _raw_text(values, code_index) if code else ""
         rows.append(

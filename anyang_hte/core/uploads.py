@@ -43,6 +43,8 @@ def check_upload(upload) -> str:
     Returns the normalised extension (``.pdf``, ``.jpg``, ``.png``) for the stored file name.
     """
     name = original_name(upload)
+    if any(not char.isprintable() for char in name):
+        raise DomainError(_("文件名含有控制字符，请重命名后再上传。"), field="upload")
     ext = os.path.splitext(name)[1].lower()
     if ext not in SIGNATURES:
         raise DomainError(

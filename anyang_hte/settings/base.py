@@ -138,7 +138,23 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-LEDGER_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# Spreadsheet imports (ledger, official lists, published statistics): one set of limits for every path,
+# page and command alike; a file over a limit is refused with the limit named, and nothing is written.
+# The file as uploaded (checked before the whole upload is read, where the request says its length).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+LEDGER_IMPORT_MAX_BYTES = IMPORT_MAX_BYTES  # the former name of IMPORT_MAX_BYTES
+# An .xlsx is a zip: the unpacked size of all its parts together (declared and actually inflated).
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024)))
+# Unpacked / packed size of one part over 1 MiB above which the file is a compression bomb.
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "200"))
+# Parts in an .xlsx (a real workbook has a few dozen).
+IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("IMPORT_MAX_ZIP_MEMBERS", "2000"))
+# Data rows of one import file (the statistics import keeps its own lower limit).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+# Columns read from a sheet: cells further right are ignored (the ledger template has about 35).
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "256"))
+# Characters of one CSV line (one cell may be at most as long).
+IMPORT_MAX_LINE_CHARS = int(os.environ.get("IMPORT_MAX_LINE_CHARS", str(128 * 1024)))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, guard
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Right, person
+from enterprises.import_files import FileProblem, read_limited
 from enterprises.models import Enterprise, Qualification, QualificationKind
 from enterprises.services import enterprise_create, qualification_record
 
@@ -71,15 +71,10 @@ def _check_kind_and_date(kind: str, granted_on) -> None:
 
 
 def _read_bytes(fileobj) -> bytes:
-    limit = settings.LEDGER_IMPORT_MAX_BYTES
-    data = fileobj.read(limit + 1)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if len(data) > limit:
-        raise DomainError(_("文件超过%(mb).0fMB，请分批导入。") % {"mb": limit / 1024 / 1024})
-    if not data:
-        raise DomainError(_("文件是空的。"))
-    return data
+    try:
+        return read_limited(fileobj)  # IMPORT_MAX_BYTES, read no further
+    except FileProblem as exc:
+        raise DomainError(str(exc)) from None
 
 
 def _stale() -> DomainError:
@@ -129,7 +124,8 @@ def _read(*, fileobj, filename: str, kind: str, granted_on, title: str, progress
     _check_kind_and_date(kind, granted_on)
     data = _read_bytes(fileobj)
     parsed = read_official_list(data, filename, progress)
-    return parsed, hashlib.sha256(data).hexdigest(), (title or "").strip() or parsed.title
+    title = ((title or "").strip() or parsed.title)[: OfficialList._meta.get_field("title").max_length]
+    return parsed, hashlib.sha256(data).hexdigest(), title
 
 
 def official_list_preview(

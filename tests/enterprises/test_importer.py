@@ -132,9 +132,11 @@ class TestTemplate:
         for value in ("文峰区", "高新区", "410571", *TechField.labels, *Stage.labels, "培育库"):
             assert str(value) in help_text
 
-    def test_empty_template_imports_as_nothing(self, official):
+    def test_empty_template_is_refused_as_header_only(self, official):
         plan = plan_of(io.BytesIO(build_template_workbook()), user=official)
-        assert plan.errors == [] and plan.rows == []
+        assert plan.rows == [] and [(e.row, e.message) for e in plan.errors] == [
+            (0, "文件中只有表头，没有任何数据行。")
+        ]
 
 
 # --- reading messy files -----------------------------------------------------------------------
@@ -263,12 +265,12 @@ class TestTolerance:
         assert plan.errors[-1].row == 0 and "无法读取" in plan.errors[-1].message
 
     def test_size_limit(self, official, settings):
-        settings.LEDGER_IMPORT_MAX_BYTES = 1000
+        settings.IMPORT_MAX_BYTES = 1000
         plan = plan_of(xlsx([ent(n) for n in range(1, 50)]), user=official)
         assert plan.rows == [] and "分批" in plan.errors[0].message
 
-    def test_row_limit(self, official, monkeypatch):
-        monkeypatch.setattr("enterprises.importers.MAX_ROWS", 2)
+    def test_row_limit(self, official, settings):
+        settings.IMPORT_MAX_ROWS = 2
         plan = plan_of(xlsx([ent(1), ent(2), ent(3)]), user=official)
         assert [e.row for e in plan.errors] == [5]
         assert "分批" in plan.errors[0].message
