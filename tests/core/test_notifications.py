@@ -372,3 +372,16 @@ def test_list_is_paginated_by_50(client, county_official):
     assert first.count('data-testid="notification-row"') == 50
     second = client.get(reverse("notification_list"), {"page": 2}).content.decode()
     assert second.count('data-testid="notification-row"') == 5
+
+
+def test_the_admin_lists_the_outbox_read_only_without_the_text(admin_client):
+    waiting = outbox.outbox_add(
+        recipients=["x@example.cn"], subject="企业账户开通", body="秘密链接 /set/abc/"
+    )
+    EmailOutbox.objects.filter(pk=waiting.pk).update(attempts=3, last_error="SMTPConnectError: down")
+    listing = admin_client.get(reverse("admin:core_emailoutbox_changelist")).content.decode()
+    assert "企业账户开通" in listing and "x@example.cn" in listing and "待发送" in listing
+    detail = admin_client.get(reverse("admin:core_emailoutbox_change", args=[waiting.pk])).content.decode()
+    assert "SMTPConnectError: down" in detail and "秘密链接" not in detail
+    assert admin_client.post(reverse("admin:core_emailoutbox_changelist"), {}).status_code == 403
+    assert EmailOutbox.objects.count() == 1
