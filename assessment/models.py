@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.models import JobHeartbeat, Jurisdiction
 
 # The registers' models live in assessment/registers/models.py (app label ``assessment``, same tables).
 # Importing them here registers them with Django when the app's models load, keeps the migration
@@ -53,7 +53,7 @@ class IndicatorSnapshot(models.Model):
         return f"{self.scope} {self.year} {self.indicator}={self.value}"
 
 
-class RollupRun(models.Model):
+class RollupRun(JobHeartbeat):
     """One rollup of a year, as the dashboard's progress bar sees it. At most one runs per year."""
 
     class Status(models.TextChoices):

@@ -34,6 +34,7 @@ from anyang_hte.core.audit import audit_log
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.guards import CITY_LEVEL, guard
+from anyang_hte.core.jobs import claim, enqueue, heartbeat, mark_refused
 from anyang_hte.core.models import DeadlineReminder, Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
@@ -119,12 +120,15 @@ def rollup_year_sync(*, year: int, by) -> dict:
 
 
 def _expire_stale(year: int) -> int:
-    """Mark FAILED a run of ``year`` still pending or running STALE_AFTER after it was queued or
-    started (its worker died, or none took it): a new rollup may then replace it."""
+    """Mark FAILED a run of ``year`` still pending or running with no sign of life for STALE_AFTER
+    (no heartbeat; before heartbeats, since it was queued or started): a new rollup may then replace
+    it. (The stale-run sweeper, every minute, queues such a run again long before this.)"""
     now = timezone.now()
     cutoff = now - STALE_AFTER
-    stale = Q(status=RollupRun.Status.RUNNING, started_at__lt=cutoff) | Q(
-        status=RollupRun.Status.PENDING, created_at__lt=cutoff
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    stale = silent & (
+        Q(status=RollupRun.Status.RUNNING, started_at__lt=cutoff)
+        | Q(status=RollupRun.Status.PENDING, created_at__lt=cutoff)
     )
     minutes = int(STALE_AFTER.total_seconds() // 60)
     return RollupRun.objects.filter(stale, year=year).update(
@@ -163,7 +167,10 @@ def rollup_start(*, year: int, by) -> RollupRun:
         try:
             with transaction.atomic():  # a savepoint: the partial unique constraint settles a race
                 run = RollupRun.objects.create(
-                    year=year, requested_by=person(by), steps_total=len(INDICATORS)
+                    year=year,
+                    requested_by=person(by),
+                    steps_total=len(INDICATORS),
+                    heartbeat_at=timezone.now(),
                 )
         except IntegrityError:
             active = RollupRun.objects.filter(year=year, status__in=ACTIVE).first()
@@ -171,29 +178,33 @@ def rollup_start(*, year: int, by) -> RollupRun:
                 raise
             return _already_running(active)
         audit_log(run, "assessment.rollup.started", by=by, data={"year": year})
-        transaction.on_commit(lambda: rollup_indicators_task.delay(run.pk))
+        # after commit; if the broker cannot take it, the run is failed and the caller told at once
+        enqueue(rollup_indicators_task, run.pk, on_refused=mark_refused(RollupRun, run.pk))
     run.is_new = True
     run.message = _("已开始汇总 %(year)s 年度指标。") % {"year": year}
     return run
 
 
-def _claim(run_id: int) -> bool:
-    """Set the run RUNNING from the start. A FAILED run is taken up again (a retried task) unless
-    another rollup of its year is active meanwhile; a DONE run is left alone."""
+def _claim(run_id: int) -> str | None:
+    """Set the run RUNNING from the start for this execution; return its token (None: not taken).
+
+    A pending run is taken, and a running one whose heartbeat is stale (its worker died); a running run
+    with a live heartbeat is another execution's (a duplicate delivery does nothing). A FAILED run is
+    taken up again (a retried task) unless another rollup of its year is active meanwhile; a DONE run
+    is left alone."""
     try:
         with transaction.atomic():
-            return bool(
-                RollupRun.objects.filter(pk=run_id, status__in=[*ACTIVE, RollupRun.Status.FAILED]).update(
-                    status=RollupRun.Status.RUNNING,
-                    started_at=timezone.now(),
-                    finished_at=None,
-                    steps_total=len(INDICATORS),
-                    steps_done=0,
-                    error="",
-                )
+            return claim(
+                RollupRun.objects.filter(pk=run_id),
+                also=Q(status=RollupRun.Status.FAILED),
+                started_at=timezone.now(),
+                finished_at=None,
+                steps_total=len(INDICATORS),
+                steps_done=0,
+                error="",
             )
     except IntegrityError:
-        return False
+        return None
 
 
 def rollup_run(*, run_id: int) -> RollupRun:
@@ -202,19 +213,25 @@ def rollup_run(*, run_id: int) -> RollupRun:
     It takes no ``by``: it carries out a run that ``rollup_start`` admitted (the run records who asked),
     and writes only snapshots computed from the stored rows.
 
-    Safe to run again for the same run (a redelivered or retried task starts over and upserts the
-    same values). A run superseded meanwhile (marked stale) stops at its next step. On an error the
-    run is FAILED with the message and the error is raised again (the task retries database errors).
+    Safe to run again for the same run (a redelivered or requeued task starts over and upserts the
+    same values). Each step beats the run's heartbeat; a run superseded meanwhile (marked stale, or
+    taken over by another execution after its heartbeat went stale) stops at its next step. On an error
+    the run is FAILED with the message and the error is raised again (the task retries database errors).
     """
-    if not _claim(run_id):
+    token = _claim(run_id)
+    if token is None:
         return RollupRun.objects.get(pk=run_id)
     run = RollupRun.objects.get(pk=run_id)
-    running = RollupRun.objects.filter(pk=run_id, status=RollupRun.Status.RUNNING)
+    this_run = RollupRun.objects.filter(pk=run_id)
+    running = this_run.filter(status=RollupRun.Status.RUNNING, claim=token)
+    pause = settings.ROLLUP_STEP_PAUSE_SECONDS
     try:
         among = indicators.jurisdictions()
         for indicator in INDICATORS:
             rollup_indicator(indicator, year=run.year, among=among)
-            if not running.update(steps_done=F("steps_done") + 1):
+            if pause:
+                time.sleep(pause)
+            if not heartbeat(this_run, token, steps_done=F("steps_done") + 1):
                 logger.warning("rollup %s of %s superseded; stopping", run_id, run.year)
                 run.refresh_from_db()
                 return run

@@ -94,10 +94,14 @@ def enterprise_export(request, fmt: str):
         raise Http404(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
     exporter = build_ledger_exporter(request.user, request.GET)
     if request.method == "POST":
-        job = core_services.export_job_create(
-            by=request.user, kind="enterprises.ledger", fmt=fmt, params=request.GET
-        )
-        return redirect("export_job", job_id=job.pk)
+        try:
+            job = core_services.export_job_create(
+                by=request.user, kind="enterprises.ledger", fmt=fmt, params=request.GET
+            )
+        except DomainError as exc:  # e.g. the background service is down: said on the same page
+            messages.error(request, exc.message)
+        else:
+            return redirect("export_job", job_id=job.pk)
     limit = settings.EXPORT_INLINE_ROWS
     rows = exporter.count(cap=limit)
     if rows <= limit:

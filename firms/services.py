@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -33,6 +32,7 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import guard
 from anyang_hte.core.models import Jurisdiction, User
 from anyang_hte.core.notifications import notify
+from anyang_hte.core.outbox import outbox_add
 from anyang_hte.core.roles import Right, Role
 from enterprises.identifiers import validate_credit_code
 from enterprises.models import Enterprise
@@ -133,9 +133,8 @@ def _send_invitation_mail(link: InvitationLink) -> None:
         "url": link.absolute_url,
     }
     subject = _("[安阳高企培育平台] 企业账户开通：请设置密码")
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [link.invitation.email]), robust=True
-    )
+    # in the invitation's transaction; sent after the commit, or later if the broker or server is down
+    outbox_add(recipients=[link.invitation.email], subject=subject, body=body)
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .admin_readonly import ReadOnlyAdminMixin
-from .models import AuditLog, CalendarDay, Jurisdiction, TimeLimit, User
+from .models import AuditLog, CalendarDay, EmailOutbox, Jurisdiction, TimeLimit, User
 
 # The admin is the portal's back office: titled as the portal, in the portal's language.
 admin.site.site_header = _("安阳市高新技术企业培育管理平台 · 系统管理")
@@ -36,6 +36,36 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "user", "content_type", "object_id")
     list_filter = ("action",)
     readonly_fields = ("created_at", "action", "user", "content_type", "object_id", "data")
+
+
+@admin.register(EmailOutbox)
+class EmailOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outgoing e-mail: what is waiting (the broker or mail server was down), what was given up and
+    why. The text is not shown (an invitation holds a set-password link)."""
+
+    readonly_note = _("邮件由后台任务发送；发送失败的邮件会自动重试，这里只供查看。")
+    list_display = (
+        "created_at",
+        "subject",
+        "recipient_list",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), ("next_attempt_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject",)
+    fields = ("created_at", "subject", "recipients", "notification", "state", "attempts", "next_attempt_at")
+    fields += ("sent_at", "last_error")
+    readonly_fields = fields
+
+    @admin.display(description=_("收件人"))
+    def recipient_list(self, obj):
+        return ", ".join(obj.recipients)
+
+    @admin.display(description=_("状态"))
+    def state(self, obj):
+        return obj.state
 
 
 @admin.register(CalendarDay)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .exporters import neutralise
+from .jobs import claim, enqueue, heartbeat, mark_refused
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -53,12 +54,12 @@ def stash_path(job: ImportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / job.stash
 
 
-def _enqueue(job: ImportJob) -> None:
-    """The one place an import job is handed to the broker, once the job row is committed."""
+def _enqueue(job: ImportJob, on_refused=None) -> None:
+    """The one place an import job is handed to the broker, once the job row is committed; with the
+    broker down the caller's commit raises "后台任务服务暂不可用" and the job is failed, not left pending."""
     from .tasks import run_import  # tasks import this module
 
-    job_id = str(job.pk)
-    transaction.on_commit(lambda: run_import.delay(job_id))
+    enqueue(run_import, str(job.pk), on_refused=on_refused or mark_refused(ImportJob, job.pk))
 
 
 def import_job_create(*, by, kind: str, title: str, filename: str, stash: Path, params: dict) -> ImportJob:
@@ -91,9 +92,29 @@ def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
         import_runner(job.kind).authorize(by, job.params)
         job.phase, job.status = ImportJob.Phase.APPLY, ImportJob.Status.PENDING
         job.rows_done, job.error, job.finished_at = 0, "", None
-        job.save(update_fields=["phase", "status", "rows_done", "error", "finished_at", "updated_at"])
-        _enqueue(job)
+        job.claim, job.heartbeat_at, job.attempts = "", timezone.now(), 1
+        job.save(
+            update_fields=[
+                "phase",
+                "status",
+                "rows_done",
+                "error",
+                "finished_at",
+                "updated_at",
+                "claim",
+                "heartbeat_at",
+                "attempts",
+            ]
+        )
+        # the broker cannot take the write: the preview stays as it was, to be confirmed again later
+        _enqueue(job, on_refused=lambda: _back_to_preview(job.pk))
     return job
+
+
+def _back_to_preview(job_id) -> None:
+    ImportJob.objects.filter(pk=job_id, phase=ImportJob.Phase.APPLY, status=ImportJob.Status.PENDING).update(
+        phase=ImportJob.Phase.PREVIEW, status=ImportJob.Status.DONE, finished_at=timezone.now()
+    )
 
 
 def import_job_cancel(*, job: ImportJob, by) -> None:
@@ -110,23 +131,34 @@ def import_job_cancel(*, job: ImportJob, by) -> None:
     job.delete()
 
 
-class Progress:
-    """Saves how far a job has read (and so the worker's heartbeat); the importer calls it every N rows."""
+class Superseded(Exception):
+    """Another execution took the job over (this one's worker was thought dead): stop, write nothing."""
 
-    def __init__(self, job: ImportJob):
-        self.job_id = job.pk
+
+class Progress:
+    """Saves how far a job has read, which is the run's heartbeat (:func:`anyang_hte.core.jobs.heartbeat`);
+    the importer calls it every N rows. It stops the run once another execution holds the job."""
+
+    def __init__(self, job: ImportJob, token: str):
+        self.mine = ImportJob.objects.filter(pk=job.pk)
+        self.token = token
 
     def total(self, rows: int | None) -> None:
-        ImportJob.objects.filter(pk=self.job_id).update(rows_total=rows, updated_at=timezone.now())
+        if not heartbeat(self.mine, self.token, rows_total=rows, updated_at=timezone.now()):
+            raise Superseded
 
     def __call__(self, rows_done: int) -> None:
-        ImportJob.objects.filter(pk=self.job_id).update(rows_done=rows_done, updated_at=timezone.now())
+        if not heartbeat(self.mine, self.token, rows_done=rows_done, updated_at=timezone.now()):
+            raise Superseded
 
 
-def _end(job: ImportJob, *, status: str, **fields) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
+def _end(job: ImportJob, token: str, *, status: str, **fields) -> None:
+    """End the run this execution holds; raise ``Superseded`` (rolling back a write) if it lost it."""
+    ended = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, claim=token).update(
         status=status, finished_at=timezone.now(), updated_at=timezone.now(), **fields
     )
+    if not ended:
+        raise Superseded
 
 
 def _errors_csv(errors: list[dict]) -> bytes:
@@ -138,24 +170,26 @@ def _errors_csv(errors: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _keep_preview(job: ImportJob, result: dict, errors: list[dict]) -> None:
+def _keep_preview(job: ImportJob, token: str, result: dict, errors: list[dict]) -> None:
     keep = settings.IMPORT_JOB_KEEP_ROWS
     result = {**result, "errors": errors[:keep], "errors_count": len(errors)}
     if errors:
         job.errors_file.save(f"{job.pk}.csv", ContentFile(_errors_csv(errors)), save=False)
-    _end(job, status=ImportJob.Status.DONE, result=result, errors_file=job.errors_file.name or "")
+    _end(job, token, status=ImportJob.Status.DONE, result=result, errors_file=job.errors_file.name or "")
 
 
 def import_job_run(*, job_id) -> ImportJob:
-    """Run the job's phase. A job already ended is left alone (a redelivered task); the write and the
-    job's "done" commit together, so a worker killed mid-write leaves the job to be run again whole."""
+    """Run the job's phase. A job already ended, or held by a live execution, is left alone (a
+    redelivered task); a job whose worker died is taken over (:func:`anyang_hte.core.jobs.claim`). The
+    write and the job's "done" commit together, so a worker killed mid-write leaves the job to be run
+    again whole."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+    this_job = ImportJob.objects.filter(pk=job.pk)
+    token = claim(this_job, rows_done=0, error="", updated_at=timezone.now())
+    if token is None:
+        job.refresh_from_db()
         return job
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, rows_done=0, error="", updated_at=timezone.now()
-    )
-    runner, path, progress = import_runner(job.kind), stash_path(job), Progress(job)
+    runner, path, progress = import_runner(job.kind), stash_path(job), Progress(job, token)
     try:
         runner.authorize(job.user, job.params)
         if not path.exists():
@@ -164,21 +198,25 @@ def import_job_run(*, job_id) -> ImportJob:
             raise DomainError(_("导入文件与预览时不同，请重新上传。"))
         if job.phase == ImportJob.Phase.PREVIEW:
             result, errors = runner.preview(job, path=path, progress=progress)
-            _keep_preview(job, result, errors)
+            _keep_preview(job, token, result, errors)
         else:
 
             def finish(result: dict) -> None:
-                _end(job, status=ImportJob.Status.DONE, result={**job.result, "applied": result})
+                _end(job, token, status=ImportJob.Status.DONE, result={**job.result, "applied": result})
 
             runner.apply(job, path=path, progress=progress, finish=finish)
             path.unlink(missing_ok=True)
+    except Superseded:
+        logger.warning("import job %s taken over by another execution; stopping", job.pk)
     except DomainError as exc:
-        _end(job, status=ImportJob.Status.FAILED, error=exc.message)
+        _end(job, token, status=ImportJob.Status.FAILED, error=exc.message)
     except OperationalError:
-        raise  # the task retries (the database was briefly unavailable); the job stays "running"
+        # the database was briefly unavailable: free the job for the task's retry (or the sweeper)
+        this_job.filter(claim=token).update(status=ImportJob.Status.PENDING, claim="")
+        raise
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _end(job, status=ImportJob.Status.FAILED, error=_("处理失败，请稍后重试或联系系统管理员。"))
+        _end(job, token, status=ImportJob.Status.FAILED, error=_("处理失败，请稍后重试或联系系统管理员。"))
         raise
     job.refresh_from_db()
     return job

@@ -115,7 +115,23 @@ class AuditLog(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
-class ExportJob(models.Model):
+class JobHeartbeat(models.Model):
+    """What a background run needs to survive a killed worker (see :mod:`anyang_hte.core.jobs`).
+
+    ``heartbeat_at`` moves while the run works; ``claim`` names the execution that holds the run, so a
+    second delivery of the same task is skipped and a superseded execution stops; ``attempts`` counts
+    how often the run was sent to the workers.
+    """
+
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
+    claim = models.CharField(_("执行标识"), max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("派发次数"), default=1)
+
+    class Meta:
+        abstract = True
+
+
+class ExportJob(JobHeartbeat):
     """A large export written by a Celery worker; its page polls the progress and offers the file."""
 
     class Status(models.TextChoices):
@@ -158,7 +174,7 @@ class ExportJob(models.Model):
         return min(99, self.rows_done * 100 // self.rows_total)
 
 
-class ImportJob(models.Model):
+class ImportJob(JobHeartbeat):
     """A large import read (preview) and then written (apply) by a Celery worker, never in the request.
 
     The page polls its progress; the preview's summary and row errors stay in ``result`` for the user who
@@ -337,3 +353,49 @@ class DeadlineReminder(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.user} {self.get_code_display()}"
+
+
+class EmailOutbox(models.Model):
+    """An e-mail to send, written in the same transaction as the event it tells of.
+
+    A task sends it after the commit and a sweeper (beat, every minute) sends whatever is due, so a
+    broker or mail server that is down delays mail and loses none. ``next_attempt_at`` is empty once
+    the message is sent or given up.
+    """
+
+    recipients = models.JSONField(_("收件人"), default=list)
+    subject = models.CharField(_("主题"), max_length=300)
+    body = models.TextField(_("正文"))
+    notification = models.ForeignKey(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("消息"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("下次发送时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("待发邮件")
+        verbose_name_plural = _("待发邮件")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_due", condition=Q(next_attempt_at__isnull=False)
+            ),
+            models.Index(fields=["sent_at"], name="outbox_sent", condition=Q(sent_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return _("已发送")
+        return _("待发送") if self.next_attempt_at else _("已放弃")

@@ -1,23 +1,22 @@
-"""Messages to users: a row each in the portal (count in the header, a list) and an e-mail after commit.
+"""Messages to users: a row each in the portal (count in the header, a list) and an e-mail.
 
 Callers say who is told what with :func:`notify` (or :func:`notify_many` for many messages in one
-go); the e-mail goes out from a Celery task once the caller's transaction has committed, so a rolled
-back change tells nobody. ``emailed_at`` is claimed before a message is sent, so a retried task never
-sends the same message twice.
+go). The e-mail is written to the outbox (:mod:`anyang_hte.core.outbox`) in the caller's transaction,
+so a rolled back change tells nobody and a committed one loses no e-mail when the broker or the mail
+server is down; ``emailed_at`` is set once it went out.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .models import Notification, User
+from .outbox import Mail, outbox_add_many
 
 TITLE_MAX = Notification._meta.get_field("title").max_length
 URL_MAX = Notification._meta.get_field("url").max_length
@@ -38,7 +37,7 @@ def notify(*, users: Iterable[User], title: str, body: str = "", url: str = "") 
 
 
 def notify_many(messages: Iterable[Message]) -> list[Notification]:
-    """Several messages in one insert and one e-mail task (a paid batch tells many counties at once)."""
+    """Several messages in one insert and one outbox insert (a paid batch tells many counties at once)."""
     rows = []
     for message in messages:
         seen = set()
@@ -57,13 +56,12 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows, batch_size=CHUNK)
-    ids = [n.pk for n in created]
-
-    from .tasks import send_notification_emails
-
-    # robust: a mail server that is down must not turn the caller's committed change into an error page
-    # (in-process Celery raises straight into the request); the task's own retries handle it.
-    transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        outbox_add_many(
+            Mail(recipients=[n.user.email], subject=_email_subject(n), body=_email_body(n), notification=n)
+            for n in created
+            if n.user.email
+        )
     return created
 
 
@@ -98,53 +96,3 @@ def _email_body(notification: Notification) -> str:
     parts = [notification.body.strip()] if notification.body.strip() else []
     parts.append(_("查看详情：%(url)s") % {"url": notification_absolute_url(notification)})
     return "\n\n".join(parts)
-
-
-def notification_emails_send(*, notification_ids: Iterable[int]) -> int:
-    """E-mail each message not yet e-mailed whose user has an address; return how many were sent.
-
-    Each message is claimed (``emailed_at`` set) before it is sent and released again if sending
-    fails, so a retry of the same ids sends only what has not gone out yet.
-    """
-    ids = sorted(set(notification_ids))
-    sent = 0
-    connection = get_connection()
-    opened = False
-    try:
-        with translation.override(settings.LANGUAGE_CODE):
-            for start in range(0, len(ids), CHUNK):
-                pending = (
-                    Notification.objects.filter(pk__in=ids[start : start + CHUNK], emailed_at__isnull=True)
-                    .exclude(user__email="")
-                    .filter(user__is_active=True)
-                    .select_related("user")
-                    .order_by("pk")
-                )
-                for notification in pending:
-                    claimed_at = timezone.now()
-                    claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-                        emailed_at=claimed_at
-                    )
-                    if not claimed:
-                        continue  # another worker got there first
-                    try:
-                        if not opened:
-                            connection.open()  # one SMTP session for the whole task
-                            opened = True
-                        send_mail(
-                            _email_subject(notification),
-                            _email_body(notification),
-                            settings.DEFAULT_FROM_EMAIL,
-                            [notification.user.email],
-                            connection=connection,
-                        )
-                    except Exception:
-                        Notification.objects.filter(pk=notification.pk, emailed_at=claimed_at).update(
-                            emailed_at=None
-                        )
-                        raise
-                    sent += 1
-    finally:
-        if opened:
-            connection.close()
-    return sent

@@ -6,7 +6,7 @@ import tempfile
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .exporters import export_filename, iter_csv, write_xlsx
+from .jobs import claim, enqueue, heartbeat, mark_refused
 from .models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -29,24 +30,33 @@ def export_builder(kind: str):
 
 
 def export_job_create(*, by, kind: str, fmt: str, params: QueryDict) -> ExportJob:
-    """Queue a large export for ``by``; the exporter's builder checks ``by``'s right and scope."""
+    """Queue a large export for ``by``; the exporter's builder checks ``by``'s right and scope.
+
+    Raises :class:`~anyang_hte.core.jobs.BrokerUnavailable` (the job failed with that message) when the
+    broker cannot take the job."""
     if fmt not in ("xlsx", "csv"):
         raise DomainError(_("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
     exporter = export_builder(kind)(by, params)
     job = ExportJob.objects.create(
-        user=by, kind=kind, fmt=fmt, params={k: params.getlist(k) for k in params}, title=exporter.title
+        user=by,
+        kind=kind,
+        fmt=fmt,
+        params={k: params.getlist(k) for k in params},
+        title=exporter.title,
+        heartbeat_at=timezone.now(),
     )
     from .tasks import run_export  # tasks import this module
 
-    transaction.on_commit(lambda: run_export.delay(str(job.pk)))
+    enqueue(run_export, str(job.pk), on_refused=mark_refused(ExportJob, job.pk))
     return job
 
 
 class _Progress:
-    """Wraps an exporter so that every PROGRESS_EVERY rows the job's progress is saved."""
+    """Wraps an exporter so that every PROGRESS_EVERY rows the job's progress and heartbeat are saved;
+    it stops (:class:`Superseded`) once another execution has taken the job over."""
 
-    def __init__(self, exporter, job):
-        self._exporter, self._job = exporter, job
+    def __init__(self, exporter, job, token):
+        self._exporter, self._job, self._token = exporter, job, token
 
     def __getattr__(self, name):
         return getattr(self._exporter, name)
@@ -57,48 +67,62 @@ class _Progress:
             yield row
             done += 1
             if done % PROGRESS_EVERY == 0:
-                ExportJob.objects.filter(pk=self._job.pk).update(rows_done=done)
-        ExportJob.objects.filter(pk=self._job.pk).update(rows_done=done)
+                self._beat(done)
+        self._beat(done)
+
+    def _beat(self, done: int) -> None:
+        if not heartbeat(ExportJob.objects.filter(pk=self._job.pk), self._token, rows_done=done):
+            raise Superseded
+
+
+class Superseded(Exception):
+    """Another execution of the same export job holds it now (this one was thought dead)."""
 
 
 def export_job_run(*, job_id) -> ExportJob:
-    """Write the job's file. Safe to run again (a retried task starts over and replaces the file)."""
+    """Write the job's file. Safe to run again (a retried or requeued task starts over and replaces the
+    file); a delivery while another execution holds the job (its heartbeat is fresh) does nothing."""
     job = ExportJob.objects.select_related("user").get(pk=job_id)
-    if job.status == ExportJob.Status.DONE:
+    this_job = ExportJob.objects.filter(pk=job.pk)
+    token = claim(this_job, also=Q(status=ExportJob.Status.FAILED), rows_done=0, error="", finished_at=None)
+    if token is None:
+        job.refresh_from_db()
         return job
+    mine = this_job.filter(claim=token)
     params = QueryDict(mutable=True)
     for key, values in job.params.items():
         params.setlist(key, values)
     try:
         exporter = export_builder(job.kind)(job.user, params)
     except DomainError as exc:  # the user lost the right since the job was queued: no file
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=exc.message, finished_at=timezone.now()
-        )
+        mine.update(status=ExportJob.Status.FAILED, error=exc.message, finished_at=timezone.now())
         job.refresh_from_db()
         return job
     total = exporter.count() if hasattr(exporter, "count") else None
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, rows_total=total, rows_done=0)
+    mine.update(rows_total=total)
     filename = export_filename(exporter, job.fmt)
     try:
         with tempfile.TemporaryFile() as handle:
             if job.fmt == "xlsx":
-                write_xlsx(_Progress(exporter, job), handle)
+                write_xlsx(_Progress(exporter, job, token), handle)
             else:
-                wrapped = _Progress(exporter, job)
+                wrapped = _Progress(exporter, job, token)
                 for chunk in iter_csv(wrapped):
                     handle.write(chunk)
             handle.seek(0)
             job.file.save(filename, File(handle), save=False)
+    except Superseded:
+        logger.warning("export %s taken over by another execution; stopping", job.pk)
+        job.refresh_from_db()
+        return job
     except Exception as exc:
         logger.exception("export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
-        )
+        mine.update(status=ExportJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
         raise
-    ExportJob.objects.filter(pk=job.pk).update(
+    if not mine.update(
         status=ExportJob.Status.DONE, file=job.file.name, filename=filename, finished_at=timezone.now()
-    )
+    ):
+        job.file.delete(save=False)  # another execution took the job over; its file is the one kept
     job.refresh_from_db()
     return job
 

@@ -1,8 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import import_jobs, services
-from .notifications import notification_emails_send
+from . import import_jobs, jobs, outbox, services
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -20,7 +19,24 @@ def purge_exports() -> int:
     return services.export_jobs_purge()
 
 
-# SMTP errors (smtplib.SMTPException) and refused or timed-out connections are all OSErrors.
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def send_notification_emails(notification_ids: list[int]) -> int:
-    return notification_emails_send(notification_ids=notification_ids)
+@shared_task(acks_late=True)
+def send_outbox_emails(ids: list[int]) -> int:
+    """Send the outbox rows an event just wrote (what fails waits for the sweeper, with a pause)."""
+    return outbox.outbox_send(ids=ids)
+
+
+@shared_task(acks_late=True)
+def sweep_outbox() -> int:
+    """Every minute (beat): send every e-mail that is due (the broker was down, the server refused)."""
+    return outbox.outbox_sweep()
+
+
+@shared_task(acks_late=True)
+def purge_outbox() -> int:
+    return outbox.outbox_purge()
+
+
+@shared_task(acks_late=True)
+def sweep_stale_jobs() -> dict[str, int]:
+    """Every minute (beat): queue again (or fail) the runs and jobs whose worker died."""
+    return jobs.sweep_stale()

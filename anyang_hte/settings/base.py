@@ -177,7 +177,67 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The queue tasks go to and workers read by default (a test's worker gets a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+# Nobody reads task results (runs and jobs keep their state in rows); not storing them also spares every
+# publish a round trip to the result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# Seconds to wait for the broker's TCP connection: a page that starts a job answers quickly when it is down.
+BROKER_CONNECT_TIMEOUT = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
+# Seconds a Redis command may block on a connection the broker stopped answering (half-open TCP).
+BROKER_SOCKET_TIMEOUT = float(os.environ.get("BROKER_SOCKET_TIMEOUT", "10"))
+# Seconds before Redis hands an unacknowledged task (its worker was killed) to another worker. Longer
+# than the longest job (a full ledger export or rollup takes minutes), or a live job would be redelivered.
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": BROKER_CONNECT_TIMEOUT,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    # one connection attempt when publishing (kombu's default loop took ~6 s per publish with Redis down);
+    # the worker's own reconnect loop (broker_connection_max_retries) is not affected
+    "max_retries": 0,
+    # look for abandoned tasks every 10 s × 6 (kombu: interval × throttle), not every 100 s
+    "unacked_restore_throttle": 6,
+}
+# A publish is tried at most twice, briefly; anyang_hte.core.jobs.publish does not retry at all.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# A run or job whose heartbeat is older than this many seconds is stale: its worker died (or never took it).
+JOBS_STALE_AFTER_SECONDS = int(os.environ.get("JOBS_STALE_AFTER_SECONDS", "300"))
+# A stale run or job is queued again at most this many times in all, then marked failed with the reason.
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "3"))
+# The rows that have a heartbeat and the task that runs one (its id as the only argument); see core/jobs.py.
+JOBS_SWEPT = {
+    "assessment.RollupRun": "assessment.tasks.rollup_indicators_task",
+    "core.ExportJob": "anyang_hte.core.tasks.run_export",
+    "core.ImportJob": "anyang_hte.core.tasks.run_import",
+}
+# Seconds each rollup step pauses (0 in real use; the worker-kill test slows a rollup down with it).
+ROLLUP_STEP_PAUSE_SECONDS = float(os.environ.get("ROLLUP_STEP_PAUSE_SECONDS", "0"))
+# The e-mail outbox: a message that failed is tried again with a growing pause, at most this many times.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+# Seconds a sender holds the messages it claimed before another sender may take them up again.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+# Sent e-mails (their text may hold a set-password link) are deleted after this many days.
+OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
 CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-jobs": {
+        "task": "anyang_hte.core.tasks.sweep_stale_jobs",
+        "schedule": 60.0,
+    },
+    "send-outbox-emails": {
+        "task": "anyang_hte.core.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
+    "purge-sent-emails-nightly": {
+        "task": "anyang_hte.core.tasks.purge_outbox",
+        "schedule": crontab(hour=2, minute=40),
+    },
     "purge-old-exports-nightly": {
         "task": "anyang_hte.core.tasks.purge_exports",
         "schedule": crontab(hour=2, minute=30),

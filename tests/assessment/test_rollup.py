@@ -129,8 +129,9 @@ def test_a_stale_run_is_replaced(manager, django_capture_on_commit_callbacks):
     assert services.rollup_run(run_id=old.pk).status == RollupRun.Status.FAILED
     assert services.rollup_run(run_id=run.pk).status == RollupRun.Status.DONE
     # a pending run that no worker picked up in 30 minutes is stale too
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     RollupRun.objects.filter(pk=run.pk).update(
-        status=RollupRun.Status.PENDING, created_at=timezone.now() - datetime.timedelta(hours=1)
+        status=RollupRun.Status.PENDING, created_at=an_hour_ago, heartbeat_at=an_hour_ago
     )
     with django_capture_on_commit_callbacks(execute=False):
         newest = services.rollup_start(year=YEAR, by=manager)

@@ -1,4 +1,5 @@
 import smtplib
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -6,12 +7,14 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from anyang_hte.core import notifications as service
+from anyang_hte.core import outbox
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.models import Notification
+from anyang_hte.core.models import EmailOutbox, Notification, User
 from anyang_hte.core.roles import Role
-from anyang_hte.core.tasks import send_notification_emails
+from anyang_hte.core.tasks import send_outbox_emails
 from incentives import notifications as incentives_notify
 from incentives.models import FundingLine, FundingSource, Reward, RewardDecision, RewardRule
 from tests.factories import QualificationFactory, UserFactory, jurisdiction
@@ -67,47 +70,85 @@ def test_no_users_no_rows_no_task(db, django_capture_on_commit_callbacks):
     assert callbacks == []
 
 
-def test_emailed_at_prevents_a_second_send(db):
+def test_a_sent_message_is_not_sent_again(db, django_capture_on_commit_callbacks):
     user = UserFactory(username="n_twice", email="t@example.cn")
-    n = Notification.objects.create(user=user, title="t")
-    assert send_notification_emails([n.pk]) == 1
-    assert send_notification_emails([n.pk]) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        service.notify(users=[user], title="t")
+    row = EmailOutbox.objects.get()
+    assert row.sent_at and row.attempts == 1 and row.next_attempt_at is None
+    assert send_outbox_emails([row.pk]) == 0 and outbox.outbox_sweep() == 0
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_released_and_retried_without_duplicates(db):
+def test_a_failed_send_waits_and_the_sweeper_sends_it_once(db, django_capture_on_commit_callbacks):
     user = UserFactory(username="n_retry", email="r@example.cn")
-    first = Notification.objects.create(user=user, title="one")
-    second = Notification.objects.create(user=user, title="two")
-    real_send = service.send_mail
+    real_send = outbox.send_mail
     calls = []
 
     def flaky(subject, *args, **kwargs):
         calls.append(subject)
         if "two" in subject and calls.count(subject) == 1:
-            raise smtplib.SMTPServerDisconnected("gone")
+            raise smtplib.SMTPRecipientsRefused({"r@example.cn": (450, b"try later")})
         return real_send(subject, *args, **kwargs)
 
-    with mock.patch.object(service, "send_mail", side_effect=flaky):
-        # Celery runs the task again (apply() retries in-process when it does not propagate errors):
-        # the second attempt sends only what had not gone out.
-        result = send_notification_emails.apply(args=[[first.pk, second.pk]], throw=False)
-        assert result.get() == 1, result
-    assert [m.subject for m in mail.outbox] == ["[安阳高企培育平台] one", "[安阳高企培育平台] two"]
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert first.emailed_at and second.emailed_at
+    with mock.patch.object(outbox, "send_mail", side_effect=flaky):
+        with django_capture_on_commit_callbacks(execute=True):
+            service.notify_many([service.Message(users=[user], title=t) for t in ("one", "two", "three")])
+        assert [m.subject for m in mail.outbox] == ["[安阳高企培育平台] one", "[安阳高企培育平台] three"]
+        two = EmailOutbox.objects.get(subject__endswith="two")
+        assert two.sent_at is None and two.attempts == 1 and "SMTPRecipientsRefused" in two.last_error
+        assert outbox.outbox_sweep() == 0  # not due yet: it waits a minute
+        later = two.next_attempt_at - timedelta(minutes=2)
+        EmailOutbox.objects.filter(pk=two.pk).update(next_attempt_at=later)
+        assert outbox.outbox_sweep() == 1
+        assert outbox.outbox_sweep() == 0
+    assert [m.subject for m in mail.outbox][-1] == "[安阳高企培育平台] two" and len(mail.outbox) == 3
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
 def test_a_mail_server_that_is_down_does_not_undo_or_break_the_callers_change(
     db, django_capture_on_commit_callbacks
 ):
     user = UserFactory(username="n_down", email="d@example.cn")
-    with mock.patch.object(service, "send_mail", side_effect=smtplib.SMTPConnectError(421, "down")):
+    other = UserFactory(username="n_down2", email="d2@example.cn")
+    with mock.patch.object(outbox, "send_mail", side_effect=smtplib.SMTPConnectError(421, "down")):
         with django_capture_on_commit_callbacks(execute=True):
-            service.notify(users=[user], title="t")
+            service.notify(users=[user, other], title="t")
     n = Notification.objects.get(user=user)
-    assert n.emailed_at is None and mail.outbox == []  # left for a later retry, shown in the portal
+    assert n.emailed_at is None and mail.outbox == []  # kept in the outbox, shown in the portal
+    rows = EmailOutbox.objects.order_by("pk")
+    assert [r.sent_at for r in rows] == [None, None] and all(r.next_attempt_at for r in rows)
+    assert [r.attempts for r in rows] == [1, 0]  # the server was down: the second was not even tried
+    EmailOutbox.objects.update(next_attempt_at=timezone.now())
+    assert outbox.outbox_sweep() == 2 and len(mail.outbox) == 2
+
+
+def test_a_message_is_given_up_after_the_last_attempt(db, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    row = outbox.outbox_add(recipients=["x@example.cn"], subject="s", body="b")
+    with mock.patch.object(outbox, "send_mail", side_effect=ValueError("bad header")):
+        for _attempt in range(2):
+            EmailOutbox.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+            assert outbox.outbox_send() == 0
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.next_attempt_at is None and row.sent_at is None
+    assert row.state == "已放弃" and "bad header" in row.last_error
+
+
+def test_two_senders_never_send_the_same_row(db):
+    outbox.outbox_add(recipients=["x@example.cn"], subject="s", body="b")
+    first, lease = outbox._claim(None, 10)
+    second, _lease = outbox._claim(None, 10)
+    assert len(first) == 1 and second == []  # the first sender holds it until its lease ends
+    assert outbox.outbox_send() == 0 and mail.outbox == []
+
+
+def test_sent_mail_is_purged_after_a_week(db):
+    kept = outbox.outbox_add(recipients=["x@example.cn"], subject="s", body="b")
+    old = outbox.outbox_add(recipients=["y@example.cn"], subject="s", body="b")
+    EmailOutbox.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=8))
+    assert outbox.outbox_purge() == 1
+    assert list(EmailOutbox.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 def test_mark_read_is_the_owners_only(db):
@@ -237,9 +278,11 @@ def test_paid_tells_each_rewards_county_once_with_the_shares(people):
 def test_lines_ready_go_to_city_or_county_finance(people, django_capture_on_commit_callbacks):
     wf, lz = _reward(), _reward("410581")
     lines = _lines(wf) + _lines(lz)
+    User.objects.filter(username__in=["p_cfin", "p_wffin", "p_lzfin"]).update(email="fin@example.cn")
     with django_capture_on_commit_callbacks() as callbacks:
         told = incentives_notify.notify_lines_ready(FundingLine.objects.filter(pk__in=[x.pk for x in lines]))
-    assert len(callbacks) == 1  # one e-mail task for all messages
+    assert len(callbacks) == 1  # one outbox insert and one e-mail task for all messages
+    assert EmailOutbox.objects.count() == 3
     by_user = {n.user.username: n for n in told}
     assert sorted(by_user) == ["p_cfin", "p_lzfin", "p_wffin"]
     assert by_user["p_cfin"].title == "2笔资金待编入拨付批次，共30.00万元"
@@ -329,3 +372,16 @@ def test_list_is_paginated_by_50(client, county_official):
     assert first.count('data-testid="notification-row"') == 50
     second = client.get(reverse("notification_list"), {"page": 2}).content.decode()
     assert second.count('data-testid="notification-row"') == 5
+
+
+def test_the_admin_lists_the_outbox_read_only_without_the_text(admin_client):
+    waiting = outbox.outbox_add(
+        recipients=["x@example.cn"], subject="企业账户开通", body="秘密链接 /set/abc/"
+    )
+    EmailOutbox.objects.filter(pk=waiting.pk).update(attempts=3, last_error="SMTPConnectError: down")
+    listing = admin_client.get(reverse("admin:core_emailoutbox_changelist")).content.decode()
+    assert "企业账户开通" in listing and "x@example.cn" in listing and "待发送" in listing
+    detail = admin_client.get(reverse("admin:core_emailoutbox_change", args=[waiting.pk])).content.decode()
+    assert "SMTPConnectError: down" in detail and "秘密链接" not in detail
+    assert admin_client.post(reverse("admin:core_emailoutbox_changelist"), {}).status_code == 403
+    assert EmailOutbox.objects.count() == 1
