@@ -3,7 +3,6 @@
 import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,6 +21,7 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.stash import stash_dir
 from anyang_hte.core.workdays import Deadlines
 from enterprises.identifiers import normalise_credit_code
 from enterprises.import_parsing import stash_upload
@@ -553,7 +553,7 @@ def budget(request, fmt: str | None = None):
 
 
 def _list_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "official_lists"
+    return stash_dir("official_lists")  # purged when never confirmed (anyang_hte.core.stash)
 
 
 def _list_crumbs(*more) -> list:

@@ -139,6 +139,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 LEDGER_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# An uploaded import file never confirmed nor cancelled is deleted once this many hours old (hourly task,
+# manage.py purge_import_stash). Keep it well above the longest background import job.
+IMPORT_STASH_MAX_AGE_HOURS = float(os.environ.get("IMPORT_STASH_MAX_AGE_HOURS", "24"))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
@@ -165,6 +168,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-exports-nightly": {
         "task": "anyang_hte.core.tasks.purge_exports",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "purge-import-stash-hourly": {
+        "task": "anyang_hte.core.tasks.purge_import_stash",
+        "schedule": crontab(minute=40),
     },
     "refresh-enterprise-stages-nightly": {
         "task": "enterprises.tasks.refresh_stages",
