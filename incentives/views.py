@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
+from anyang_hte.core.files import private_file_response
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
@@ -228,7 +229,7 @@ def document_download(request, pk: int, document_pk: int):
     # Documents are served only through the reward's scope, never straight from the media folder.
     reward = _reward_for(request, pk)
     document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+    return private_file_response(document.file, document.original_name)
 
 
 @require_POST

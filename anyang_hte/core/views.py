@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from .files import private_file_response
 from .models import ExportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
 from .roles import Right, has_right, is_firm_user
@@ -50,7 +51,7 @@ def export_job_download(request, job_id):
     job = _own_job(request, job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404(_("文件尚未生成。"))
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    return private_file_response(job.file, job.filename)
 
 
 NOTIFICATIONS_PER_PAGE = 50
