@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from anyang_hte.core import audit_views
 from anyang_hte.core import views as core_views
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("notifications/", core_views.notification_list, name="notification_list"),
     path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", core_views.notification_open, name="notification_open"),
+    path("audit/", audit_views.audit_log_list, name="audit_log"),
+    path("audit/export/<str:fmt>/", audit_views.audit_log_export, name="audit_log_export"),
     path("admin/", admin.site.urls),
 ]
 

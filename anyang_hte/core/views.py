@@ -43,7 +43,8 @@ def _own_job(request, job_id) -> ExportJob:
 def export_job(request, job_id):
     job = _own_job(request, job_id)
     template = "export_job_status.html" if request.headers.get("HX-Request") else "export_job.html"
-    crumbs = [(_("培育台账"), reverse("enterprises:list")), (_("导出任务"), None)]
+    back = (_("操作日志"), reverse("audit_log")) if job.kind == "core.audit_log" else None
+    crumbs = [back or (_("培育台账"), reverse("enterprises:list")), (_("导出任务"), None)]
     return render(request, template, {"job": job, "crumbs": crumbs})
 
 

@@ -200,7 +200,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@hte.anyang.go
 
 # Exports up to this many rows stream straight to the browser; larger ones run as a Celery job.
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
-EXPORT_BUILDERS = {"enterprises.ledger": "enterprises.exporters.build_ledger_exporter"}
+EXPORT_BUILDERS = {
+    "enterprises.ledger": "enterprises.exporters.build_ledger_exporter",
+    "core.audit_log": "anyang_hte.core.audit_exporters.build_audit_log_exporter",
+}
 
 # Lists: above this many matching rows the page says "more than N" instead of counting them all.
 LIST_COUNT_CAP = 10_000
