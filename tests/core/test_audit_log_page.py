@@ -49,7 +49,7 @@ def trail(people):
         "created": audit_log(
             own, "enterprises.enterprise.created", by=people["county"], data={"credit_code": own.credit_code}
         ),
-        "other": audit_log(other, "enterprises.enterprise.created", by=people["admin"], data={}),
+        "other_created": audit_log(other, "enterprises.enterprise.created", by=people["admin"], data={}),
         "approved": audit_log(
             reward, "incentives.reward.approved", by=people["reviewer"], data={"comment": "材料齐全，同意"}
         ),
@@ -101,7 +101,7 @@ def test_the_page_says_who_did_what_to_which_record(client, people, trail):
     response = client.get(URL)
     html = response.content.decode()
     assert [row.entry.pk for row in response.context["rows"]] == [
-        trail[k].pk for k in ("system", "unknown", "other", "created", "approved")
+        trail[k].pk for k in ("system", "unknown", "other_created", "created", "approved")
     ]
     assert "共 5 条记录" in html
     # person, role and county; the action in words; the object by name with a link to its page
@@ -132,10 +132,13 @@ def test_filters(client, people, trail):
     assert _ids(client, person="文峰区科员") == {trail["created"].pk, trail["unknown"].pk}
     assert _ids(client, person="a_rev") == {trail["approved"].pk}
     assert _ids(client, person="系统") == {trail["system"].pk}
-    assert _ids(client, action="enterprises.enterprise.created") == {trail["created"].pk, trail["other"].pk}
+    assert _ids(client, action="enterprises.enterprise.created") == {
+        trail["created"].pk,
+        trail["other_created"].pk,
+    }
     assert _ids(client, object_type="incentives.reward") == {trail["approved"].pk}
     assert _ids(client, object_type="enterprises.enterprise", object_id=str(trail["other"].pk)) == {
-        trail["other"].pk
+        trail["other_created"].pk
     }
     assert _ids(client, q="同意") == {trail["approved"].pk}  # Chinese inside the data
     assert _ids(client, q="teleported") == {trail["unknown"].pk}
