@@ -21,7 +21,7 @@ def object_type_choices() -> list[tuple[str, str]]:
     choices = [
         (f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name))
         for m in apps.get_models()
-        if m._meta.app_label in AUDITED_APPS
+        if m._meta.app_label in AUDITED_APPS and not m.__name__.startswith("Historical")  # field history
     ]
     return sorted(choices, key=lambda c: c[1])
 
