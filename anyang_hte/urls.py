@@ -1,10 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from anyang_hte.core import audit_views
 from anyang_hte.core import views as core_views
 
 urlpatterns = [
@@ -27,10 +27,11 @@ urlpatterns = [
     path("notifications/", core_views.notification_list, name="notification_list"),
     path("notifications/read-all/", core_views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/open/", core_views.notification_open, name="notification_open"),
+    path("audit/", audit_views.audit_log_list, name="audit_log"),
+    path("audit/export/<str:fmt>/", audit_views.audit_log_export, name="audit_log_export"),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Nothing serves MEDIA_URL, not even under DEBUG: every stored file (reward documents, firms' supporting
+# files, export files, stashed imports) is reached only through its own view, which checks the right and
+# the scope (anyang_hte.core.files.private_file_response).

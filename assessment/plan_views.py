@@ -11,7 +11,6 @@ on its jurisdiction page.
 import os
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -28,6 +27,7 @@ from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
 from anyang_hte.core.pages import add_refusal_to_form, form_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.stash import stash_dir
 from enterprises.import_parsing import stash_upload
 
 from . import indicators, selectors, services
@@ -164,9 +164,7 @@ def _save_published(formset, scopes, stored, *, year: int, by) -> int:
 
 
 def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "published_imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return stash_dir("published")  # purged when never confirmed (anyang_hte.core.stash)
 
 
 def _session_key(token: str) -> str:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -151,6 +152,9 @@ class Enterprise(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("enterprises:detail", args=[self.pk])
 
 
 class Qualification(models.Model):
@@ -649,6 +653,9 @@ class FirmSubmission(models.Model):
         if self.year:
             return f"{self.enterprise} {self.year}{self.get_kind_display()}"
         return f"{self.enterprise} {self.get_kind_display()}"
+
+    def get_absolute_url(self):
+        return reverse("enterprises:submission_detail", args=[self.pk])
 
 
 def submission_file_path(instance, filename):

@@ -4,7 +4,6 @@ ledger, accept or return with a reason, and the firms' supporting files (its own
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.files import private_file_response
 from anyang_hte.core.pages import paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right
@@ -168,4 +168,4 @@ def submission_file(request, pk: int):
     """A firm's supporting file, served only through its enterprise's county scope."""
     files = scope_enterprises(SubmissionFile.objects.all(), request.user, enterprise_field="enterprise_id")
     item = get_object_or_404(files, pk=pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
+    return private_file_response(item.file, item.original_name)

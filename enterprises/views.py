@@ -21,6 +21,7 @@ from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_table, querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.stash import stash_dir
 
 from . import selectors, services
 from .exporters import build_ledger_exporter
@@ -352,9 +353,7 @@ def qualification_revoke(request, pk: int, qualification_pk: int):
 
 
 def _upload_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "ledger_imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return stash_dir("ledger")  # purged when never confirmed (anyang_hte.core.stash)
 
 
 @require_right(Right.LEDGER_IMPORT)

@@ -3,7 +3,6 @@ each share was paid. Uploading goes through the incentives service, which checks
 that the reward is its own; submitting to the bureau stays the county's."""
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.files import private_file_response
 from incentives import permissions, selectors, services
 from incentives.forms import DocumentForm
 from incentives.models import Reward, RewardDocument
@@ -108,4 +108,4 @@ def document_remove(request, pk: int, document_pk: int, *, enterprise):
 def document_download(request, pk: int, document_pk: int, *, enterprise):
     reward = _own_reward(request, pk)
     document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+    return private_file_response(document.file, document.original_name)

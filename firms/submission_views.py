@@ -10,7 +10,6 @@ import dataclasses
 from django import forms
 from django.contrib import messages
 from django.forms.models import model_to_dict
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.files import private_file_response
 from anyang_hte.core.pages import add_refusal_to_form, form_page, refusal_message
 from applications.selectors import open_round
 from enterprises import submission_diff
@@ -261,7 +261,7 @@ def submission_file_add(request, *, enterprise):
 @firm_page
 def submission_file(request, pk: int, *, enterprise):
     item = get_object_or_404(SubmissionFile, enterprise=enterprise, pk=pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
+    return private_file_response(item.file, item.original_name)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.models import Jurisdiction
@@ -275,6 +276,9 @@ class PayoutBatch(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("incentives:batch_detail", args=[self.pk])
+
 
 class FundingLine(models.Model):
     """One payer's share of a reward (city or the enterprise's county)."""
@@ -406,6 +410,9 @@ class OfficialList(models.Model):
 
     def __str__(self):
         return self.title or f"{self.get_kind_display()} {self.granted_on}"
+
+    def get_absolute_url(self):
+        return reverse("incentives:official_list_detail", args=[self.pk])
 
 
 class OfficialListRow(models.Model):

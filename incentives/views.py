@@ -3,12 +3,11 @@
 import datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,11 +17,13 @@ from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
+from anyang_hte.core.files import private_file_response
 from anyang_hte.core.import_jobs import import_job_create, import_jobs_for
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.pages import add_refusal_to_form, form_errors_message, paginate_table
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
+from anyang_hte.core.stash import stash_dir
 from anyang_hte.core.workdays import Deadlines
 from enterprises.identifiers import normalise_credit_code
 from enterprises.import_jobs import runs_as_job
@@ -231,7 +232,7 @@ def document_download(request, pk: int, document_pk: int):
     # Documents are served only through the reward's scope, never straight from the media folder.
     reward = _reward_for(request, pk)
     document = get_object_or_404(RewardDocument, reward=reward, pk=document_pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name)
+    return private_file_response(document.file, document.original_name)
 
 
 @require_POST
@@ -556,7 +557,7 @@ def budget(request, fmt: str | None = None):
 
 
 def _list_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "official_lists"
+    return stash_dir("official_lists")  # purged when never confirmed (anyang_hte.core.stash)
 
 
 def _list_crumbs(*more) -> list:

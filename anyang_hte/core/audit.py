@@ -48,3 +48,15 @@ def audit_log_many(objs, action: str, *, by, data_for) -> list[AuditLog]:
         ],
         batch_size=500,
     )
+
+
+def audit_system_event(action: str, *, by, data: dict | None = None) -> AuditLog:
+    """An event of the portal as a whole, about no one record (a nightly purge, say): the row's object is
+    the log itself (its content type, no object id), so the audit page shows it as the system's."""
+    return AuditLog.objects.create(
+        content_type=ContentType.objects.get_for_model(AuditLog),
+        object_id="",
+        action=action,
+        user=person(by),
+        data=_data(by, data),
+    )

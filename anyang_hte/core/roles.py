@@ -56,6 +56,8 @@ class Right(models.TextChoices):
     ROUND_RECOMMEND = "round.recommend", _("县区推荐申报企业")
     ROUND_REVIEW = "round.review", _("市级初审")
     ROUND_OUTCOME = "round.outcome", _("登记省级认定结果")
+    # The audit log page (操作日志): who did what to which record, every county's (city-wide roles only).
+    AUDIT_VIEW = "audit.view", _("查看操作日志")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -96,6 +98,7 @@ RIGHTS: dict[str, frozenset[str]] = {
             Right.ROUND_MANAGE,
             Right.ROUND_REVIEW,
             Right.ROUND_OUTCOME,
+            Right.AUDIT_VIEW,
         }
     ),
     Role.CITY_FINANCE: frozenset(

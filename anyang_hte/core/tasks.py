@@ -2,6 +2,8 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import import_jobs, jobs, outbox, services
+from .roles import SystemActor
+from .stash import import_stash_purge
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
@@ -40,3 +42,9 @@ def purge_outbox() -> int:
 def sweep_stale_jobs() -> dict[str, int]:
     """Every minute (beat): queue again (or fail) the runs and jobs whose worker died."""
     return jobs.sweep_stale()
+
+
+@shared_task(acks_late=True)
+def purge_import_stash() -> int:
+    """Delete uploaded import files never confirmed, once older than IMPORT_STASH_MAX_AGE_HOURS."""
+    return len(import_stash_purge(by=SystemActor("task purge_import_stash")))

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .errors import DomainError
+from .files import private_file_response
 from .import_jobs import import_job_cancel, import_job_confirm, import_runner
 from .models import ExportJob, ImportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
@@ -45,7 +46,8 @@ def _own_job(request, job_id) -> ExportJob:
 def export_job(request, job_id):
     job = _own_job(request, job_id)
     template = "export_job_status.html" if request.headers.get("HX-Request") else "export_job.html"
-    crumbs = [(_("培育台账"), reverse("enterprises:list")), (_("导出任务"), None)]
+    back = (_("操作日志"), reverse("audit_log")) if job.kind == "core.audit_log" else None
+    crumbs = [back or (_("培育台账"), reverse("enterprises:list")), (_("导出任务"), None)]
     return render(request, template, {"job": job, "crumbs": crumbs})
 
 
@@ -53,7 +55,7 @@ def export_job_download(request, job_id):
     job = _own_job(request, job_id)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404(_("文件尚未生成。"))
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+    return private_file_response(job.file, job.filename)
 
 
 def _own_import(request, job_id):
@@ -104,7 +106,7 @@ def import_job_errors(request, job_id):
     if not job.errors_file:
         raise Http404(_("这个导入任务没有错误清单。"))
     name = _("导入错误清单-%(f)s.csv") % {"f": job.filename.rsplit(".", 1)[0]}
-    return FileResponse(job.errors_file.open("rb"), as_attachment=True, filename=name)
+    return private_file_response(job.errors_file, name)
 
 
 NOTIFICATIONS_PER_PAGE = 50

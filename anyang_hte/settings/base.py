@@ -155,6 +155,9 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "256"))
 # Characters of one CSV line (one cell may be at most as long).
 IMPORT_MAX_LINE_CHARS = int(os.environ.get("IMPORT_MAX_LINE_CHARS", str(128 * 1024)))
+# An uploaded import file never confirmed nor cancelled is deleted once this many hours old (hourly task,
+# manage.py purge_import_stash). Keep it well above the longest background import job.
+IMPORT_STASH_MAX_AGE_HOURS = float(os.environ.get("IMPORT_STASH_MAX_AGE_HOURS", "24"))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
@@ -242,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "anyang_hte.core.tasks.purge_exports",
         "schedule": crontab(hour=2, minute=30),
     },
+    "purge-import-stash-hourly": {
+        "task": "anyang_hte.core.tasks.purge_import_stash",
+        "schedule": crontab(minute=40),
+    },
     "refresh-enterprise-stages-nightly": {
         "task": "enterprises.tasks.refresh_stages",
         "schedule": crontab(hour=1, minute=10),
@@ -269,7 +276,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@hte.anyang.go
 
 # Exports up to this many rows stream straight to the browser; larger ones run as a Celery job.
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
-EXPORT_BUILDERS = {"enterprises.ledger": "enterprises.exporters.build_ledger_exporter"}
+EXPORT_BUILDERS = {
+    "enterprises.ledger": "enterprises.exporters.build_ledger_exporter",
+    "core.audit_log": "anyang_hte.core.audit_exporters.build_audit_log_exporter",
+}
 
 # Imports: a file of at least IMPORT_JOB_MIN_ROWS data rows (counted cheaply, stopping there) or larger than
 # IMPORT_JOB_MIN_BYTES is previewed and written by a Celery job with a progress page; smaller ones at once.

@@ -23,6 +23,7 @@ from django.utils import timezone
 from anyang_hte.core.models import (
     AuditLog,
     CalendarDay,
+    EmailOutbox,
     ExportJob,
     ImportJob,
     Jurisdiction,
@@ -449,6 +450,7 @@ def _admin_objects(world):
         OfficialList: OfficialList.objects.get(pk=world["own"]["official_pk"]),
         CalendarDay: CalendarDay.objects.order_by("date").first(),
         TimeLimit: TimeLimit.objects.order_by("code").first(),
+        EmailOutbox: EmailOutbox.objects.create(recipients=["m@example.cn"], subject="matrix", body="b"),
     }
     assert set(objects) == set(admin.site._registry), "a new admin registration needs a row here"
     return objects

@@ -61,7 +61,7 @@ def upload(client, data: bytes, *, kind="hte", granted_on=GRANTED, name="名单.
 
 
 def stashed(tmp_path):
-    return sorted(p.name for p in (tmp_path / "official_lists").glob("*"))
+    return sorted(p.name for p in (tmp_path / "imports" / "official_lists").glob("*"))
 
 
 @pytest.fixture
