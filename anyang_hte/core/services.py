@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .exporters import export_filename, iter_csv, write_xlsx
-from .models import ExportJob
+from .health import HEARTBEAT_NAME
+from .models import ExportJob, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -112,3 +113,10 @@ def export_jobs_purge(*, older_than: datetime.timedelta = datetime.timedelta(day
             job.file.delete(save=False)
         job.delete()
     return len(jobs)
+
+
+def worker_heartbeat_record(*, worker: str = "") -> None:
+    """A worker ran the heartbeat task now (``/healthz`` reports the age). The system's own write: no user."""
+    WorkerHeartbeat.objects.update_or_create(
+        name=HEARTBEAT_NAME, defaults={"beat_at": timezone.now(), "worker": worker[:200]}
+    )

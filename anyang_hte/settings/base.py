@@ -161,6 +161,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# How often beat sends the worker heartbeat task (seconds); /healthz fails the worker when the last
+# heartbeat is older than HEALTHZ_HEARTBEAT_MAX_AGE (a few missed beats).
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "30"))
+HEALTHZ_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTHZ_HEARTBEAT_MAX_AGE", "120"))
+# Each /healthz check (database statement, Redis connect and read) gives up after this many seconds.
+HEALTHZ_TIMEOUT_SECONDS = float(os.environ.get("HEALTHZ_TIMEOUT_SECONDS", "0.5"))
+# If SECURE_SSL_REDIRECT is on, the load balancer's plain-HTTP probe of /healthz is still answered.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CELERY_BEAT_SCHEDULE = {
     "purge-old-exports-nightly": {
         "task": "anyang_hte.core.tasks.purge_exports",
@@ -185,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
     "watchlists-notify-weekly": {
         "task": "assessment.tasks.watchlists_notify",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
+    },
+    "worker-heartbeat": {
+        "task": "anyang_hte.core.tasks.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
     },
 }
 
