@@ -217,6 +217,9 @@ IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 # A control character pasted into a name (from Word, say) is replaced in the xlsx, not a failed export.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
+# Error reports (the administrators' e-mail in production) never show a cookie's value (the session).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "anyang_hte.core.reporting.PortalExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
