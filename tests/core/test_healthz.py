@@ -181,3 +181,14 @@ def test_healthcheck_command_exits_1_when_a_check_fails(with_worker, capsys):
     _heartbeat(seconds_ago=1)
     call_command("healthcheck", check=["worker"])  # no SystemExit: healthy
     assert "worker: ok" in capsys.readouterr().out
+
+
+def test_with_the_database_down_the_worker_heartbeat_is_unknown(client, with_worker, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["database", "worker"]
+    assert response.json()["checks"]["worker"] == {"ok": False, "status": "unknown"}
