@@ -100,3 +100,10 @@ def test_not_found_pages_send_no_mail(production_logging, client, db):
     client.force_login(UserFactory(role=Role.TECH_REVIEWER, jurisdiction=None))
     assert client.get("/no-such-page/").status_code == 404
     assert mail.outbox == []
+
+
+def test_a_refused_host_header_sends_no_mail(production_logging, settings, db):
+    settings.ALLOWED_HOSTS = ["hte.example"]
+    response = Client(raise_request_exception=False).get("/healthz", HTTP_HOST="10.0.0.9")
+    assert response.status_code == 400  # a port scan or a probe by IP address
+    assert mail.outbox == []
