@@ -27,6 +27,12 @@ WORKDIR /app
 
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 
+# pg_dump and pg_restore for `manage.py backup` / `restore`, of the database server's major version
+# (postgres:15 in docker-compose.yml; bookworm's own packages are 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
+
 # .dockerignore keeps .venv, node_modules, media and the SQLite file out. PYTHONPATH=/app makes this
 # source tree (beside templates/, locale/, static/) the one imported, not the copy in site-packages.
 COPY . .
@@ -41,5 +47,5 @@ RUN SECRET_KEY=collectstatic-build-only ALLOWED_HOSTS=localhost \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "anyang_hte.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-"]
+# Workers, threads, timeouts and logs: gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT, ...).
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "anyang_hte.wsgi:application"]

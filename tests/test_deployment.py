@@ -67,7 +67,9 @@ def _interpolate(value: str, given: dict[str, str]) -> str:
 
 
 def _settings_env_names() -> set[str]:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in SETTINGS_DIR.glob("*.py"))
+    """The variables the settings files and gunicorn.conf.py read."""
+    files = [*SETTINGS_DIR.glob("*.py"), ROOT / "gunicorn.conf.py"]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in files)
     return set(re.findall(r"""os\.(?:environ(?:\.get)?\s*[\[(]|getenv\s*\()\s*["'](\w+)["']""", text))
 
 
@@ -135,6 +137,7 @@ def test_compose_command_programs_exist(compose, service):
         assert argv[2] in get_commands(), f"no management command {argv[2]!r}"
     elif program == "gunicorn":
         assert (Path(sys.executable).parent / "gunicorn").exists(), "gunicorn is not installed"
+        assert argv[argv.index("--config") + 1] == "gunicorn.conf.py", "gunicorn runs with gunicorn.conf.py"
         target = next(a for a in argv[1:] if ":" in a and not a.startswith("-") and "." in a)
         module_name, attr = target.split(":")
         module = __import__(module_name, fromlist=[attr])
@@ -149,6 +152,80 @@ def test_compose_command_programs_exist(compose, service):
         assert {"worker", "beat"} & set(argv), f"celery command of {service} is neither worker nor beat"
     else:
         pytest.fail(f"{service} runs {program!r}, which this test does not know")
+
+
+@pytest.mark.parametrize("service", ("web", "worker", "beat"))
+def test_app_services_have_health_checks(compose, service):
+    check = compose["services"][service]["healthcheck"]
+    assert check["test"][0] in ("CMD", "CMD-SHELL") and check["timeout"] and check["start_period"]
+
+
+@pytest.mark.django_db
+def test_web_health_check_asks_healthz_with_an_allowed_host(compose, settings, client, monkeypatch):
+    """The check's own code, run here: it must reach /healthz with a Host header production accepts."""
+    import urllib.error
+    import urllib.request
+
+    check = compose["services"]["web"]["healthcheck"]["test"]
+    assert check[:3] == ["CMD", "python", "-c"]
+    code = _interpolate(check[3], {})
+    settings.ALLOWED_HOSTS = ["hte.example", "10.1.2.3"]
+    monkeypatch.setenv("ALLOWED_HOSTS", "hte.example,10.1.2.3")
+    asked = []
+
+    def urlopen(request, timeout):
+        assert timeout <= 10
+        url = request.full_url
+        asked.append(url)
+        assert url.startswith("http://127.0.0.1:8000/")
+        response = client.get(url.removeprefix("http://127.0.0.1:8000"), HTTP_HOST=request.get_header("Host"))
+        if response.status_code != 200:
+            raise urllib.error.HTTPError(url, response.status_code, "", {}, None)
+        return response
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    exec(compile(code, "healthcheck", "exec"), {})  # raises (exit status 1) unless 200
+    assert asked == ["http://127.0.0.1:8000/healthz"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a real worker, and no heartbeat yet: unhealthy
+    with pytest.raises(urllib.error.HTTPError):
+        exec(compile(code, "healthcheck", "exec"), {})
+
+
+def test_worker_health_check_pings_this_worker(compose):
+    worker = compose["services"]["worker"]
+    argv = _interpolate(worker["healthcheck"]["test"][1], {}).split()
+    assert argv[:5] == ["celery", "-A", "anyang_hte", "inspect", "ping"]
+    # The worker is named celery@<host name>; the check pings that name (the container's $HOSTNAME).
+    assert worker["command"][worker["command"].index("--hostname") + 1] == "celery@%h"
+    assert argv[argv.index("--destination") + 1] == "celery@$HOSTNAME"
+
+
+def test_beat_health_check_reads_the_worker_heartbeat(compose):
+    from anyang_hte.core.health import CHECKS
+
+    argv = compose["services"]["beat"]["healthcheck"]["test"]
+    assert argv[1:4] == ["python", "manage.py", "healthcheck"] and "healthcheck" in get_commands()
+    assert argv[argv.index("--check") + 1] in CHECKS
+
+
+def test_gunicorn_config_names_only_real_settings(monkeypatch):
+    import runpy
+
+    from gunicorn.config import Config
+
+    monkeypatch.setenv("WEB_WORKERS", "5")
+    monkeypatch.setenv("WEB_THREADS", "2")
+    values = {
+        k: v for k, v in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items() if not k.startswith("_")
+    }
+    values.pop("os")
+    config = Config()
+    for name, value in values.items():
+        config.set(name, value)  # an unknown (misspelt) setting raises AttributeError
+    assert (config.workers, config.threads, config.worker_class_str) == (5, 2, "gthread")
+    assert 30 < config.timeout <= 120 and config.graceful_timeout > 0
+    assert config.max_requests > 0 and 0 < config.max_requests_jitter < config.max_requests
+    assert config.accesslog == "-"
 
 
 def test_beat_schedules_only_registered_tasks():
@@ -264,6 +341,14 @@ def test_dockerfile_builds_assets_and_runs_gunicorn_unprivileged():
     assert users and users[-1] not in ("root", "0")
     cmd = [args for ins, args in instructions if ins == "CMD"][-1]
     assert "gunicorn" in cmd and "anyang_hte.wsgi:application" in cmd
+    assert '"--config", "gunicorn.conf.py"' in cmd
+
+
+def test_dockerfile_installs_the_postgresql_client_of_the_server(compose):
+    """manage.py backup and restore run pg_dump and pg_restore of the server's major version."""
+    major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
+    runs = " ".join(args for ins, args in _dockerfile_instructions() if ins == "RUN")
+    assert f"postgresql-client-{major}" in runs
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image():

@@ -399,3 +399,21 @@ class EmailOutbox(models.Model):
         if self.sent_at:
             return _("已发送")
         return _("待发送") if self.next_attempt_at else _("已放弃")
+
+
+class WorkerHeartbeat(models.Model):
+    """When a Celery worker last ran the heartbeat task that beat schedules (one row per ``name``).
+
+    ``/healthz`` reports its age: a stale heartbeat means beat, the broker or every worker has stopped.
+    """
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    beat_at = models.DateTimeField(_("最近心跳"))
+    worker = models.CharField(_("执行节点"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+
+    def __str__(self):
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .exporters import export_filename, iter_csv, write_xlsx
+from .health import HEARTBEAT_NAME
 from .jobs import claim, enqueue, heartbeat, mark_refused
-from .models import ExportJob
+from .models import ExportJob, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -136,3 +137,10 @@ def export_jobs_purge(*, older_than: datetime.timedelta = datetime.timedelta(day
             job.file.delete(save=False)
         job.delete()
     return len(jobs)
+
+
+def worker_heartbeat_record(*, worker: str = "") -> None:
+    """A worker ran the heartbeat task now (``/healthz`` reports the age). The system's own write: no user."""
+    WorkerHeartbeat.objects.update_or_create(
+        name=HEARTBEAT_NAME, defaults={"beat_at": timezone.now(), "worker": worker[:200]}
+    )

@@ -48,3 +48,10 @@ def sweep_stale_jobs() -> dict[str, int]:
 def purge_import_stash() -> int:
     """Delete uploaded import files never confirmed, once older than IMPORT_STASH_MAX_AGE_HOURS."""
     return len(import_stash_purge(by=SystemActor("task purge_import_stash")))
+
+
+# Beat sends this every WORKER_HEARTBEAT_SECONDS (expiring after one interval, so a stopped worker does not
+# find a pile of them); the row it writes is the worker heartbeat /healthz reports.
+@shared_task(bind=True, ignore_result=True)
+def heartbeat(self) -> None:
+    services.worker_heartbeat_record(worker=self.request.hostname or "")

@@ -1,14 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from . import health
 from .errors import DomainError
 from .files import private_file_response
 from .import_jobs import import_job_cancel, import_job_confirm, import_runner
@@ -139,3 +142,30 @@ def notifications_read_all(request):
     if count:
         messages.success(request, _("已将 %(n)s 条消息标为已读。") % {"n": count})
     return redirect("notification_list")
+
+
+@login_not_required
+@never_cache
+@require_safe
+def healthz(request):
+    """For the load balancer and the compose health checks: 200 when every check passes, 503 otherwise.
+
+    ``?check=database`` (comma-separated names) runs only those checks. The answer names each check and
+    its state, never a host, a URL or a version.
+    """
+    asked = [name for name in request.GET.get("check", "").split(",") if name]
+    unknown = sorted(set(asked) - set(health.CHECKS))
+    if unknown:
+        return JsonResponse({"status": "bad-request", "checks": list(health.CHECKS)}, status=400)
+    results = health.run_checks(asked or health.CHECKS)
+    failing = [name for name, check in results.items() if not check.ok]
+    body = {
+        "status": "failing" if failing else "ok",
+        "failing": failing,
+        "checks": {name: check.as_dict() for name, check in results.items()},
+    }
+    response = JsonResponse(body, status=503 if failing else 200)
+    # The failed check is logged as a warning already; without this Django logs every 503 probe (every few
+    # seconds while Redis is down) as a request error, and production mails those to the administrators.
+    response._has_been_logged = True
+    return response

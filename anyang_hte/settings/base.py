@@ -228,6 +228,14 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # Sent e-mails (their text may hold a set-password link) are deleted after this many days.
 OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "7"))
+# How often beat sends the worker heartbeat task (seconds); /healthz fails the worker when the last
+# heartbeat is older than HEALTHZ_HEARTBEAT_MAX_AGE (a few missed beats).
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "30"))
+HEALTHZ_HEARTBEAT_MAX_AGE = int(os.environ.get("HEALTHZ_HEARTBEAT_MAX_AGE", "120"))
+# Each /healthz check (database statement, Redis connect and read) gives up after this many seconds.
+HEALTHZ_TIMEOUT_SECONDS = float(os.environ.get("HEALTHZ_TIMEOUT_SECONDS", "0.5"))
+# If SECURE_SSL_REDIRECT is on, the load balancer's plain-HTTP probe of /healthz is still answered.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {
         "task": "anyang_hte.core.tasks.sweep_stale_jobs",
@@ -269,6 +277,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessment.tasks.watchlists_notify",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
+    "worker-heartbeat": {
+        "task": "anyang_hte.core.tasks.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -302,6 +315,9 @@ LIST_COUNT_CAP = 10_000
 IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 # A control character pasted into a name (from Word, say) is replaced in the xlsx, not a failed export.
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+
+# Error reports (the administrators' e-mail in production) never show a cookie's value (the session).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "anyang_hte.core.reporting.PortalExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

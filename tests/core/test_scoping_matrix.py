@@ -66,8 +66,9 @@ from tests.incentives.factories import (
 )
 
 # The doors without a log-in: the firm's self-registration and the invited firm's set-password link
-# (tests/firms covers them: the limits, the token's one use).
-PUBLIC = {"login", "set_language", "logout", "firms:register", "firms:set_password"}
+# (tests/firms covers them: the limits, the token's one use), and the load balancer's /healthz
+# (tests/core/test_healthz.py: it shows no data and no secret).
+PUBLIC = {"login", "set_language", "logout", "firms:register", "firms:set_password", "healthz"}
 
 
 def _walk(patterns, prefix=""):
