@@ -38,13 +38,14 @@ def check_deploy(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-def production_value(expression: str, **env: str) -> str:
+def production_python(code: str, **env: str) -> list[str]:
+    """Run ``code`` after django.setup() under production settings; its printed lines."""
     base = {k: v for k, v in __import__("os").environ.items() if k in ("PATH", "HOME", "LANG")}
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            f"import django; django.setup(); from django.conf import settings as s; print({expression})",
+            "import django; django.setup(); from django.conf import settings as s\n" + code,
         ],
         cwd=ROOT,
         env={**base, **BASE_ENV, "SECRET_KEY": secrets.token_urlsafe(50), **env},
@@ -53,7 +54,11 @@ def production_value(expression: str, **env: str) -> str:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return result.stdout.strip().splitlines()
+
+
+def production_value(expression: str, **env: str) -> str:
+    return production_python(f"print({expression})", **env)[-1]
 
 
 # --- check --deploy -------------------------------------------------------------------------------
@@ -67,6 +72,27 @@ def test_check_deploy_has_no_warnings_over_https():
         "[s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
         "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, s.SECURE_PROXY_SSL_HEADER]"
     ) == str([True, True, True, 31536000, True, False, ("HTTP_X_FORWARDED_PROTO", "https")])
+
+
+def test_https_behind_the_proxy_and_the_health_check_on_plain_http():
+    """What SecurityMiddleware does with the production settings: redirect plain HTTP, trust the proxy's
+    X-Forwarded-Proto, send HSTS over HTTPS, and leave /healthz (asked directly, not via the proxy) alone."""
+    lines = production_python(
+        "from django.test import Client\n"
+        "c = Client(HTTP_HOST='hte.example')\n"
+        "r = c.get('/ledger/'); print(r.status_code, r['Location'])\n"
+        "r = c.get('/ledger/', headers={'X-Forwarded-Proto': 'https'})\n"
+        "print(r.status_code, r['Strict-Transport-Security'])\n"
+        "from django.middleware.security import SecurityMiddleware as M\n"
+        "from django.test import RequestFactory\n"
+        "rf = RequestFactory(HTTP_HOST='hte.example'); m = M(lambda r: None)\n"
+        "print(m.process_request(rf.get('/healthz')), m.process_request(rf.get('/healthz/')))"
+    )
+    assert lines[-3:] == [
+        "301 https://hte.example/ledger/",
+        "302 max-age=31536000; includeSubDomains",  # to the log-in page, over HTTPS
+        "None None",  # no redirect
+    ]
 
 
 def test_check_deploy_has_no_warnings_over_plain_http_with_a_reason():

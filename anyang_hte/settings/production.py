@@ -37,6 +37,9 @@ if PORTAL_PLAIN_HTTP and not PORTAL_PLAIN_HTTP_REASON:
 _PROXY_HEADER = os.environ.get("PROXY_SSL_HEADER", "X-Forwarded-Proto")
 SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_HEADER.upper().replace("-", "_"), "https")
 SECURE_SSL_REDIRECT = not PORTAL_PLAIN_HTTP
+# The health check answers on plain HTTP too: the compose health check and the load balancer ask the
+# container directly, not through the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not PORTAL_PLAIN_HTTP
 # HSTS: browsers keep to HTTPS for this long (a year) on the portal's host and its subdomains.
 SECURE_HSTS_SECONDS = 0 if PORTAL_PLAIN_HTTP else int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
