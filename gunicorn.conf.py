@@ -12,7 +12,7 @@ bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 # Processes × threads: 3 × 4 answers twelve requests at once on a two-core server. Threads (gthread)
 # because a request mostly waits on PostgreSQL.
 workers = int(os.environ.get("WEB_WORKERS", "3"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+threads = int(os.environ.get("WEB_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A request gets 60 s, then its worker is killed and restarted. Set deliberately: the long work (imports

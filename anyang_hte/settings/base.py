@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django_bootstrap5",
     "import_export",
     "simple_history",
+    "csp",  # django-csp: the Content-Security-Policy header below, and its settings check
     "anyang_hte.core.apps.AxesConfig",  # django-axes, titled in Chinese in the admin
     "anyang_hte.core",
     "enterprises",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "anyang_hte.core.middleware.PortalLocaleMiddleware",
@@ -100,6 +103,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A session ends after a working day without a request (renewed by every request) and when the browser
+# closes (the cookie has no expiry date), in every environment.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_IDLE_HOURS", "8")) * 3600)
+SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the expiry a further SESSION_COOKIE_AGE ahead
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # a session cookie, gone when the browser closes
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy in every environment, so the tests meet what production sends: scripts and
+# styles only from our own static files (no inline <script>, on…= handler, javascript: URL or style="…"
+# attribute; data for scripts goes in {{ …|json_script }}), images also as data: URIs (Bootstrap's
+# form-control icons), nothing may frame the portal.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -141,7 +141,7 @@ def test_lock_and_pay_offered_only_when_legal_and_each_asks_first(client):
 def test_reject_asks_first(client, county_official, reviewer):
     client.force_login(reviewer)
     body = page(client, reward_in(S.SUBMITTED, by=county_official))
-    assert "this.elements['action'].value !== 'reject' || confirm(" in body
+    assert 'data-confirm-when="action=reject"' in body  # static/js/portal.js asks, only for a rejection
     assert "不予奖励后不能撤销" in body
 
 
