@@ -27,11 +27,13 @@ class PortalClient(Client):
 
     def force_login(self, user, backend=None, *, otp=True):
         super().force_login(user, backend)
+        session = self.session
         if not otp:
+            session.pop(DEVICE_ID_SESSION_KEY, None)  # an earlier force_login's verification is gone too
+            session.save()
             return
         device = totp_device(user) if two_factor_required(user) else confirmed_totp(user)
         if device is not None:
-            session = self.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session[SESSION_ENABLED] = True
             session.save()
