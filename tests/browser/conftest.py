@@ -77,7 +77,19 @@ def pass_two_factor(page, username: str) -> None:
 
 def login(page, username, password="pass-1234-word"):
     """Log in through the real pages; when the portal asks for the second factor (the money roles and
-    anyone who opted in), the code from the user's authenticator key is typed on the code page."""
+    anyone who opted in), the code from the user's authenticator key is typed on the code page.
+
+    A user who must pass a second factor but was made without ``UserFactory`` (the demo accounts of
+    ``assessment.demo.seed_demo``; ``manage.py seed_demo`` gives them the demo key) gets an authenticator
+    first, as ``tests/conftest.PortalClient.force_login`` does, so the journey meets the code page rather
+    than the enrolment (which tests/browser/test_two_factor_journey.py walks through)."""
+    from anyang_hte.core.models import User
+    from anyang_hte.core.roles import two_factor_required
+    from tests.factories import totp_device
+
+    user = User.objects.filter(username=username).first()
+    if user is not None and two_factor_required(user):
+        totp_device(user)
     page.goto(page.base_url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
