@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", core_views.PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", include("anyang_hte.core.two_factor_urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("ledger/", include("enterprises.urls")),
     path("rewards/", include("incentives.urls")),

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction, User
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, two_factor_required
+from anyang_hte.core.two_factor import two_factor_seed_demo
 from applications.demo import seed_rounds
 from assessment.demo import seed_demo, seed_demo_deadlines
 from enterprises.demo import seed_firm_submissions
@@ -157,11 +158,23 @@ def demo_firm_enterprise(today=None) -> Enterprise:
     return enterprise
 
 
+def seed_demo_two_factor(accounts) -> list[User]:
+    """The demo accounts that must pass a second factor (reviewer, finance_city, finance_wf, admin) get a
+    confirmed authenticator with the one public demo key (``two_factor.DEMO_TOTP_KEY``; ``manage.py
+    demo_totp`` prints its code). Refused in production by the service."""
+    seeded = [user for user in accounts if two_factor_required(user)]
+    for user in seeded:
+        two_factor_seed_demo(user=user)
+    return seeded
+
+
 def seed_demo_all(*, per_jurisdiction: int = 30, password: str, today=None):
     """The whole demo in layer order: the ledger, rewards and assessment (``assessment.demo.seed_demo``),
     the firm accounts with ``qiye_wf``'s submissions, then the application rounds (``qiye_wf``'s firm left
-    out of them, so it can declare for itself), and a few of 文峰区's items made overdue."""
+    out of them, so it can declare for itself), and a few of 文峰区's items made overdue; the money roles'
+    demo accounts get the demo authenticator."""
     result = seed_demo(per_jurisdiction=per_jurisdiction, today=today)
+    seed_demo_two_factor(result.accounts)
     with transaction.atomic():
         enterprise = demo_firm_enterprise(today)
         firms = seed_firm_accounts(enterprise=enterprise, password=password)

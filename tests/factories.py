@@ -2,9 +2,10 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from anyang_hte.core.models import Jurisdiction, User
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, two_factor_required
 from enterprises.identifiers import credit_code_with_check_digit
 from enterprises.models import (
     AnnualFigures,
@@ -33,10 +34,22 @@ def jurisdiction(code: str = "410502") -> Jurisdiction:
     return Jurisdiction.objects.get(code=code)
 
 
+def totp_device(user: User) -> TOTPDevice:
+    """``user``'s confirmed authenticator (made with a random key when missing); tests read its key to
+    compute a code (``anyang_hte.core.two_factor.totp_code(device.key)``)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A portal user. One who must pass a second factor (a money role, an administrator, staff) gets a
+    confirmed authenticator, as after enrolment; ``two_factor=False`` leaves it out (a first log-in that
+    enrols), ``two_factor=True`` gives one to anyone (an opted-in county official or firm user)."""
+
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.LazyAttribute(lambda o: o.username)
@@ -45,6 +58,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         lambda o: jurisdiction() if o.role in (Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE) else None
     )
     password = factory.django.Password("pass-1234-word")
+
+    @factory.post_generation
+    def two_factor(obj, create, extracted, **kwargs):
+        wanted = two_factor_required(obj) if extracted is None else extracted
+        if create and wanted:
+            totp_device(obj)
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):

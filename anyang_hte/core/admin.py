@@ -1,14 +1,25 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_readonly import ReadOnlyAdminMixin
+from .errors import DomainError
 from .models import AuditLog, CalendarDay, EmailOutbox, Jurisdiction, TimeLimit, User
+from .two_factor import two_factor_reset
 
 # The admin is the portal's back office: titled as the portal, in the portal's language.
 admin.site.site_header = _("安阳市高新技术企业培育管理平台 · 系统管理")
 admin.site.site_title = _("安阳市高新技术企业培育管理平台")
 admin.site.index_title = _("系统管理")
+
+# Two-factor devices hold secrets: no admin page shows or edits them. A lost phone is the user list's
+# audited "reset two factors" action (or the portal's /accounts/2fa/reset/ page).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(User)
@@ -24,6 +35,21 @@ class PortalUserAdmin(UserAdmin):
     list_display = ("username", "display_name", "role", "jurisdiction", "enterprise", "is_active")
     list_filter = ("role", "jurisdiction", "is_active")
     raw_id_fields = ("enterprise",)  # a firm user's enterprise: by its id, not a list of the whole ledger
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("重置两步验证（删除身份验证器和备用码）"))
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            try:
+                removed = two_factor_reset(user=user, by=request.user, reason=gettext("系统管理后台重置"))
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return
+            self.message_user(
+                request,
+                gettext("已重置 %(user)s 的两步验证（删除 %(n)s 个验证设备）。")
+                % {"user": user, "n": removed},
+            )
 
 
 @admin.register(Jurisdiction)

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .money import NotExactToTheFen, wan_to_yuan, yuan_to_wan
 
@@ -44,3 +45,33 @@ class WanYuanField(forms.DecimalField):
         if isinstance(value, Decimal):
             return format(yuan_to_wan(value), "f")
         return value
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The second factor: the app's 6-digit code, or (when ``backup`` is on) a backup code."""
+
+    code = forms.CharField(
+        label=gettext_lazy("验证码"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, backup: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        if backup:
+            field.help_text = _(
+                "身份验证器上的 6 位数字；手机不在身边时，可输入一个 8 位备用码（每个只能用一次）。"
+            )
+        else:
+            field.widget.attrs["inputmode"] = "numeric"
+            field.help_text = _("扫描二维码后，输入身份验证器上显示的 6 位数字。")
+
+
+class TwoFactorResetForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("用户名"), max_length=150)
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), max_length=200, help_text=gettext_lazy("例如：手机遗失，本人电话确认。")
+    )

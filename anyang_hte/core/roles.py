@@ -58,6 +58,8 @@ class Right(models.TextChoices):
     ROUND_OUTCOME = "round.outcome", _("登记省级认定结果")
     # The audit log page (操作日志): who did what to which record, every county's (city-wide roles only).
     AUDIT_VIEW = "audit.view", _("查看操作日志")
+    # An account whose authenticator is lost: its two-factor devices are removed (audited).
+    TWO_FACTOR_RESET = "two_factor.reset", _("重置用户的两步验证")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -142,6 +144,9 @@ RIGHTS: dict[str, frozenset[str]] = {
     Role.ENTERPRISE: frozenset({Right.FIRM_SELF, Right.ROUND_DECLARE}),
 }
 
+# Roles that move money, or run the portal: they log in with a second factor (a TOTP code), always.
+TWO_FACTOR_ROLES = frozenset({Role.TECH_REVIEWER, Role.CITY_FINANCE, Role.COUNTY_FINANCE, Role.ADMIN})
+
 # Roles bound to one jurisdiction: they see that jurisdiction's rows and nothing else.
 JURISDICTION_BOUND_ROLES = frozenset({Role.COUNTY_OFFICIAL, Role.COUNTY_FINANCE})
 # Roles that see every jurisdiction.
@@ -224,6 +229,14 @@ def is_firm_user(user) -> bool:
         and getattr(user, "is_authenticated", False)
         and getattr(user, "role", None) in ENTERPRISE_BOUND_ROLES
     )
+
+
+def two_factor_required(user) -> bool:
+    """Whether ``user`` must pass a second factor whatever they chose: the money roles, the administrator
+    and anyone who can open /admin/ (others may opt in, see anyang_hte/core/two_factor.py)."""
+    if is_system(user) or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.role in TWO_FACTOR_ROLES or user.is_staff or user.is_superuser)
 
 
 def is_city_wide(user) -> bool:

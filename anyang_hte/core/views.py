@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from . import health
 from .errors import DomainError
@@ -17,12 +20,28 @@ from .files import private_file_response
 from .import_jobs import import_job_cancel, import_job_confirm, import_runner
 from .models import ExportJob, ImportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
-from .roles import Right, has_right, is_firm_user
+from .roles import Right, has_right, is_firm_user, two_factor_required
+from .two_factor import SESSION_ENABLED, has_two_factor
 
 
 class PortalLoginView(auth_views.LoginView):
+    """The password step (django-axes counts the failures). A user with an authenticator goes on to the
+    code; a money role without one goes on to enrol it (``two_factor_views``)."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        # A password log-in never inherits an earlier session's second factor.
+        self.request.session.pop(DEVICE_ID_SESSION_KEY, None)
+        enrolled = has_two_factor(user)
+        self.request.session[SESSION_ENABLED] = enrolled
+        if enrolled or two_factor_required(user):
+            page = "two_factor:verify" if enrolled else "two_factor:setup"
+            return redirect(f"{reverse(page)}?{urlencode({'next': self.get_success_url()})}")
+        return response
 
 
 def home(request):

@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",  # django-csp: the Content-Security-Policy header below, and its settings check
     "anyang_hte.core.apps.AxesConfig",  # django-axes, titled in Chinese in the admin
+    # Two factors (TOTP authenticator apps and backup codes); before core, whose admin hides their admins.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "anyang_hte.core",
     "enterprises",
     "incentives",
@@ -53,7 +57,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The one place that enforces the second factor (after the messages, so a redirect can explain itself).
+    "anyang_hte.core.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -140,6 +147,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two factors (anyang_hte/core/two_factor.py): the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "安阳高企平台")
+# After n wrong codes in a row the next try waits factor × 2^(n-1) seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("OTP_TOTP_THROTTLE_FACTOR", "1"))
+OTP_STATIC_THROTTLE_FACTOR = int(os.environ.get("OTP_STATIC_THROTTLE_FACTOR", "1"))
+# How many single-use backup codes a user gets at enrolment and at each regeneration.
+TWO_FACTOR_BACKUP_CODES = int(os.environ.get("TWO_FACTOR_BACKUP_CODES", "10"))
 
 # A firm's self-registration: at most this many per IP address in the window (the cache counts them).
 FIRM_REGISTRATION_LIMIT = int(os.environ.get("FIRM_REGISTRATION_LIMIT", "5"))

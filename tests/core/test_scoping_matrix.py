@@ -265,9 +265,11 @@ def _kwargs_for(name, pattern, values):
 
 
 FIRM_UNLINKED = "enterprise (no enterprise link)"
-# A user's own things, whatever the role: the start page (it sends each role to its own work) and the
-# user's own messages.
-OWN_URLS = {"home", "notification_list", "notifications_read_all"}
+# A user's own things, whatever the role: the start page (it sends each role to its own work), the
+# user's own messages and the user's own second factor (a firm user may opt in).
+OWN_URLS = {"home", "notification_list", "notifications_read_all"} | {
+    name for name in ALL_URLS if name.startswith("two_factor:") and name != "two_factor:reset"
+}
 
 
 def _users(world=None):

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, two_factor_required
+from anyang_hte.core.two_factor import DEMO_TOTP_KEY
 from enterprises.demo import DEMO_PASSWORD, MAX_PER_JURISDICTION
 from firms.demo import seed_demo_all
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
         f"Idempotent: a re-run creates nothing new and leaves other rows alone. Every demo account "
         f"(county_wf, county_lz, reviewer, finance_city, finance_wf, admin, qiye_wf, qiye_reg_wf, qiye_lz) "
         f"has the password "
-        f"{DEMO_PASSWORD!r}, reset on every run. Refuses to run under production settings."
+        f"{DEMO_PASSWORD!r}, reset on every run; reviewer, finance_city, finance_wf and admin log in with a "
+        f"second factor whose TOTP key is {DEMO_TOTP_KEY} (`manage.py demo_totp` prints the current code). "
+        "Refuses to run under production settings."
     )
 
     def add_arguments(self, parser):
@@ -68,6 +71,11 @@ class Command(BaseCommand):
                 juris = user.jurisdiction.short_name if user.jurisdiction else "全市"
             out.write(f"{user.username:<14}{user.role:<18}{juris:<{14 - len(juris)}}{user.display_name}")
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        needs_code = ", ".join(u.username for u in result.accounts if two_factor_required(u))
+        out.write(
+            f"Two-factor code needed by {needs_code}: TOTP key {DEMO_TOTP_KEY} in any authenticator app, "
+            "or run `manage.py demo_totp` for the current code."
+        )
         out.write(
             self.style.SUCCESS(
                 f"Demo data ready: {result.created} enterprises created, {result.skipped} already present "
