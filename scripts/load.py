@@ -9,7 +9,8 @@
    LOAD_REUSE_DB=1 keeps a database a previous run seeded (for reruns; the pages' data is the same).
 2. Collects the static files and starts gunicorn on 127.0.0.1 on a free port under the production
    settings (DEBUG off, whitenoise's manifest, a random SECRET_KEY; plain HTTP allowed: loopback only),
-   with LOAD_WEB_WORKERS processes × LOAD_WEB_THREADS threads and gunicorn's timeout LOAD_WEB_TIMEOUT.
+   with LOAD_WEB_WORKERS processes × LOAD_WEB_THREADS threads and gunicorn's timeout LOAD_WEB_TIMEOUT
+   (and REDIS_URL LOAD_REDIS_URL, default redis://127.0.0.1:6379/6, for the cache).
 3. Runs locust headless (scripts/load_locustfile.py): LOAD_USERS users, LOAD_REVIEWERS of them tech
    reviewers and the rest county officials, started LOAD_SPAWN_RATE a second, each logging in through
    the log-in form and then visiting a page every LOAD_THINK_MIN..LOAD_THINK_MAX seconds, each request
@@ -270,11 +271,15 @@ def collect_static(env: dict[str, str]) -> None:
     )
 
 
-def start_gunicorn(env, port: int, workers: int, threads: int, timeout: int, log: Path):
+def start_gunicorn(env, port: int, workers: int, threads: int, timeout: int, keep_alive: int, log: Path):
+    """gunicorn with gthread workers. Its keep-alive outlasts a user's think time: gunicorn's default (2 s)
+    would close a user's idle connection just as the next request goes out on it ("connection reset",
+    an artefact of the client; in production the reverse proxy holds the browsers' connections)."""
     command = [
         str(VENV_BIN / "gunicorn"), "anyang_hte.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-        "--timeout", str(timeout), "--graceful-timeout", "10", "--log-level", "warning",
+        "--timeout", str(timeout), "--graceful-timeout", "10", "--keep-alive", str(keep_alive),
+        "--log-level", "warning",
     ]  # fmt: skip
     with log.open("ab") as out:  # its own session: Ctrl-C reaches the driver, which then stops it
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
@@ -329,7 +334,7 @@ def run_locust(base: str, url: str, users: int, reviewers: int, seconds: int, ti
         DJANGO_SETTINGS_MODULE="anyang_hte.settings.dev",
     )
     env.pop("REDIS_URL", None)
-    spawn_rate = os.environ.get("LOAD_SPAWN_RATE", "") or "2"
+    spawn_rate = os.environ.get("LOAD_SPAWN_RATE", "") or "1"
     command = [
         str(VENV_BIN / "locust"), "-f", str(ROOT / "scripts" / "load_locustfile.py"), "--headless",
         "--users", str(users), "--spawn-rate", spawn_rate, "--run-time", f"{seconds}s", "--host", base,
@@ -338,13 +343,22 @@ def run_locust(base: str, url: str, users: int, reviewers: int, seconds: int, ti
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         return process.wait()
-    except KeyboardInterrupt:  # locust got the Ctrl-C too: let it print what it measured
-        try:
-            return process.wait(timeout + 10)
-        except (KeyboardInterrupt, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
-            raise
+    except BaseException as stopped:  # Ctrl-C (locust got it too) or a TERM to this script
+        _stop_locust(process, grace=3 if isinstance(stopped, KeyboardInterrupt) else 0, timeout=timeout)
+        raise
+
+
+def _stop_locust(process, grace: float, timeout: float) -> None:
+    """Let locust stop its users and print what it measured: it stops on the terminal's Ctrl-C by
+    itself; after ``grace`` seconds it is sent a TERM (its orderly shutdown), and killed if it is still
+    running once the requests in flight had their timeout."""
+    for signal_to_send, wait in ((None, grace), (signal.SIGTERM, timeout + 10), (signal.SIGKILL, 10)):
+        if process.poll() is not None:
+            return
+        if signal_to_send is not None:
+            process.send_signal(signal_to_send)
+        with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
+            process.wait(wait)
 
 
 def main() -> int:
@@ -361,10 +375,10 @@ def main() -> int:
         threads = _int("LOAD_WEB_THREADS", 4)
         web_timeout = _int("LOAD_WEB_TIMEOUT", 60)
         request_timeout = float(_int("LOAD_REQUEST_TIMEOUT", 30))
-        think = [_seconds("LOAD_THINK_MIN", 2), _seconds("LOAD_THINK_MAX", 8)]  # read by the locustfile
+        think = [_seconds("LOAD_THINK_MIN", 3), _seconds("LOAD_THINK_MAX", 12)]  # read by the locustfile
         if think[0] > think[1]:
             raise Refused(f"LOAD_THINK_MIN ({think[0]}) is more than LOAD_THINK_MAX ({think[1]})")
-        _seconds("LOAD_SPAWN_RATE", 2)  # users started a second (read by locust)
+        _seconds("LOAD_SPAWN_RATE", 1)  # users started a second (read by locust)
         if shutil.which("locust", path=str(VENV_BIN)) is None:
             raise Refused(f"locust is not installed in {VENV_BIN} (make install installs the dev extras)")
 
@@ -396,7 +410,8 @@ def main() -> int:
     log = Path(tempfile.gettempdir()) / f"anyang-load-gunicorn-{port}.log"
     gunicorn = None
     try:
-        gunicorn = start_gunicorn(env, port, workers, threads, web_timeout, log)
+        keep_alive = math.ceil(think[1]) + 10
+        gunicorn = start_gunicorn(env, port, workers, threads, web_timeout, keep_alive, log)
         wait_ready(gunicorn, base, log)
         print(
             f"load: gunicorn at {base} ({workers} workers × {threads} threads, timeout {web_timeout}s, "

@@ -46,8 +46,8 @@ from load_report import (  # noqa: E402  (the folder above is put on the path fi
 )
 
 REQUEST_TIMEOUT = float(os.environ.get("LOAD_REQUEST_TIMEOUT", "30"))
-THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", "2"))
-THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", "8"))
+THINK_MIN = float(os.environ.get("LOAD_THINK_MIN", "3"))
+THINK_MAX = float(os.environ.get("LOAD_THINK_MAX", "12"))
 PASSWORD = os.environ.get("LOAD_PASSWORD", ACCOUNT_PASSWORD)
 
 SAMPLES: list[tuple[str, float, bool]] = []  # (page, milliseconds, failed) of every request
@@ -123,7 +123,7 @@ def totp_code(username: str) -> str:
 
 def log_in(client, username: str, password: str) -> str | None:
     """Log ``username`` in through the real form: GET it (CSRF token), POST the password and, when the
-    answer lands under /accounts/2fa/, POST ``totp_code(username)`` as ``otp_token``. Each request is
+    answer lands under /accounts/2fa/, POST ``totp_code(username)`` to that page. Each request is
     recorded as page "login"; returns the HTML of the page the portal lands on (the role's start page),
     or None when the log-in failed (the failure is recorded with its reason)."""
     with client.get(LOGIN_PATH, name="login", timeout=REQUEST_TIMEOUT, catch_response=True) as resp:
@@ -138,7 +138,9 @@ def log_in(client, username: str, password: str) -> str | None:
     ) as resp:
         if resp.status_code == 200 and needs_second_factor(resp.url):
             try:
-                form = {"csrfmiddlewaretoken": csrf_token(resp.text), "otp_token": totp_code(username)}
+                code = totp_code(username)
+                # the field is ``otp_token`` (django-otp's name) or ``code`` (the two-factor branch's form)
+                form = {"csrfmiddlewaretoken": csrf_token(resp.text), "otp_token": code, "code": code}
             except Exception as exc:  # noqa: BLE001 (any reason is recorded as this log-in's failure)
                 resp.failure(f"second factor for {username}: {exc}")
                 return None
@@ -155,6 +157,8 @@ def log_in(client, username: str, password: str) -> str | None:
 def _landed(resp, username: str) -> str | None:
     if resp.status_code == 200 and looks_like_login(resp.url, resp.text or ""):
         problem = f"log-in refused for {username}"
+    elif resp.status_code == 200 and needs_second_factor(resp.url):
+        problem = f"second factor refused for {username} (or asked again)"
     else:
         problem = resp.error or page_problem("login", resp.status_code, resp.url, resp.text or "")
     if problem:
@@ -206,7 +210,7 @@ class PortalUser(HttpUser):
             problem = resp.error or page_problem(page, resp.status_code, resp.url, html, expected_path)
             if problem:
                 resp.failure(str(problem))
-                if looks_like_login(resp.url, html):
+                if resp.status_code == 200 and looks_like_login(resp.url, html):
                     self.logged_in = False  # log in again before the next page
                 return None
             resp.success()

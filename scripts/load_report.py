@@ -46,12 +46,12 @@ def csrf_token(html: str) -> str:
 
 def looks_like_login(url: str, html: str) -> bool:
     """True when a response is the log-in form: the session was lost or the log-in was refused."""
-    return urlsplit(url).path.startswith(LOGIN_PATH) or bool(_PASSWORD_INPUT.search(html))
+    return urlsplit(url or "").path.startswith(LOGIN_PATH) or bool(_PASSWORD_INPUT.search(html or ""))
 
 
 def needs_second_factor(url: str) -> bool:
     """True when the password was accepted and the portal asks for the TOTP code (or its enrolment)."""
-    return SECOND_FACTOR_PATH in urlsplit(url).path
+    return SECOND_FACTOR_PATH in urlsplit(url or "").path
 
 
 def page_problem(page: str, status: int, url: str, html: str, expected_path: str = "") -> str:
@@ -64,7 +64,7 @@ def page_problem(page: str, status: int, url: str, html: str, expected_path: str
         return "the log-in page instead (session lost?)"
     if needs_second_factor(url):
         return "the two-factor page instead"
-    path = urlsplit(url).path
+    path = urlsplit(url or "").path
     if expected_path.endswith("*"):
         if not path.startswith(expected_path[:-1]):
             return f"landed on {path}, expected {expected_path}"
