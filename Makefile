@@ -6,6 +6,9 @@
 #   make lint      ruff check, ruff format --check and lint-imports (the layers contract); fails on any
 #   make bench     time `import_ledger` on BENCH_ROWS rows (10000) beside its floor, the payout sheet of
 #                  BENCH_LINES lines (10000) and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
+#   make load      LOAD_USERS (50) logged-in users for LOAD_SECONDS (600) on gunicorn + PostgreSQL on 127.0.0.1:
+#                  drops and seeds LOAD_DATABASE_URL (its name must contain "load"; LOAD_ENTERPRISES 5000),
+#                  prints requests, errors, p50/p95 per page and in total; fails on any error (scripts/load.py)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -19,7 +22,7 @@ NPM_STAMP := node_modules/.package-lock.json
 PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: help install assets run test lint bench clean distclean
+.PHONY: help install assets run test lint bench load clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -63,6 +66,9 @@ bench: install
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_payout.py
 	$(PY) scripts/bench_rollup.py
+
+load: install
+	$(PY) scripts/load.py
 
 clean:
 	rm -rf static/vendor staticfiles .pytest_cache .ruff_cache test-artifacts build *.egg-info
