@@ -253,9 +253,6 @@ def production_env(url: str, workers: int, threads: int) -> dict[str, str]:
         WEB_THREADS=str(threads),
     )
     env.pop("DEBUG", None)
-    production = (ROOT / "anyang_hte" / "settings" / "production.py").read_text(encoding="utf-8")
-    if "PORTAL_PLAIN_HTTP" not in production:  # the settings before PORTAL_PLAIN_HTTP: cookies over HTTP
-        env["SECURE_COOKIES"] = "0"
     return env
 
 
