@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
@@ -375,7 +376,9 @@ def test_bulletin_page_is_printable_and_chinese(client, reviewer, data):
     assert page.status_code == 200
     body = page.content.decode()
     assert f"安阳市高新技术企业培育工作通报（{YEAR}年）" in body and "安阳市科学技术局" in body
-    assert "@media print" in body and "A4 landscape" in body
+    assert "css/bulletin.css" in body  # its print rules: a static file (the CSP allows no inline style)
+    printed = (settings.BASE_DIR / "static" / "css" / "bulletin.css").read_text(encoding="utf-8")
+    assert "@media print" in printed and "A4 landscape" in printed
     rows = cells(page, "bulletin-table")
     assert rows[0][:2] == ["1", "文峰区"] and rows[0][2:6] == ["2", "4", "50.0%", "1"]
     assert rows[1][:2] == ["2", "林州市"]

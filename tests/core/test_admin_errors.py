@@ -12,6 +12,7 @@ from django.utils.log import configure_logging
 
 import anyang_hte.urls
 from anyang_hte.core.roles import Role
+from tests.conftest import PortalClient
 from tests.factories import UserFactory
 
 PRODUCTION = "anyang_hte.settings.production"
@@ -58,7 +59,7 @@ def test_admins_come_from_the_environment(production_logging):
 
 @pytest.mark.django_db
 def test_a_500_mails_the_administrators_without_the_session_cookie(production_logging):
-    client = Client(raise_request_exception=False)
+    client = PortalClient(raise_request_exception=False)  # force_login passes the second factor too
     client.force_login(UserFactory(role=Role.TECH_REVIEWER, jurisdiction=None))
     client.get("/healthz")
     session_id = client.cookies["sessionid"].value

@@ -410,7 +410,7 @@ class TestBadValueAsTyped:
         assert response.status_code == 302
         page = client.get(response["Location"]).content.decode()
         assert "<td>3</td><td>职工总数</td>" in page
-        assert '<code class="text-body" style="white-space: pre-wrap">12.55</code>' in page
+        assert '<code class="pre-wrap text-body">12.55</code>' in page
         assert "最多保留一位小数" in page and "安阳预览企业" in page
         assert "确认导入" not in page
 

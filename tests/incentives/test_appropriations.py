@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -497,7 +498,9 @@ class TestPages:
         assert "<form" not in body and "portal-nav" not in body
         detail = client.get(reverse("incentives:batch_detail", args=[batch.pk])).content.decode()
         assert (
-            "@media print" in detail
+            "css/batch_detail.css" in detail  # its print rules: a static file (no inline style under the CSP)
+            and "@media print"
+            in (settings.BASE_DIR / "static" / "css" / "batch_detail.css").read_text(encoding="utf-8")
             and 'data-testid="signature-block"' in detail
             and "瑞达公司基本户" in detail
         )

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.models import AuditLog, Notification
+from anyang_hte.core.models import AuditLog, EmailOutbox, Notification
 from anyang_hte.core.roles import Role
 from enterprises import services as ent_services
 from incentives import services
@@ -159,9 +159,12 @@ def test_submit_return_resubmit_approve(county_official, reviewer, django_captur
     assert Notification.objects.filter(user=county_official, body__contains="银行确认书未盖章").exists()
 
     services.reward_submit(reward=reward, by=county_official)
+    county_official.email = "wf@kjj.anyang.gov.cn"  # told of the approval, by e-mail too
+    county_official.save()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.reward_approve(reward=reward, by=reviewer, comment="同意")
     assert callbacks  # e-mails go out only after commit
+    assert EmailOutbox.objects.filter(recipients=[county_official.email], sent_at__isnull=True).exists()
     reward = fresh(reward)
     assert reward.status == S.APPROVED
     assert reward.approved_by == reviewer and reward.approved_at is not None

@@ -144,7 +144,9 @@ def test_list_queries_do_not_grow_with_rows(client, reviewer, county_official, d
         if n % 5 == 0:
             make_entry(firm, by=county_official, was_candidate=bool(n % 3), exception_reason="理由")
     assert count_queries() == few
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(
+        10
+    ):  # + the session's renewal (idle timeout) and the second factor's device: two per request
         assert client.get(LIST).status_code == 200
 
 

@@ -225,7 +225,9 @@ def test_plan_page_queries_are_constant(client, reviewer, django_assert_max_num_
     for t in PlanTaskUnit.objects.select_related("task").filter(active_until__isnull=True):
         task_report_record(task_unit=t, year=YEAR, quarter=QUARTER, progress="推进中", by=reviewer)
     client.force_login(reviewer)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(
+        10
+    ):  # + the session's renewal (idle timeout) and the second factor's device: two per request
         assert client.get(reverse("registers:plan_tasks")).status_code == 200
 
 
