@@ -4,10 +4,13 @@ Shared by every app that keeps uploaded files (reward documents, a firm's suppor
 refuses the same files with the same words.
 """
 
+import io
 import os
 import uuid
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -76,3 +79,46 @@ def check_upload(upload) -> str:
 def stored_name(ext: str) -> str:
     """A generated file name: nothing the client sent reaches the file system."""
     return f"{uuid.uuid4().hex}{ext}"
+
+
+# --- the request body ----------------------------------------------------------------------------
+
+
+def upload_keep_max_bytes() -> int:
+    """The largest file any form of the portal accepts (an import file or a supporting document)."""
+    return max(int(getattr(settings, "IMPORT_MAX_BYTES", 0)), max_bytes())
+
+
+class OversizedUpload(UploadedFile):
+    """A file the browser sent that is larger than any form accepts: its name and true ``size`` only.
+
+    The bytes were counted and dropped as they arrived (:class:`SizeCappedUploadHandler`), so nothing
+    of it reaches memory or the disk; the form's size check then refuses it, naming the limit.
+    """
+
+    def __init__(self, name: str, content_type: str, size: int, charset=None):
+        super().__init__(io.BytesIO(b""), name, content_type, size, charset)
+
+
+class SizeCappedUploadHandler(FileUploadHandler):
+    """First of ``FILE_UPLOAD_HANDLERS``: the chunks of a file past :func:`upload_keep_max_bytes` are
+    counted and dropped (the handlers after it, which keep files in memory or in a temporary file, never
+    see them), and the form gets an :class:`OversizedUpload` with the true size to refuse."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.limit = upload_keep_max_bytes()
+        self.received = 0
+        self.oversized = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.oversized = True
+            return None  # the later handlers get nothing more of this file
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.oversized:
+            return OversizedUpload(self.file_name, self.content_type, self.received, self.charset)
+        return None  # the next handler completes the file

@@ -181,6 +181,13 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A file larger than any form accepts is counted and dropped as it arrives, never kept in memory or on
+# disk; its form then refuses it by its size (anyang_hte.core.uploads.SizeCappedUploadHandler).
+FILE_UPLOAD_HANDLERS = [
+    "anyang_hte.core.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Spreadsheet imports (ledger, official lists, published statistics): one set of limits for every path,
 # page and command alike; a file over a limit is refused with the limit named, and nothing is written.
