@@ -26,6 +26,9 @@ def portal(request):
         "portal_environment_label": environment_label(settings.PORTAL_ENVIRONMENT),
         "rights": {},
     }
+    if getattr(request, "two_factor_pending", False):
+        context["two_factor_pending"] = True  # password given, code not yet: no menus, no messages
+        return context
     if user is not None and user.is_authenticated:
         context["rights"] = {r.name.lower(): has_right(user, r.value) for r in Right}
         # Lazy: counted only when a page draws the header (not for HTMX fragments).

@@ -12,6 +12,7 @@ progress=, finish=)`` (calls ``finish(result)`` inside its write transaction), `
 """
 
 import csv
+import datetime
 import hashlib
 import io
 import logging
@@ -220,6 +221,23 @@ def import_job_run(*, job_id) -> ImportJob:
         raise
     job.refresh_from_db()
     return job
+
+
+def import_jobs_purge(*, older_than: datetime.timedelta = datetime.timedelta(days=7)) -> int:
+    """Forget import jobs ended more than ``older_than`` ago (nightly): their rows, error lists and any
+    stashed file left. The files hold firms' data; a job's own page is of no use a week on."""
+    cutoff = timezone.now() - older_than
+    old = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED], finished_at__lt=cutoff
+    )
+    count = 0
+    for job in old.iterator():
+        stash_path(job).unlink(missing_ok=True)
+        if job.errors_file:
+            job.errors_file.delete(save=False)
+        job.delete()
+        count += 1
+    return count
 
 
 def import_jobs_for(user, kind: str, limit: int = 10) -> list[ImportJob]:

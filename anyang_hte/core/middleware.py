@@ -53,7 +53,9 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and self._must_verify(request, user) and not self._open(request):
+        # The header shows nothing of the portal (menus, messages) until the second factor is passed.
+        request.two_factor_pending = bool(user.is_authenticated and self._must_verify(request, user))
+        if request.two_factor_pending and not self._open(request):
             return self._refuse(request, user)
         return self.get_response(request)
 

@@ -1,4 +1,7 @@
+from importlib import import_module
+
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from . import import_jobs, jobs, outbox, services
@@ -19,6 +22,19 @@ def run_import(job_id: str) -> str:
 @shared_task(acks_late=True)
 def purge_exports() -> int:
     return services.export_jobs_purge()
+
+
+@shared_task(acks_late=True)
+def purge_import_jobs() -> int:
+    """Nightly: import jobs ended more than a week ago, with their error lists."""
+    return import_jobs.import_jobs_purge()
+
+
+@shared_task(acks_late=True)
+def clear_expired_sessions() -> None:
+    """Nightly: delete the sessions that ended (idle for a working day, see SESSION_COOKIE_AGE)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()
 
 
 @shared_task(acks_late=True)

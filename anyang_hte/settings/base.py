@@ -300,6 +300,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "anyang_hte.core.tasks.purge_outbox",
         "schedule": crontab(hour=2, minute=40),
     },
+    "purge-old-import-jobs-nightly": {
+        "task": "anyang_hte.core.tasks.purge_import_jobs",
+        "schedule": crontab(hour=2, minute=35),
+    },
+    "clear-expired-sessions-nightly": {
+        "task": "anyang_hte.core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "purge-old-exports-nightly": {
         "task": "anyang_hte.core.tasks.purge_exports",
         "schedule": crontab(hour=2, minute=30),

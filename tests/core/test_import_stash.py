@@ -146,3 +146,55 @@ def test_ledger_import_keeps_its_file_in_the_stash_until_cancelled(client, media
     assert [p.name for p in kept] == [f"{token}.xlsx"]
     client.post(reverse("enterprises:import_cancel", args=[token]))
     assert list((media / "imports" / "ledger").iterdir()) == []
+
+
+def test_import_jobs_ended_a_week_ago_are_forgotten_with_their_files(db, settings, tmp_path):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from anyang_hte.core.import_jobs import import_jobs_purge
+    from anyang_hte.core.models import ImportJob
+    from anyang_hte.core.roles import Role
+    from anyang_hte.core.tasks import purge_import_jobs
+    from tests.factories import UserFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    user = UserFactory(username="purge_jobs", role=Role.COUNTY_OFFICIAL)
+    now = timezone.now()
+
+    def job(status, days_ago):
+        finished = None if days_ago is None else now - datetime.timedelta(days=days_ago)
+        row = ImportJob.objects.create(
+            user=user, kind="enterprises.ledger", title="t", filename="f.xlsx", stash="imports/ledger/x.xlsx",
+            sha256="0", status=status, finished_at=finished,
+        )  # fmt: skip
+        row.errors_file.save(f"{row.pk}.csv", ContentFile(b"errors"), save=True)
+        return row
+
+    old, fresh, running = job("done", 8), job("failed", 2), job("running", None)
+    old_file = tmp_path / old.errors_file.name
+    assert import_jobs_purge() == 1
+    assert not ImportJob.objects.filter(pk=old.pk).exists() and not old_file.exists()
+    assert ImportJob.objects.filter(pk__in=[fresh.pk, running.pk]).count() == 2
+    assert purge_import_jobs() == 0  # the nightly task: nothing more to forget
+
+
+def test_the_nightly_task_clears_ended_sessions(db):
+    import datetime
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from anyang_hte.core.tasks import clear_expired_sessions
+
+    ended, live = SessionStore(), SessionStore()
+    ended.create()
+    live.create()
+    Session.objects.filter(pk=ended.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(hours=1)
+    )
+    clear_expired_sessions()
+    assert list(Session.objects.values_list("pk", flat=True)) == [live.session_key]

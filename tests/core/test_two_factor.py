@@ -90,6 +90,22 @@ def test_a_money_role_with_an_authenticator_enters_the_code_and_goes_on(client, 
     assert client.get(reverse("notification_list")).status_code == 200
 
 
+def test_the_code_page_shows_no_menu_until_the_code_is_given(client):
+    user = UserFactory(username="menu_rev", role=Role.TECH_REVIEWER)
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="whoami"' in page and user.username in page  # who is logging in, still shown
+    for hidden in (
+        'data-testid="notification-bell"',
+        'data-testid="user-menu"',
+        reverse("incentives:reward_list"),
+    ):
+        assert hidden not in page
+    submit_code(client, code_for(user), "/")
+    page = client.get(reverse("notification_list")).content.decode()
+    assert 'data-testid="notification-bell"' in page and reverse("incentives:reward_list") in page
+
+
 def test_a_wrong_code_is_refused_and_says_so(client):
     user = UserFactory(username="rev_wrong", role=Role.TECH_REVIEWER)
     password_login(client, user)
