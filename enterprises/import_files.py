@@ -298,6 +298,6 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
             yield number, row[:cap]
     except csv.Error as exc:
         raise FileProblem(
-            _("CSV 文件第%(r)d行附近格式有误（引号不成对或单元格过长）：%(err)s")
-            % {"r": reader.line_num or number + 1, "err": exc}
+            _("CSV 文件第%(r)d行附近格式有误：引号不成对，或一个单元格超过%(n)d个字符。")
+            % {"r": reader.line_num or number + 1, "n": settings.IMPORT_MAX_LINE_CHARS}
         ) from exc
