@@ -66,6 +66,7 @@ bench: install
 	$(PY) scripts/bench_import.py
 	$(PY) scripts/bench_payout.py
 	$(PY) scripts/bench_rollup.py
+	$(PY) scripts/bench_export.py
 
 load: install
 	$(PY) scripts/load.py

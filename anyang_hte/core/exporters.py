@@ -1,9 +1,9 @@
 """Spreadsheet exports, after pretix's ListExporter.
 
-An exporter says what its columns are and yields its rows; this module writes them as XLSX (openpyxl in
-write-only mode, so rows stream to disk and memory stays flat) or as CSV (a generator, UTF-8 with a BOM
-so Excel opens Chinese text correctly). Both formats neutralise text cells that Excel would run as a
-formula (CSV/formula injection).
+An exporter says what its columns are and yields its rows; this module writes them as XLSX (xlsxwriter
+in constant-memory mode, so rows stream to disk and memory stays flat) or as CSV (a generator, UTF-8
+with a BOM so Excel opens Chinese text correctly). Both formats neutralise text cells that Excel would
+run as a formula (CSV/formula injection).
 
 ``write_xlsx`` and ``iter_csv`` take any file or none, so a Celery task can write a large export to
 storage with the same code the synchronous views use.
@@ -18,15 +18,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO
 
+import xlsxwriter
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter.exceptions import InvalidWorksheetName
+from xlsxwriter.worksheet import Worksheet
 
 
 class Quantity(Decimal):
@@ -37,6 +36,7 @@ CellValue = str | int | Decimal | datetime.date | None
 
 # A text cell starting with one of these is a formula (or becomes one) when Excel opens the file.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_PREFIXES)
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,38 +83,157 @@ def export_filename(exporter: ListExporter, extension: str) -> str:
 
 # --- XLSX --------------------------------------------------------------------------------------
 
+HEADER_FILL = "#DDEBF7"
+DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"
+TIME_FORMAT = "h:mm:ss"
+# xlsxwriter in constant-memory mode writes one row at a time straight to a temporary file, so memory
+# stays flat whatever the row count; every cell is written by type (never ``write``, which would turn
+# text starting with "=" into a formula).
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
 
 def write_xlsx(exporter: ListExporter, target: str | IO[bytes]) -> int:
-    """Write the export to ``target`` (a path or a binary file); return the number of data rows."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_sheet_title(exporter.filename))
-    headers = list(exporter.headers)
-    for index, width in enumerate(exporter.column_widths(), start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A3"
+    """Write the export to ``target`` (a path or a binary file); return the number of data rows.
 
-    title = WriteOnlyCell(ws, _xlsx_text(exporter.title))
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    header_alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, _xlsx_text(header))
-        cell.font, cell.fill, cell.alignment = header_font, header_fill, header_alignment
-        header_cells.append(cell)
-    ws.append(header_cells)
-
-    count = 0
-    for row in exporter.iter_rows():
-        ws.append([_xlsx_cell(ws, value) for value in row])
-        count += 1
-    if headers:
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(headers))}{count + 2}"
-    wb.save(target)
+    Row 1 is the title, row 2 the headers (bold, shaded, with an autofilter), both frozen; data from
+    row 3. Text is text (formula-looking text neutralised), ``Decimal`` money a number shown with two
+    decimals, ``Quantity`` and ``int`` plain numbers, dates dates.
+    """
+    wb = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    try:
+        ws = _add_sheet(wb, exporter.filename)
+        headers = list(exporter.headers)
+        for index, width in enumerate(exporter.column_widths()):
+            ws.set_column(index, index, width)
+        ws.freeze_panes(2, 0)
+        ws.write_string(
+            0, 0, _xlsx_text(exporter.title or ""), wb.add_format({"bold": True, "font_size": 14})
+        )
+        header_format = wb.add_format(
+            {
+                "bold": True,
+                "pattern": 1,
+                "bg_color": HEADER_FILL,
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+            }
+        )
+        for col, header in enumerate(headers):
+            ws.write_string(1, col, _xlsx_text(str(header)), header_format)
+        count = _write_rows(wb, ws, exporter.iter_rows())
+        if headers:
+            ws.autofilter(1, 0, count + 1, len(headers) - 1)
+    finally:
+        wb.close()
     return count
+
+
+def _write_rows(wb, ws, rows: Iterator[list[CellValue]]) -> int:
+    """Write the data rows from row 3; the innermost loop of every export, so types are dispatched by
+    class first and by ``isinstance`` only for the rare subclass."""
+    money = wb.add_format({"num_format": MONEY_FORMAT})
+    date = wb.add_format({"num_format": DATE_FORMAT})
+    stamp = wb.add_format({"num_format": DATETIME_FORMAT})
+    clock = wb.add_format({"num_format": TIME_FORMAT})
+    write_number = ws.write_number
+    count = 0
+    for row_index, row in enumerate(rows, start=2):
+        for col, value in enumerate(row):
+            cls = value.__class__
+            if value is None:
+                continue
+            if cls is str:
+                if value:
+                    _write_text(ws, row_index, col, value)
+            elif cls is int:
+                write_number(row_index, col, value)
+            elif cls is Decimal:
+                write_number(row_index, col, float(value), money)
+            elif cls is Quantity:
+                write_number(row_index, col, float(value))  # General format: 95.5, 100
+            elif cls is datetime.date:
+                ws.write_datetime(row_index, col, value, date)
+            else:
+                _write_other(ws, row_index, col, value, money, date, stamp, clock)
+        count += 1
+    return count
+
+
+def _write_other(ws, row, col, value, money, date, stamp, clock) -> None:
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, Quantity):
+        ws.write_number(row, col, float(value))
+    elif isinstance(value, Decimal):
+        ws.write_number(row, col, float(value), money)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value)
+    elif isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)
+        ws.write_datetime(row, col, value, stamp)
+    elif isinstance(value, datetime.date):
+        ws.write_datetime(row, col, value, date)
+    elif isinstance(value, datetime.time):
+        ws.write_datetime(row, col, value, clock)
+    elif isinstance(value, str):
+        if value:
+            _write_text(ws, row, col, str(value))
+    else:
+        _write_text(ws, row, col, str(value))
+
+
+def _write_text(ws, row: int, col: int, value: str) -> None:
+    if value[0] in _FORMULA_FIRST:
+        value = "'" + value
+    if not value.isprintable():  # fast in C; only then look for control characters
+        value = _xlsx_text(value)
+        if not value:
+            return
+    if value[:3] == "<r>" and value[-4:] == "</r>":
+        # xlsxwriter would take this text for its own rich-string XML and write it unescaped; as three
+        # unformatted runs it is escaped and reads back as the same text.
+        ws.write_rich_string(row, col, value[0], value[1], value[2:])
+        return
+    ws.write_string(row, col, value)
+
+
+def _xlsx_text(value: str) -> str:
+    """Text as today's files hold it: control characters dropped (they are not allowed in XML; pasted
+    from Word, say) and carriage returns made line feeds, as an XML reader reads them."""
+    if not value:
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+class _Sheet(Worksheet):
+    """A worksheet that writes one ``<col>`` per column, as openpyxl did: xlsxwriter joins neighbours of
+    the same width into one range, which Excel reads alike but openpyxl files under the first letter."""
+
+    def _write_cols(self) -> None:
+        if not self.col_info:
+            return
+        self._xml_start_tag("cols")
+        for col in sorted(self.col_info):
+            self._write_col_info(col, col, self.col_info[col])
+        self._xml_end_tag("cols")
+
+
+def _add_sheet(wb, name: str):
+    title = _sheet_title(name).strip("'") or "Sheet1"
+    try:
+        return wb.add_worksheet(title, worksheet_class=_Sheet)
+    except InvalidWorksheetName:  # any other name Excel would refuse
+        return wb.add_worksheet("Sheet1", worksheet_class=_Sheet)
 
 
 def xlsx_response(exporter: ListExporter) -> FileResponse:
@@ -132,31 +251,6 @@ def xlsx_response(exporter: ListExporter) -> FileResponse:
         filename=export_filename(exporter, "xlsx"),
         content_type=XLSX_CONTENT_TYPE,
     )
-
-
-def _xlsx_cell(ws, value):
-    if isinstance(value, str):
-        return _xlsx_text(neutralise(value))
-    if isinstance(value, Quantity):
-        return WriteOnlyCell(ws, Decimal(value))  # General format: 95.5, 100
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = MONEY_FORMAT
-        return cell
-    if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.make_naive(value)
-        return value
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    return value
-
-
-def _xlsx_text(value: str) -> str:
-    # Control characters (pasted from Word, say) are not allowed in XML; openpyxl would refuse the cell.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if value else value
 
 
 def _sheet_title(name: str) -> str:
