@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from anyang_hte.core.dates import today
 from anyang_hte.core.models import AuditLog, Notification
 from anyang_hte.core.roles import Role
 from incentives.models import FundingLine, FundingSource, Payment, PaymentRun, PayoutBatch
@@ -173,7 +174,7 @@ def test_a_failed_run_shows_its_reason_on_the_batch_page(client, finance, django
     with django_capture_on_commit_callbacks(execute=False) as queued:
         run = payment_runs.payment_run_start(batch=batch, paid_on=PAID_ON, reference="PZ-1", by=finance)
     # a refusal the service makes inside the worker (the date it checks again is past "today")
-    PaymentRun.objects.filter(pk=run.pk).update(paid_on=datetime.date.today() + datetime.timedelta(days=3))
+    PaymentRun.objects.filter(pk=run.pk).update(paid_on=today() + datetime.timedelta(days=3))
     queued[0]()
     run.refresh_from_db()
     assert run.status == PaymentRun.Status.FAILED and "拨付日期不能晚于今天" in run.error
@@ -202,7 +203,7 @@ def test_the_form_is_checked_before_anything_is_queued(client, finance):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_broker_down_refuses_and_leaves_no_pending_run(client, broker_down):
+def test_broker_down_refuses_and_leaves_no_pending_run(client, broker_down):  # noqa: F811
     finance = UserFactory(username="city_fin_bd", role=Role.CITY_FINANCE, jurisdiction=None)
     batch = locked_batch(finance)
     client.force_login(finance)
