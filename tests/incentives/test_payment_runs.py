@@ -53,7 +53,8 @@ def outcome(batch: PayoutBatch) -> dict:
     lines = list(batch.lines.order_by("pk"))
     payments = Payment.objects.filter(line__batch=batch)
     recorded = AuditLog.objects.filter(
-        action="incentives.payment.recorded", object_id__in=payments.values("pk")
+        action="incentives.payment.recorded",
+        object_id__in=[str(pk) for pk in payments.values_list("pk", flat=True)],
     )
     return {
         "batch": refresh(batch).status,
@@ -144,13 +145,13 @@ def test_while_running_the_page_shows_progress_and_refuses_a_second_payment(
 def test_progress_is_saved_every_few_lines(finance, django_capture_on_commit_callbacks, monkeypatch):
     batch = locked_batch(finance, n=5)
     seen = []
-    beat = payment_runs.heartbeat
+    beat = payment_runs._Progress.__call__
 
-    def spy(queryset, token, **fields):
-        seen.append(fields["rows_done"])
-        return beat(queryset, token, **fields)
+    def spy(self, rows_done):
+        seen.append(rows_done)
+        return beat(self, rows_done)
 
-    monkeypatch.setattr(payment_runs, "heartbeat", spy)
+    monkeypatch.setattr(payment_runs._Progress, "__call__", spy)
     with django_capture_on_commit_callbacks(execute=True):
         payment_runs.payment_run_start(batch=batch, paid_on=PAID_ON, reference="PZ-5", by=finance)
     assert seen == [2, 4, 5]
