@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.models import JobHeartbeat, Jurisdiction
 from enterprises.models import Enterprise, Qualification, QualificationKind
 
 from .funding import FundingSource  # defined beside who pays which source; used here and imported from here
@@ -346,6 +346,63 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.line} {self.paid_on} {self.reference}"
+
+
+class PaymentRun(JobHeartbeat):
+    """Payment of a large batch recorded by a Celery worker (``services.payment_run_start``): the same
+    service as the inline path, in one transaction; while a run is pending or running the batch is
+    "拨付登记中" and nobody pays it or any of its lines. Its page polls the progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("拨付登记中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.CASCADE, related_name="payment_runs", verbose_name=_("拨付批次")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
+    )
+    paid_on = models.DateField(_("拨付日期"))
+    reference = models.CharField(_("凭证号/转账流水号"), max_length=64)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveIntegerField(_("总笔数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已登记笔数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("批次拨付任务")
+        verbose_name_plural = _("批次拨付任务")
+        constraints = [
+            # one payment run at a time per batch (the service checks it too, under the batch's lock)
+            models.UniqueConstraint(
+                fields=["batch"],
+                condition=Q(status__in=["pending", "running"]),
+                name="one_active_payment_run",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.batch} {self.get_status_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
 
 
 class Recovery(models.Model):

@@ -3,6 +3,7 @@
 import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
 from anyang_hte.core.errors import DomainError
@@ -52,6 +53,7 @@ from .models import (
     FundingLine,
     OfficialList,
     OfficialListRow,
+    PaymentRun,
     PayoutBatch,
     Reward,
     RewardDocument,
@@ -436,6 +438,9 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
     line_count = len(context["lines"])
     can_lock, lock_reason = permissions.can_lock_batch(request.user, batch, line_count=line_count)
     can_pay, pay_reason = permissions.can_pay_batch(request.user, batch)
+    run = batch.payment_runs.first()  # the latest
+    if run is not None and run.is_active:
+        can_pay, pay_reason = False, _("拨付登记中：后台正在登记本批次的拨付，完成后本页自动刷新。")
     return render(
         request,
         "incentives/batch_detail.html",
@@ -445,6 +450,7 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
             "can_pay": can_pay,
             "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
             "payment_form": payment_form or PaymentForm(),
+            "run": run,
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
     )
@@ -494,7 +500,15 @@ def _batch_pay(request, batch: PayoutBatch, action: str):
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            if action == "pay":
+            if action == "pay" and _unpaid_lines(batch) > settings.PAYMENT_INLINE_LINES:
+                # a large batch: queued, the page shows the run's progress (services/payment_runs.py)
+                run = services.payment_run_start(batch=batch, by=request.user, **form.cleaned_data)
+                messages.info(
+                    request,
+                    _("本批次有 %(n)d 笔待拨付，已转入后台登记，本页显示进度；完成前不能再次登记。")
+                    % {"n": run.rows_total},
+                )
+            elif action == "pay":
                 n = services.batch_record_payment(batch=batch, by=request.user, **form.cleaned_data)
                 messages.success(request, _("已登记 %(n)d 笔拨付。") % {"n": n})
             else:
@@ -507,6 +521,24 @@ def _batch_pay(request, batch: PayoutBatch, action: str):
             return redirect("incentives:batch_detail", pk=batch.pk)
     messages.error(request, form_errors_message(form))
     return _batch_page(request, _batch_for(request, batch.pk), payment_form=form)
+
+
+def _unpaid_lines(batch: PayoutBatch) -> int:
+    return batch.lines.filter(status=FundingLine.Status.BATCHED).count()
+
+
+@require_safe
+@require_right(Right.PAYOUT_MANAGE)
+def payment_run(request, pk: int, run_id: int):
+    """The batch page polls its payment run (htmx); once the run has ended the whole page reloads."""
+    batch = _batch_for(request, pk)
+    run = get_object_or_404(PaymentRun, batch=batch, pk=run_id)
+    if not request.headers.get("HX-Request"):
+        return redirect("incentives:batch_detail", pk=batch.pk)
+    response = render(request, "incentives/_payment_run.html", {"batch": batch, "run": run})
+    if not run.is_active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_right(Right.PAYOUT_MANAGE)

@@ -270,6 +270,7 @@ JOBS_SWEPT = {
     "assessment.RollupRun": "assessment.tasks.rollup_indicators_task",
     "core.ExportJob": "anyang_hte.core.tasks.run_export",
     "core.ImportJob": "anyang_hte.core.tasks.run_import",
+    "incentives.PaymentRun": "incentives.tasks.run_payment",
 }
 # Seconds each rollup step pauses (0 in real use; the worker-kill test slows a rollup down with it).
 ROLLUP_STEP_PAUSE_SECONDS = float(os.environ.get("ROLLUP_STEP_PAUSE_SECONDS", "0"))
@@ -348,6 +349,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@hte.anyang.go
 
 # Exports up to this many rows stream straight to the browser; larger ones run as a Celery job.
 EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "5000"))
+# A batch with more unpaid lines than this is paid by a Celery job with a progress bar, not in the request.
+PAYMENT_INLINE_LINES = int(os.environ.get("PAYMENT_INLINE_LINES", "500"))
+# A payment job saves its progress (its heartbeat) after every this many lines.
+PAYMENT_PROGRESS_LINES = int(os.environ.get("PAYMENT_PROGRESS_LINES", "300"))
 EXPORT_BUILDERS = {
     "enterprises.ledger": "enterprises.exporters.build_ledger_exporter",
     "core.audit_log": "anyang_hte.core.audit_exporters.build_audit_log_exporter",

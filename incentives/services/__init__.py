@@ -9,6 +9,7 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``rewards``: the county submits (with documents), the tech bureau reviews (one by one or a
   selection at once), a fully paid reward is PAID;
 - ``payouts``: finance batches approved money, locks the batch, records payments and recoveries;
+- ``payment_runs``: a large batch's payment queued as a Celery job, the same service in the worker;
 - ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
   ignored;
 - ``rules``: reward rules opened, edited until used, closed;
@@ -25,6 +26,7 @@ from .official_lists import (
     official_list_row_ignore,
     official_list_row_link,
 )
+from .payment_runs import payment_run_execute, payment_run_start
 from .payouts import (
     batch_add_lines,
     batch_add_matching,
@@ -69,6 +71,8 @@ __all__ = [
     "official_list_row_ignore",
     "official_list_row_link",
     "payment_record",
+    "payment_run_execute",
+    "payment_run_start",
     "recovery_record",
     "reward_approve",
     "reward_document_add",

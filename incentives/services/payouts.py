@@ -21,6 +21,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.utils import timezone
@@ -35,7 +36,7 @@ from anyang_hte.core.roles import Right
 
 from .. import balances, notifications
 from ..funding import can_pay, paying_office
-from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward
+from ..models import FundingLine, FundingSource, Payment, PaymentRun, PayoutBatch, Recovery, Reward
 from ..selectors import batch_summary
 from ..workflow import ensure_line_transition
 from .appropriations import balance_enforce
@@ -375,6 +376,7 @@ def payment_record(*, line: FundingLine, paid_on: datetime.date, reference: str,
         raise DomainError(_("资金明细 %(line)s 尚未加入拨付批次，不能登记拨付。") % {"line": line.pk})
     batch = _lock_batch(current["batch_id"])
     _ensure_batch_owner(batch, by)
+    ensure_not_paying(batch)
     Reward.objects.select_for_update().get(pk=current["reward_id"])
     locked = FundingLine.objects.payable_by(by).select_for_update().filter(pk=line.pk).first()
     if locked is None:
@@ -384,16 +386,44 @@ def payment_record(*, line: FundingLine, paid_on: datetime.date, reference: str,
     return payment
 
 
-@transaction.atomic
-def batch_record_payment(*, batch: PayoutBatch, paid_on: datetime.date, reference: str, by) -> int:
-    """Pay every unpaid line of a locked batch in one transaction; return how many were paid."""
-    reference = _check_payment_input(paid_on, reference)
-    batch = _lock_batch(batch)
+def ensure_not_paying(batch: PayoutBatch, *, run: PaymentRun | None = None) -> None:
+    """Refuse while a payment run (other than ``run``) of this batch waits or works: "拨付登记中"."""
+    active = PaymentRun.objects.filter(batch=batch, status__in=PaymentRun.ACTIVE)
+    if run is not None:
+        active = active.exclude(pk=run.pk)
+    if active.exists():
+        raise DomainError(
+            _("批次“%(name)s”正在后台登记拨付（拨付登记中），请等待完成后再操作。") % {"name": batch.name}
+        )
+
+
+def check_batch_payable(batch: PayoutBatch, *, by, run: PaymentRun | None = None) -> None:
+    """The refusals of a whole-batch payment, on the batch row the caller holds locked."""
     _ensure_batch_owner(batch, by)
+    ensure_not_paying(batch, run=run)
     if batch.status == Batch.PAID:
         raise DomainError(_("批次“%(name)s”已全部拨付。") % {"name": batch.name})
     if batch.status != Batch.LOCKED:
         raise DomainError(_("批次“%(name)s”尚未锁定，不能登记拨付。") % {"name": batch.name})
+
+
+@transaction.atomic
+def batch_record_payment(
+    *,
+    batch: PayoutBatch,
+    paid_on: datetime.date,
+    reference: str,
+    by,
+    run: PaymentRun | None = None,
+    progress=None,
+) -> int:
+    """Pay every unpaid line of a locked batch in one transaction; return how many were paid.
+
+    A payment run (``payment_runs``) calls it with its ``run`` (the run's own "拨付登记中" does not refuse
+    it) and ``progress``, called with the lines paid so far every ``PAYMENT_PROGRESS_LINES`` lines."""
+    reference = _check_payment_input(paid_on, reference)
+    batch = _lock_batch(batch)
+    check_batch_payable(batch, by=by, run=run)
     unpaid = FundingLine.objects.filter(batch=batch, status=Line.BATCHED)
     list(
         Reward.objects.select_for_update()
@@ -405,7 +435,11 @@ def batch_record_payment(*, batch: PayoutBatch, paid_on: datetime.date, referenc
     lines = [line for line in lines if line.status == Line.BATCHED]
     if not lines:
         raise DomainError(_("批次中没有待拨付的资金明细。"))
-    _pay_locked_lines(lines, batch, paid_on=paid_on, reference=reference, by=by)
+    step = max(1, settings.PAYMENT_PROGRESS_LINES) if progress is not None else len(lines)
+    for start in range(0, len(lines), step):
+        _pay_locked_lines(lines[start : start + step], batch, paid_on=paid_on, reference=reference, by=by)
+        if progress is not None:
+            progress(min(start + step, len(lines)))
     _after_payments(batch, lines, by)
     return len(lines)
 
