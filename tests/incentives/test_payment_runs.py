@@ -214,3 +214,37 @@ def test_broker_down_refuses_and_leaves_no_pending_run(client, broker_down):  # 
     assert "后台任务服务暂不可用，请稍后再试" in body and 'value="PZ-BD"' in body
     assert not PaymentRun.objects.filter(status__in=PaymentRun.ACTIVE).exists()
     assert refresh(batch).status == PayoutBatch.Status.LOCKED and not Payment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_progress_is_seen_while_the_payment_is_still_open(finance, monkeypatch):
+    """Committed rows, as under a real worker: the heartbeat written on the side connection neither waits
+    for the payment's locks nor waits for its commit; another connection reads it mid-payment."""
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the side connection is PostgreSQL's; SQLite writes the heartbeat in the transaction")
+    batch = locked_batch(finance, n=5)
+    run = PaymentRun.objects.create(
+        batch=batch, user=finance, paid_on=PAID_ON, reference="PZ-PG", status=PaymentRun.Status.PENDING
+    )
+    observer = connections.create_connection(DEFAULT_DB_ALIAS)
+    seen = []
+    beat = payment_runs._Progress.__call__
+
+    def look(self, rows_done):
+        beat(self, rows_done)
+        with observer.cursor() as cursor:  # a poller's view, outside the payment's transaction
+            cursor.execute("SET statement_timeout = 5000")
+            cursor.execute(f"SELECT rows_done FROM {PaymentRun._meta.db_table} WHERE id = %s", [run.pk])
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(payment_runs._Progress, "__call__", look)
+    try:
+        payment_runs.payment_run_execute(run_id=run.pk)
+    finally:
+        observer.close()
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.DONE and run.rows_done == 5
+    assert seen == [2, 4, 5]
+    assert set(batch.lines.values_list("status", flat=True)) == {L.PAID}
