@@ -45,7 +45,7 @@ from enterprises.models import (
     SubmissionFile,
 )
 from firms.models import FirmRegistration
-from incentives.models import OfficialList, OfficialListRow, PayoutBatch, Reward, RewardRule
+from incentives.models import OfficialList, OfficialListRow, PaymentRun, PayoutBatch, Reward, RewardRule
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
 from tests.factories import (
     EnterpriseFactory,
@@ -131,6 +131,14 @@ def world(db):
             # Per app, the "pk" a URL takes: see _kwargs_for.
             "reward_pk": reward.pk,
             "batch_pk": county_batch.pk,
+            # incentives:payment_run: a (finished) payment run of that batch
+            "run_id": PaymentRun.objects.create(
+                batch=county_batch,
+                user=owner,
+                paid_on=timezone.localdate(),
+                reference="PZ-matrix",
+                status="failed",
+            ).pk,
             # incentives:appropriation_*: the county's own 专项经费 of this year
             "appropriation_pk": AppropriationFactory(
                 source="county", jurisdiction=ent.jurisdiction, year=timezone.localdate().year
