@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.filters import StrictFilterSet
+from anyang_hte.core.lookups import icontains
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.workdays import Deadlines
 
@@ -62,9 +63,13 @@ class EnterpriseFilter(StrictFilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        cond = Q(name__icontains=value) | Q(credit_code__startswith=value.upper())
+        # Each arm is one an index serves on PostgreSQL, so the OR is a BitmapOr of index scans: the name
+        # through its trigram index (ILIKE, not UPPER(name) LIKE), the credit code's prefix through its
+        # btree, the initials (stored lower-case) through their trigram index. "Contains" covers "starts
+        # with", so the initials need one arm.
+        cond = icontains("name", value) | Q(credit_code__startswith=value.upper())
         if value.isascii() and value.isalpha():
-            cond |= Q(name_initials__startswith=value.lower()) | Q(name_initials__contains=value.lower())
+            cond |= Q(name_initials__contains=value.lower())
         return queryset.filter(cond)
 
     def filter_readiness(self, queryset, name, value):

@@ -135,19 +135,25 @@ class Enterprise(models.Model):
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["jurisdiction", "name", "id"]
+        # jurisdiction_id, not "jurisdiction": naming the relation orders by Jurisdiction's own ordering
+        # (sort_order, code), a join and a sort of every row. The seeded jurisdictions' ids follow their
+        # sort_order (anyang_hte.core.reference.ensure_jurisdictions creates them in that order).
+        ordering = ["jurisdiction_id", "name", "id"]
         verbose_name = _("企业")
         verbose_name_plural = _("企业")
         indexes = [
             # The list's default order (jurisdiction, then name) walks this index, filtered or not.
             models.Index(fields=["jurisdiction", "name", "id"], name="ent_juris_name_id"),
             models.Index(fields=["jurisdiction", "stage"], name="ent_juris_stage"),
-            models.Index(fields=["stage"], name="ent_stage"),
-            models.Index(fields=["tech_field"], name="ent_field"),
-            models.Index(fields=["planned_year"], name="ent_planned_year"),
-            models.Index(fields=["hte_ready"], name="ent_ready"),
-            models.Index(fields=["tsme_score"], name="ent_tsme_score"),
-            models.Index(fields=["name"], name="ent_name"),
+            # One per sortable column of the ledger list (EnterpriseTable), ending with the id like the
+            # sort does, so a sorted page is an index scan; each serves its column's filters as well.
+            models.Index(fields=["stage", "id"], name="ent_stage_id"),
+            models.Index(fields=["tech_field", "id"], name="ent_field_id"),
+            models.Index(fields=["planned_year", "id"], name="ent_planned_year_id"),
+            models.Index(fields=["hte_ready", "id"], name="ent_ready_id"),
+            models.Index(fields=["tsme_score", "id"], name="ent_tsme_score_id"),
+            models.Index(fields=["name", "id"], name="ent_name_id"),
+            models.Index(fields=["helper_name", "id"], name="ent_helper_id"),
         ]
 
     def __str__(self):

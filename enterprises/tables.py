@@ -11,17 +11,29 @@ from .templatetags.readiness import flag_badge
 
 
 class EnterpriseTable(tables.Table):
-    name = tables.Column(linkify=("enterprises:detail", {"pk": tables.A("pk")}), verbose_name=_("企业名称"))
-    credit_code = tables.Column(
-        verbose_name=_("统一社会信用代码"), attrs={"td": {"class": "font-monospace small"}}
+    # Every sort is one an index on the enterprise table walks (Enterprise.Meta.indexes), ending with the
+    # id so equal values keep one order from page to page. The county column sorts by jurisdiction_id,
+    # not "jurisdiction" (which follows the FK to Jurisdiction's own ordering: a join and a sort of every
+    # row); the seeded jurisdictions' ids are in their sort_order.
+    name = tables.Column(
+        linkify=("enterprises:detail", {"pk": tables.A("pk")}),
+        verbose_name=_("企业名称"),
+        order_by=("name", "id"),
     )
-    jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction", "name", "id"))
-    stage = tables.Column(verbose_name=_("培育阶段"))
-    tech_field = tables.Column(verbose_name=_("技术领域"))
-    helper_name = tables.Column(verbose_name=_("帮扶责任人"))
-    planned_year = tables.Column(verbose_name=_("计划申报"))
-    hte_ready = tables.Column(verbose_name=_("高企条件"))
-    tsme_score = tables.Column(verbose_name=_("科小评分"), attrs={"td": {"class": "text-end"}})
+    credit_code = tables.Column(  # unique: its own index gives a total order
+        verbose_name=_("统一社会信用代码"),
+        attrs={"td": {"class": "font-monospace small"}},
+        order_by=("credit_code",),
+    )
+    jurisdiction = tables.Column(verbose_name=_("县区"), order_by=("jurisdiction_id", "name", "id"))
+    stage = tables.Column(verbose_name=_("培育阶段"), order_by=("stage", "id"))
+    tech_field = tables.Column(verbose_name=_("技术领域"), order_by=("tech_field", "id"))
+    helper_name = tables.Column(verbose_name=_("帮扶责任人"), order_by=("helper_name", "id"))
+    planned_year = tables.Column(verbose_name=_("计划申报"), order_by=("planned_year", "id"))
+    hte_ready = tables.Column(verbose_name=_("高企条件"), order_by=("hte_ready", "id"))
+    tsme_score = tables.Column(
+        verbose_name=_("科小评分"), attrs={"td": {"class": "text-end"}}, order_by=("tsme_score", "id")
+    )
     overdue_count = tables.Column(
         verbose_name=_("逾期节点"), orderable=False, attrs={"td": {"class": "text-end"}}
     )
@@ -43,7 +55,7 @@ class EnterpriseTable(tables.Table):
         )
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的企业。")
-        order_by = ("jurisdiction", "name")
+        order_by = ("jurisdiction",)  # the column's order: jurisdiction_id, name, id
 
     def render_jurisdiction(self, value):
         return value.short_name or value.name
