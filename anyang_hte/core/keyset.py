@@ -169,8 +169,25 @@ def _beyond(key: Key, value, *, greater: bool, nulls_largest: bool) -> Q | None:
     return q | isnull if greater == nulls_largest and key.field.null else q
 
 
+def _row_comparison(keys: list[Key], values: list, *, forward: bool):
+    """``(a, b, id) > (x, y, z)`` when every key runs the same way and holds no NULL: one index range
+    scan on PostgreSQL (Django's tuple lookups; they spell it out as ORs where rows cannot be compared)."""
+    nullable = any(v is None or k.field.null for k, v in zip(keys, values, strict=True))
+    if nullable or len({k.descending for k in keys}) != 1:
+        return None
+    try:
+        from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+    except ImportError:  # pragma: no cover - a Django without them: the OR form below does the same
+        return None
+    lookup = TupleGreaterThan if forward != keys[0].descending else TupleLessThan
+    return lookup(Tuple(*[F(k.path) for k in keys]), list(values))
+
+
 def keyset_filter(queryset, keys: list[Key], values: list, *, forward: bool):
     """The queryset narrowed to the rows after (``forward``) or before the row with ``values``."""
+    row = _row_comparison(keys, values, forward=forward)
+    if row is not None:
+        return queryset.filter(row)
     nulls_largest = connections[queryset.db].features.nulls_order_largest
     condition, equal = Q(pk__in=[]), Q()
     for key, value in zip(keys, values, strict=True):

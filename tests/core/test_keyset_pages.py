@@ -5,6 +5,7 @@ import html
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from anyang_hte.core import keyset
@@ -225,3 +226,18 @@ def test_ordering_keys_come_from_the_querysets_order():
     from django.db.models import Count
 
     assert keyset.ordering_keys(Enterprise.objects.annotate(n=Count("milestones")).order_by("n")) is None
+
+
+def test_a_same_direction_order_is_one_row_comparison(db, ledger):
+    """(jurisdiction_id, name, id) > (…): what an index on those columns serves as one range scan."""
+    qs = Enterprise.objects.order_by("jurisdiction_id", "name", "id")
+    keys = keyset.ordering_keys(qs)
+    start = qs[4]
+    values = keyset.read_cursor(keyset.make_cursor(qs, keys, start, scope="t"), keys, scope="t")
+    after = keyset.keyset_filter(qs, keys, values, forward=True)
+    before = keyset.keyset_filter(qs, keys, values, forward=False)
+    if connection.features.supports_tuple_lookups:  # PostgreSQL; SQLite gets the same rows from ORs
+        sql = str(after.query)
+        assert " OR " not in sql and ") > (" in sql
+    assert list(after) == list(qs)[5:]
+    assert list(keyset.reverse_order(before, keys))[::-1] == list(qs)[:4]
