@@ -29,7 +29,11 @@ _encoder = DjangoJSONEncoder()
 
 
 class BadCursor(DomainError):
-    """The page position in the link was changed, garbled, or belongs to another list or order."""
+    """The page position in the link was changed, garbled, or belongs to another list."""
+
+
+class StaleCursor(BadCursor):
+    """A genuine page position for another order of the same list (the sort was changed)."""
 
 
 @dataclass(frozen=True)
@@ -125,36 +129,38 @@ def stable(queryset, keys: list[Key]):
     return queryset.order_by(*[("-" if k.descending else "") + k.path for k in keys])
 
 
-def _signature(keys: list[Key], scope: str) -> str:
-    return scope + "|" + ",".join(("-" if k.descending else "") + k.path for k in keys)
+def _order(keys: list[Key]) -> str:
+    return ",".join(("-" if k.descending else "") + k.path for k in keys)
 
 
 def make_cursor(queryset, keys: list[Key], record, *, scope: str) -> str:
     """A signed cursor naming ``record`` by its sort-key values (its own columns are read from it; a
     related model's column costs one small query)."""
     if any("__" in k.path for k in keys):
-        values = (
-            queryset.model._default_manager.filter(pk=record.pk).values_list(*[k.path for k in keys]).get()
-        )
+        paths = [k.path for k in keys]
+        values = queryset.model._default_manager.filter(pk=record.pk).values_list(*paths).get()
     else:
         values = [getattr(record, k.field.attname) for k in keys]
     payload = [v if v is None or isinstance(v, str | int) else _encoder.default(v) for v in values]
-    return signing.dumps(payload, salt=SALT + ":" + _signature(keys, scope), compress=True)
+    return signing.dumps({"o": _order(keys), "v": payload}, salt=SALT + ":" + scope, compress=True)
 
 
 def read_cursor(cursor: str, keys: list[Key], *, scope: str) -> list:
-    """The key values a cursor holds; :class:`BadCursor` if it was changed or is for another order."""
-    refusal = _("翻页位置无效：链接可能被改动、已过期或属于另一种排序。请回到第一页重新翻页。")
+    """The key values a cursor holds. :class:`BadCursor` if it was changed or garbled,
+    :class:`StaleCursor` if it is genuine but for another order (the user changed the sort)."""
+    refusal = _("翻页位置无效：链接可能被改动或不完整。请回到第一页重新翻页。")
     try:
-        payload = signing.loads(cursor, salt=SALT + ":" + _signature(keys, scope))
+        payload = signing.loads(cursor, salt=SALT + ":" + scope)
     except (signing.BadSignature, ValueError, TypeError):
-        raise BadCursor(refusal, field="after") from None
-    if not isinstance(payload, list) or len(payload) != len(keys):
-        raise BadCursor(refusal, field="after")
+        raise BadCursor(refusal) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("v"), list):
+        raise BadCursor(refusal)
+    if payload.get("o") != _order(keys) or len(payload["v"]) != len(keys):
+        raise StaleCursor(_("排序已改变，已从新排序的第一页开始显示。"))
     try:
-        return [None if v is None else k.field.to_python(v) for k, v in zip(keys, payload, strict=True)]
+        return [None if v is None else k.field.to_python(v) for k, v in zip(keys, payload["v"], strict=True)]
     except Exception:  # noqa: BLE001 - any value a field refuses is a bad cursor, never a 500
-        raise BadCursor(refusal, field="after") from None
+        raise BadCursor(refusal) from None
 
 
 def _beyond(key: Key, value, *, greater: bool, nulls_largest: bool) -> Q | None:

@@ -160,16 +160,25 @@ def paginate_table(request, table, *, per_page: int | None = None):
     paging = Paging(cap=CappedPaginator([], per_page).cap, first_url=_url(query), sortable_deep=bool(keys))
     table.paging = paging
     after, before = request.GET.get("after"), request.GET.get("before")
+    if keys and (after or before):
+        try:
+            keyset.read_cursor(after or before, keys, scope=request.path)
+        except keyset.StaleCursor as exc:  # the sort changed while browsing: its first page, said
+            after = before = None
+            paging.message = exc.message
+        except keyset.BadCursor:
+            pass  # refused below
+    elif after or before:  # a column whose order is computed was chosen while browsing by position
+        after = before = None
+        paging.message = _("按当前排序不能逐页浏览编号页之后的记录，已从第一页开始显示。")
     if after or before:
         try:
-            if not keys:
-                raise keyset.BadCursor(_("当前排序不能按位置逐页浏览，请回到第一页，或改用默认排序。"))
             _keyset_page(request, table, queryset, keys, per_page, query, after=after, before=before)
         except keyset.BadCursor as exc:
             paging.mode, paging.message, paging.status = "refused", exc.message, 400
             _show(table, [], per_page, exc.message)
         return table
-    page = request.GET.get(table.prefixed_page_field) or "1"
+    page = (request.GET.get(table.prefixed_page_field) if not paging.message else None) or "1"
     try:
         table.paginate(CappedPaginator, per_page=per_page, page=page)
     except (EmptyPage, PageNotAnInteger):
@@ -182,7 +191,7 @@ def paginate_table(request, table, *, per_page: int | None = None):
             "last": last,
         }
         if paginator.capped and keys:
-            boundary = queryset[last * per_page - 1]
+            boundary = queryset[min(paginator.count, last * per_page) - 1]  # the last numbered row
             cursor = keyset.make_cursor(queryset, keys, boundary, scope=request.path)
             paging.continue_url = _url(query, after=cursor)
             paging.message += _("之后的记录不编页码，请用“继续浏览”逐页查看。")

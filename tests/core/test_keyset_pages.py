@@ -158,11 +158,12 @@ def test_a_forged_or_garbled_cursor_is_refused_with_a_message(client, reviewer, 
     if cursor is None:  # a real cursor with one character changed
         real = _link(client.get(LEDGER).content.decode(), "keyset-continue").split("after=")[1]
         cursor = real[:-3] + ("A" if real[-3] != "A" else "B") + real[-2:]
-    if cursor == "":  # a real cursor for the name order, used with another order
+    if cursor == "":  # a real cursor for another list
         real = _link(client.get(LEDGER).content.decode(), "keyset-continue").split("after=")[1]
-        response = client.get(LEDGER + "?sort=-name&after=" + real)
-    else:
-        response = client.get(LEDGER + "?after=" + cursor)
+        response = client.get(REWARDS + "?after=" + real)
+        assert response.status_code == 400 and "翻页位置无效" in response.content.decode()
+        return
+    response = client.get(LEDGER + "?after=" + cursor)
     body = response.content.decode()
     assert response.status_code == 400
     assert _mode(body) == "refused"
@@ -241,3 +242,49 @@ def test_a_same_direction_order_is_one_row_comparison(db, ledger):
         assert " OR " not in sql and ") > (" in sql
     assert list(after) == list(qs)[5:]
     assert list(keyset.reverse_order(before, keys))[::-1] == list(qs)[:4]
+
+
+def test_a_cap_the_page_size_does_not_divide_loses_no_row(client, reviewer, ledger, settings):
+    client.force_login(reviewer)
+    settings.LIST_COUNT_CAP = 1000
+    whole = _row_ids(client.get(LEDGER + "?per_page=200").content.decode(), "enterprises:detail")
+    settings.LIST_COUNT_CAP, settings.LIST_PAGE_SIZE = 5, 3  # numbered pages: rows 1–3, 4–5
+    seen, _modes = _walk(client, LEDGER, "enterprises:detail")
+    assert seen == whole
+    body = client.get(LEDGER + "?page=7").content.decode()
+    after = client.get(LEDGER + _link(body, "keyset-continue")).content.decode()
+    assert _row_ids(after, "enterprises:detail") == whole[5:8]
+
+
+def test_changing_the_sort_while_browsing_deep_starts_that_order_from_its_first_page(
+    client, reviewer, ledger, settings
+):
+    client.force_login(reviewer)
+    settings.LIST_COUNT_CAP, settings.LIST_PAGE_SIZE = 3, 3
+    real = _link(client.get(LEDGER).content.decode(), "keyset-continue").split("after=")[1]
+    response = client.get(LEDGER + "?sort=-name&after=" + real)  # the column header keeps ?after=
+    body = response.content.decode()
+    assert response.status_code == 200 and _mode(body) == "numbered"
+    assert "排序已改变，已从新排序的第一页开始显示。" in body
+    first = _row_ids(client.get(LEDGER + "?sort=-name").content.decode(), "enterprises:detail")
+    assert _row_ids(body, "enterprises:detail") == first
+
+
+def test_an_order_by_a_computed_value_keeps_its_numbered_pages_and_says_why_no_more(db, ledger, rf, settings):
+    import django_tables2 as tables
+    from django.db.models import Count
+
+    from anyang_hte.core.pages import paginate_table
+
+    class Counted(tables.Table):
+        name = tables.Column()
+
+    settings.LIST_COUNT_CAP, settings.LIST_PAGE_SIZE = 3, 3
+    qs = Enterprise.objects.annotate(n=Count("milestones")).order_by("-n", "name")
+    table = paginate_table(rf.get("/x/", {"page": "1"}), Counted(qs))
+    assert table.paging.mode == "numbered" and not table.paging.sortable_deep
+    assert table.paging.paginator.capped and table.paging.continue_url == ""
+    table = paginate_table(rf.get("/x/", {"after": "anything"}), Counted(qs))
+    assert table.paging.mode == "numbered" and table.paging.status == 200
+    assert "已从第一页开始显示" in table.paging.message
+    assert len(list(table.paginated_rows)) == 3
