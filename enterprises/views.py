@@ -65,11 +65,12 @@ def _filtered(request):
 def enterprise_list(request):
     flt = _filtered(request)
     table = EnterpriseTable(flt.qs)
+    default = settings.LIST_PAGE_SIZE
     try:
-        per_page = int(request.GET.get("per_page", 50))
+        per_page = int(request.GET.get("per_page", default))
     except ValueError:
-        per_page = 50
-    per_page = per_page if per_page in PAGE_SIZES else 50
+        per_page = default
+    per_page = per_page if per_page in PAGE_SIZES else default
     paginate_table(request, table, per_page=per_page)
     return render(
         request,
@@ -85,6 +86,7 @@ def enterprise_list(request):
             "can_export": has_right(request.user, Right.LEDGER_EXPORT),
             "crumbs": [(_("培育台账"), None)],
         },
+        status=table.paging.status,
     )
 
 

@@ -114,6 +114,7 @@ def reward_list(request):
             "can_bulk_approve": queue and table.reviewer is not None and bool(totals["n"]),
             "crumbs": [(_("奖励兑现"), None)],
         },
+        status=table.paging.status,
     )
 
 

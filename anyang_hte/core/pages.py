@@ -7,12 +7,20 @@ page itself).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
+from django_tables2.rows import BoundRows
 
+from . import keyset
 from .errors import DomainError
 from .pagination import CappedPaginator
 
@@ -89,7 +97,8 @@ def form_page(
 def querystring_without_page(request) -> str:
     """The list's filters as a query string for the pager's links (which add their own ``page``)."""
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -100,9 +109,120 @@ def screen_order(request, table) -> list:
     return [row.record for row in table.rows]
 
 
-def paginate_table(request, table, *, per_page: int = 50):
-    """Page a django-tables2 table without counting past the list cap."""
-    RequestConfig(request, paginate={"per_page": per_page, "paginator_class": CappedPaginator}).configure(
-        table
-    )
+@dataclass
+class Paging:
+    """How a list page was paged, for ``includes/deep_paging.html``.
+
+    ``mode``: ``numbered`` (page numbers, a capped count), ``keyset`` (rows by position past the cap, no
+    count), ``beyond`` (a page number past the last one the list can number: no rows, a message) or
+    ``refused`` (a changed or garbled position: no rows, a message, status 400).
+    """
+
+    mode: str = "numbered"
+    message: str = ""
+    status: int = 200
+    paginator: CappedPaginator | None = None  # the counted paginator (numbered and beyond modes)
+    cap: int = 0
+    first_url: str = ""
+    last_page_url: str = ""
+    continue_url: str = ""  # "继续浏览": the rows after the last numbered page
+    next_url: str = ""
+    previous_url: str = ""
+    sortable_deep: bool = True  # the current order can be paged by position
+
+
+def _url(query: str, **params) -> str:
+    extra = urlencode(params)
+    return "?" + "&".join(part for part in (query, extra) if part)
+
+
+def _show(table, records, per_page: int, empty_text: str | None = None) -> None:
+    """Put ``records`` on the table as its only page (the library's numbered pager stays hidden)."""
+    table.page = Page(BoundRows(records, table), 1, Paginator([], per_page))
+    if empty_text is not None:
+        table.empty_text = empty_text
+
+
+def paginate_table(request, table, *, per_page: int | None = None):
+    """Page a django-tables2 table without counting past the list cap; past the cap, by position.
+
+    Sets ``table.paging`` (a :class:`Paging`) and returns the table. A page number past the last one is
+    never shown as another page: the page says so and links to the last page and the rows after it. A
+    view renders with ``status=table.paging.status``.
+    """
+    per_page = per_page or settings.LIST_PAGE_SIZE
+    RequestConfig(request, paginate=False).configure(table)  # the ?sort= order, unpaged
+    queryset = getattr(table.data, "data", None)
+    keys = keyset.ordering_keys(queryset) if isinstance(queryset, QuerySet) else None
+    if keys:
+        table.data.data = queryset = keyset.stable(queryset, keys)
+    query = querystring_without_page(request)
+    paging = Paging(cap=CappedPaginator([], per_page).cap, first_url=_url(query), sortable_deep=bool(keys))
+    table.paging = paging
+    after, before = request.GET.get("after"), request.GET.get("before")
+    if keys and (after or before):
+        try:
+            keyset.read_cursor(after or before, keys, scope=request.path)
+        except keyset.StaleCursor as exc:  # the sort changed while browsing: its first page, said
+            after = before = None
+            paging.message = exc.message
+        except keyset.BadCursor:
+            pass  # refused below
+    elif after or before:  # a column whose order is computed was chosen while browsing by position
+        after = before = None
+        paging.message = _("按当前排序不能逐页浏览编号页之后的记录，已从第一页开始显示。")
+    if after or before:
+        try:
+            _keyset_page(request, table, queryset, keys, per_page, query, after=after, before=before)
+        except keyset.BadCursor as exc:
+            paging.mode, paging.message, paging.status = "refused", exc.message, 400
+            _show(table, [], per_page, exc.message)
+        return table
+    page = (request.GET.get(table.prefixed_page_field) if not paging.message else None) or "1"
+    try:
+        table.paginate(CappedPaginator, per_page=per_page, page=page)
+    except (EmptyPage, PageNotAnInteger):
+        paginator = table.paginator
+        paging.mode, paging.paginator = "beyond", paginator
+        last = paginator.num_pages
+        paging.last_page_url = _url(query, **{table.prefixed_page_field: last})
+        paging.message = _("第 %(n)s 页超出可显示范围：按页码只能翻到第 %(last)s 页。") % {
+            "n": page,
+            "last": last,
+        }
+        if paginator.capped and keys:
+            boundary = queryset[min(paginator.count, last * per_page) - 1]  # the last numbered row
+            cursor = keyset.make_cursor(queryset, keys, boundary, scope=request.path)
+            paging.continue_url = _url(query, after=cursor)
+            paging.message += _("之后的记录不编页码，请用“继续浏览”逐页查看。")
+        _show(table, [], per_page, paging.message)
+        return table
+    paging.paginator = table.paginator
+    if table.paginator.capped and keys and table.page.number == table.paginator.num_pages:
+        records = list(table.page.object_list.data)  # the template reuses this evaluated slice
+        if records:
+            cursor = keyset.make_cursor(queryset, keys, records[-1], scope=request.path)
+            paging.continue_url = _url(query, after=cursor)
     return table
+
+
+def _keyset_page(request, table, queryset, keys, per_page, query, *, after, before) -> None:
+    forward = bool(after)
+    values = keyset.read_cursor(after or before, keys, scope=request.path)
+    rows = keyset.keyset_filter(queryset, keys, values, forward=forward)
+    if not forward:
+        rows = keyset.reverse_order(rows, keys)
+    records = list(rows[: per_page + 1])
+    more = len(records) > per_page
+    records = records[:per_page]
+    if not forward:
+        records.reverse()
+    paging = table.paging
+    paging.mode = "keyset"
+    if records and (more or not forward):
+        cursor = keyset.make_cursor(queryset, keys, records[-1], scope=request.path)
+        paging.next_url = _url(query, after=cursor)
+    if records and (more or forward):
+        cursor = keyset.make_cursor(queryset, keys, records[0], scope=request.path)
+        paging.previous_url = _url(query, before=cursor)
+    _show(table, records, per_page, _("已到列表末尾，没有更多记录。") if forward else _("已到列表开头。"))

@@ -373,6 +373,8 @@ IMPORT_JOBS = {
 
 # Lists: above this many matching rows the page says "more than N" instead of counting them all.
 LIST_COUNT_CAP = 10_000
+# Rows on a list page unless the page offers its own choice; past the cap, lists page by position.
+LIST_PAGE_SIZE = int(os.environ.get("LIST_PAGE_SIZE", "50"))
 
 # The Django admin's django-import-export exports: the portal's two formats only, each cell through
 # anyang_hte.core.admin_export (formulas neutralised). The admin imports nothing.
