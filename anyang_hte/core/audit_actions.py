@@ -111,6 +111,7 @@ ACTION_LABELS = {
     "firms.registration.rejected": _("驳回企业注册"),
     # the portal itself
     "core.import_stash.purged": _("清理过期导入文件"),
+    "incentives.batch.payment_queued": _("批次转入后台登记拨付"),
     "core.two_factor.enrolled": _("绑定两步验证"),
     "core.two_factor.backup_code_used": _("使用备用码登录"),
     "core.two_factor.backup_codes_regenerated": _("重新生成备用码"),

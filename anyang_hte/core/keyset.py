@@ -119,8 +119,9 @@ def ordering_keys(queryset) -> list[Key] | None:
             if key.path in {k.path for k in keys}:
                 continue  # a repeated column decides nothing the first did not
             keys.append(key)
-            if key.field is model._meta.pk and "__" not in key.path:
-                return keys  # unique: nothing after it matters
+            own = "__" not in key.path
+            if own and (key.field is model._meta.pk or (key.field.unique and not key.field.null)):
+                return keys  # unique and never empty: nothing after it matters (its own index serves it)
     return [*keys, Key(model._meta.pk.name, False, model._meta.pk)]
 
 

@@ -671,6 +671,11 @@ CASES: dict[str, Case] = {
         CF,
         R,
     ),
+    "incentives.payment_run_start": Case(
+        lambda by, w: incentives.payment_run_start(batch=w.locked, paid_on=DAY, reference="P3", by=by),
+        CF,
+        R,
+    ),
     "incentives.recovery_record": Case(
         lambda by, w: incentives.recovery_record(recovery=w.recovery, recovered_on=DAY, reference="R", by=by),
         CF,
