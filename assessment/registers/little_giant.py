@@ -280,7 +280,7 @@ def rows(qs: QuerySet[Enterprise], *, year: int, on: datetime.date | None = None
     on = on or reference_day(year)
     annotated = annotate(qs, year=year, on=on).select_related("jurisdiction")
     found = annotated.filter(candidate_prefilter() | Q(lg_entry_id__isnull=False))
-    result = [ReserveRow.from_annotated(e, year) for e in found.order_by("jurisdiction", "name", "pk")]
+    result = [ReserveRow.from_annotated(e, year) for e in found.order_by("jurisdiction_id", "name", "pk")]
     return [r for r in result if r.entry_id is not None or r.is_candidate]
 
 
