@@ -140,9 +140,9 @@ def child_floor(n: int, target) -> None:
         elif isinstance(value, datetime.date):
             writers.append(lambda r, c, v: ws.write_datetime(r, c, v, date))
         elif isinstance(value, Decimal) and col not in (27, 28):  # 27, 28: head counts
-            writers.append(lambda r, c, v: ws.write_number(r, c, float(v), money))
+            writers.append(lambda r, c, v: ws.write_number(r, c, v, money))
         elif isinstance(value, Decimal):
-            writers.append(lambda r, c, v: ws.write_number(r, c, float(v)))
+            writers.append(lambda r, c, v: ws.write_number(r, c, v))
         else:
             writers.append(ws.write_number)
     for col in range(len(first)):

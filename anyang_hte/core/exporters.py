@@ -154,9 +154,9 @@ def _write_rows(wb, ws, rows: Iterator[list[CellValue]]) -> int:
             elif cls is int:
                 write_number(row_index, col, value)
             elif cls is Decimal:
-                write_number(row_index, col, float(value), money)
+                write_number(row_index, col, value, money)  # written exactly (_Sheet), never via float
             elif cls is Quantity:
-                write_number(row_index, col, float(value))  # General format: 95.5, 100
+                write_number(row_index, col, value)  # General format: 95.5, 100
             elif cls is datetime.date:
                 ws.write_datetime(row_index, col, value, date)
             else:
@@ -169,9 +169,9 @@ def _write_other(ws, row, col, value, money, date, stamp, clock) -> None:
     if isinstance(value, bool):
         ws.write_boolean(row, col, value)
     elif isinstance(value, Quantity):
-        ws.write_number(row, col, float(value))
+        ws.write_number(row, col, value)
     elif isinstance(value, Decimal):
-        ws.write_number(row, col, float(value), money)
+        ws.write_number(row, col, value, money)
     elif isinstance(value, int | float):
         ws.write_number(row, col, value)
     elif isinstance(value, datetime.datetime):
@@ -218,6 +218,14 @@ def _xlsx_text(value: str) -> str:
 class _Sheet(Worksheet):
     """A worksheet that writes one ``<col>`` per column, as openpyxl did: xlsxwriter joins neighbours of
     the same width into one range, which Excel reads alike but openpyxl files under the first letter."""
+
+    def _xml_number_element(self, number, attributes=()) -> None:
+        """A ``Decimal`` (money, head counts) is written as its exact digits; xlsxwriter's own writer
+        formats every number with 16 significant digits, which would round an amount of more."""
+        if not isinstance(number, Decimal):
+            return super()._xml_number_element(number, list(attributes))
+        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
+        self.fh.write(f"<c{attr}><v>{format(number, 'f')}</v></c>")
 
     def _write_cols(self) -> None:
         if not self.col_info:

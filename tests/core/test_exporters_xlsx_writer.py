@@ -109,6 +109,20 @@ def test_numbers_dates_and_their_formats():
     assert ws["E4"].value == 2.5
 
 
+def test_money_is_written_with_its_exact_digits_never_through_a_float():
+    """18 significant digits (the largest amount a MONEY column holds): a float would round them."""
+    rows = [
+        ["甲", Decimal("9999999999999999.99"), None, Quantity("95.5"), None],
+        ["乙", Decimal("0.10"), None, 1, None],
+    ]
+    _, data = written(Sample(rows))
+    xml = sheet_xml(data)
+    assert "<v>9999999999999999.99</v>" in xml and "<v>0.10</v>" in xml and "<v>95.5</v>" in xml
+    assert "E+" not in xml
+    ws = sheet(data)
+    assert ws["B3"].data_type == "n" and ws["B3"].number_format == "#,##0.00"
+
+
 def test_sheet_names_excel_refuses_are_made_acceptable():
     for name, expected in (
         ("a/b:c*d?[e]", "a_b_c_d__e_"),
