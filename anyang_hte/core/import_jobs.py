@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .exporters import neutralise
-from .jobs import claim, enqueue, heartbeat, mark_refused
+from .jobs import Superseded, claim, enqueue, heartbeat, mark_refused
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -130,10 +130,6 @@ def import_job_cancel(*, job: ImportJob, by) -> None:
     if job.errors_file:
         job.errors_file.delete(save=False)
     job.delete()
-
-
-class Superseded(Exception):
-    """Another execution took the job over (this one's worker was thought dead): stop, write nothing."""
 
 
 class Progress:

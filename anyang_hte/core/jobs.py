@@ -46,6 +46,11 @@ BROKER_UNAVAILABLE = gettext_lazy("后台任务服务暂不可用，请稍后再
 SWEEP_BATCH = 100
 
 
+class Superseded(Exception):
+    """Another execution took the run over (this one's worker was thought dead): the run's service
+    stops at its next heartbeat and writes nothing more (a write in progress rolls back)."""
+
+
 class BrokerUnavailable(DomainError):
     """The broker could not take a task (Redis down or unreachable)."""
 

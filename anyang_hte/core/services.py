@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from .errors import DomainError
 from .exporters import export_filename, iter_csv, write_xlsx
 from .health import HEARTBEAT_NAME
-from .jobs import claim, enqueue, heartbeat, mark_refused
+from .jobs import Superseded, claim, enqueue, heartbeat, mark_refused
 from .models import ExportJob, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -74,10 +74,6 @@ class _Progress:
     def _beat(self, done: int) -> None:
         if not heartbeat(ExportJob.objects.filter(pk=self._job.pk), self._token, rows_done=done):
             raise Superseded
-
-
-class Superseded(Exception):
-    """Another execution of the same export job holds it now (this one was thought dead)."""
 
 
 def export_job_run(*, job_id) -> ExportJob:

@@ -23,16 +23,12 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError
-from anyang_hte.core.jobs import claim, enqueue, heartbeat, mark_refused
+from anyang_hte.core.jobs import Superseded, claim, enqueue, heartbeat, mark_refused
 
 from ..models import FundingLine, PaymentRun, PayoutBatch
 from .payouts import _check_payment_input, _lock_batch, batch_record_payment, check_batch_payable
 
 logger = logging.getLogger(__name__)
-
-
-class Superseded(Exception):
-    """Another execution took the run over (this one's worker was thought dead): stop, pay nothing."""
 
 
 @transaction.atomic
