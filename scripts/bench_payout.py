@@ -1,8 +1,18 @@
 #!/usr/bin/env python3
-"""Time the payout sheet of a BENCH_LINES-line batch (default 10,000): xlsx and csv.
+"""Time the payout sheet of a BENCH_LINES-line batch (default 10,000), xlsx and csv, and its payment.
 
 Run through ``make bench``. Builds the data with bulk_create in a fresh SQLite file in a temporary
 folder (or in DATABASE_URL's database, when set; the rows are left there), then writes the sheet.
+Beside each figure it prints the floor measured in the same run, and the ratio:
+
+- sheet xlsx: one query for the same columns, written by xlsxwriter in constant-memory mode, no
+  print setup, no 大写 amounts (the portal's sheet keeps openpyxl for its print setup);
+- sheet csv: the same query written by ``csv.writer``;
+- payment: the least a payment can write: one UPDATE of the lines, one INSERT of a payment per line
+  and one UPDATE of the rewards, in a transaction rolled back afterwards.
+
+    payout xlsx lines <n> seconds <x> floor_seconds <y> ratio <x/y>
+
 It measures and prints; it asserts nothing.
 """
 
@@ -72,18 +82,21 @@ def main() -> None:
     )  # fmt: skip
     print(f"bench: built a {lines}-line batch in {time.perf_counter() - started:.1f}s")
 
+    floors = _floors(batch, rewards, finance)
     exporter = PayoutSheetExporter(batch)
     started = time.perf_counter()
     buffer = io.BytesIO()
     exporter.write_xlsx(buffer)
     xlsx_s = time.perf_counter() - started
     print(f"bench: payout sheet xlsx {lines} lines in {xlsx_s:6.2f}s ({len(buffer.getvalue()) / 1e6:.1f} MB)")
+    _line("payout xlsx", lines, xlsx_s, floors["xlsx"])
     from anyang_hte.core.exporters import iter_csv
 
     started = time.perf_counter()
     size = sum(len(chunk) for chunk in iter_csv(PayoutSheetExporter(batch)))
     csv_s = time.perf_counter() - started
     print(f"bench: payout sheet csv  {lines} lines in {csv_s:6.2f}s ({size / 1e6:.1f} MB)")
+    _line("payout csv", lines, csv_s, floors["csv"])
 
     # Recording the whole batch as paid; every reward here completes (its only line is paid).
     from django.utils import timezone
@@ -96,6 +109,79 @@ def main() -> None:
     done = Reward.objects.filter(pk__in=[r.pk for r in rewards], status=Reward.Status.PAID).count()
     pay_s = time.perf_counter() - started
     print(f"bench: whole-batch payment {paid} lines in {pay_s:6.2f}s ({done} rewards now paid)")
+    _line("payment", paid, pay_s, floors["payment"])
+
+
+def _line(what: str, lines: int, seconds: float, floor: float) -> None:
+    print(f"{what} lines {lines} seconds {seconds:.2f} floor_seconds {floor:.2f} ratio {seconds / floor:.2f}")
+
+
+FLOOR_FIELDS = (
+    "reward__enterprise__name",
+    "reward__enterprise__credit_code",
+    "jurisdiction__name",
+    "reward__rule__name",
+    "amount",
+    "reward__enterprise__bank_account_holder",
+    "reward__enterprise__bank_name",
+    "reward__enterprise__bank_account",
+)
+
+
+def _floors(batch, rewards, finance) -> dict[str, float]:
+    """The floors of the three figures, measured on the same batch before the portal's own runs."""
+    import csv
+
+    import xlsxwriter
+    from django.db import transaction
+    from django.utils import timezone
+
+    from incentives.models import FundingLine, Payment, Reward
+
+    def rows():
+        return (
+            FundingLine.objects.filter(batch=batch).order_by("pk").values_list(*FLOOR_FIELDS).iterator(2000)
+        )
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        book = xlsxwriter.Workbook(f"{tmp}/floor.xlsx", {"constant_memory": True})
+        sheet = book.add_worksheet()
+        for r, row in enumerate(rows()):
+            for c, value in enumerate(row):
+                if isinstance(value, Decimal):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, value or "")
+        book.close()
+    xlsx = time.perf_counter() - started
+
+    started = time.perf_counter()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows():
+        writer.writerow(row)
+    csv_s = time.perf_counter() - started
+
+    class Undo(Exception):
+        pass
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            today = timezone.localdate()
+            ids = list(FundingLine.objects.filter(batch=batch).values_list("pk", "amount"))
+            FundingLine.objects.filter(batch=batch).update(status=FundingLine.Status.PAID)
+            Payment.objects.bulk_create(
+                Payment(line_id=pk, amount=amount, paid_on=today, reference="FLOOR", recorded_by=finance)
+                for pk, amount in ids
+            )
+            Reward.objects.filter(pk__in=[r.pk for r in rewards]).update(status=Reward.Status.PAID)
+            raise Undo
+    except Undo:
+        pass
+    payment = time.perf_counter() - started
+    return {"xlsx": xlsx, "csv": csv_s, "payment": payment}
 
 
 if __name__ == "__main__":
