@@ -187,8 +187,9 @@ def rollup_start(*, year: int, by) -> RollupRun:
     return _queue(year=check_year(year), by=by, requested_by=person(by))
 
 
-def _queue(*, year: int, by, requested_by, data: dict | None = None) -> RollupRun:
-    """Queue a rollup of ``year`` (or return the one pending or running); ``by`` has been checked."""
+def _queue(*, year: int, by, requested_by, data: dict | None = None, quiet: bool = False) -> RollupRun:
+    """Queue a rollup of ``year`` (or return the one pending or running); ``by`` has been checked.
+    ``quiet``: a broker that refuses the task fails the run without raising (a page being read)."""
     from .tasks import rollup_indicators_task  # tasks import this module
 
     with transaction.atomic():
@@ -211,7 +212,7 @@ def _queue(*, year: int, by, requested_by, data: dict | None = None) -> RollupRu
             return _already_running(active)
         audit_log(run, "assessment.rollup.started", by=by, data={"year": year, **(data or {})})
         # after commit; if the broker cannot take it, the run is failed and the caller told at once
-        enqueue(rollup_indicators_task, run.pk, on_refused=mark_refused(RollupRun, run.pk))
+        enqueue(rollup_indicators_task, run.pk, on_refused=mark_refused(RollupRun, run.pk), quiet=quiet)
     run.is_new = True
     run.message = _("已开始汇总 %(year)s 年度指标。") % {"year": year}
     return run
@@ -311,7 +312,8 @@ def rollup_missing(*, years: Iterable[int], by) -> list[RollupRun]:
     too). It does not give them the right to run a rollup (``rollup_start``): a year whose snapshots are
     complete and fresh is never queued again here. The run is the portal's own (the audit row's actor
     is the system, naming the page's reader; ``requested_by`` is the reader), the same job the nightly
-    task queues. Years a rollup cannot take (before 2017, after next year) are skipped.
+    task queues. Years a rollup cannot take (before 2017, after next year) are skipped. A broker that
+    refuses the task fails the run without raising: the page still shows what exists, the bar failed.
     """
     guard(by, Right.ASSESSMENT_VIEW, jurisdiction_id=CITY_LEVEL, reason=_("您没有查看考核指标的权限。"))
     last = portal_today().year + 1
@@ -321,7 +323,13 @@ def rollup_missing(*, years: Iterable[int], by) -> list[RollupRun]:
     read = selectors.years_values(wanted, codes=indicators.CODES)
     actor = SystemActor(f"rollup_missing (page of user {by.pk})")
     return [
-        _queue(year=year, by=actor, requested_by=person(by), data={"reason": "missing", "reader": by.pk})
+        _queue(
+            year=year,
+            by=actor,
+            requested_by=person(by),
+            data={"reason": "missing", "reader": by.pk},
+            quiet=True,
+        )
         for year in wanted
         if read[year][1] != selectors.SNAPSHOT or not selectors.counts_taken(year)
     ]

@@ -170,6 +170,8 @@ def _computing(request, years) -> dict:
     rollups of them, queued now if none is pending or running (``services.rollup_missing``)."""
     years = sorted(set(years))
     runs = services.rollup_missing(years=years, by=request.user) if years else []
+    for run in runs:  # a broker down has failed it already (the bar says so)
+        run.refresh_from_db(fields=["status", "error", "steps_done", "finished_at"])
     return {"computing": years, "computing_runs": runs}
 
 
