@@ -138,42 +138,58 @@ class RoundNumbers:
         return [_("推荐率"), _("初审通过率"), _("认定率")]
 
 
-def round_numbers(year: int, *, scopes: list[str] | None = None) -> RoundNumbers | None:
-    """The round of ``year`` in numbers per county (``scopes``: some counties' codes only), or None when
-    no round was opened that year. Two grouped queries."""
-    round_ = ApplicationRound.objects.filter(year=year).first()
-    if round_ is None:
-        return None
-    jurisdictions = list(Jurisdiction.objects.all())
-    if scopes is not None:
-        jurisdictions = [j for j in jurisdictions if j.code in scopes]
-    ids = [j.pk for j in jurisdictions]
-    entries = RoundEntry.objects.filter(round=round_, enterprise__jurisdiction_id__in=ids)
-    by_county: dict[int, Counter] = {pk: Counter() for pk in ids}
+def round_of(year: int) -> ApplicationRound | None:
+    return ApplicationRound.objects.filter(year=year).first()
+
+
+@dataclass
+class CountyTally:
+    """One county's entries of a round: by status, returned by HTE condition, not certified by reason."""
+
+    status: Counter = field(default_factory=Counter)
+    condition: Counter = field(default_factory=Counter)
+    outcome: Counter = field(default_factory=Counter)
+
+
+def round_tallies(round_: ApplicationRound, jurisdiction_ids: list[int]) -> dict[int, CountyTally]:
+    """``{jurisdiction id: CountyTally}`` of the round's entries, counted in the database (two grouped
+    queries over the round's entries): what the assessment rollup stores, and :func:`round_numbers`."""
+    tallies = {pk: CountyTally() for pk in jurisdiction_ids}
+    entries = RoundEntry.objects.filter(round=round_, enterprise__jurisdiction_id__in=jurisdiction_ids)
     for row in entries.order_by().values("enterprise__jurisdiction_id", "status").annotate(n=Count("pk")):
-        by_county[row["enterprise__jurisdiction_id"]][row["status"]] += row["n"]
+        tallies[row["enterprise__jurisdiction_id"]].status[row["status"]] += row["n"]
+    for juris_id, status, reasons, outcome in entries.filter(
+        status__in=[S.RETURNED, S.NOT_CERTIFIED]
+    ).values_list("enterprise__jurisdiction_id", "status", "reasons", "outcome_reason"):
+        if status == S.RETURNED:
+            tallies[juris_id].condition.update(code for code in (reasons or {}) if code in CONDITIONS)
+        else:
+            tallies[juris_id].outcome[outcome or OutcomeReason.OTHER] += 1
+    return tallies
+
+
+def numbers_from_tallies(
+    round_: ApplicationRound, jurisdictions: list[Jurisdiction], tallies: dict[int, CountyTally]
+) -> RoundNumbers:
+    """The round in numbers for ``jurisdictions`` (in that order) from their tallies (missing: none)."""
 
     def counts(statuses: Counter) -> dict[str, int]:
         return {code: sum(statuses[s] for s in states) for code, (_label, states) in STAGES.items()}
 
-    rows = [NumbersRow(j, counts(by_county[j.pk])) for j in jurisdictions]
-    total = NumbersRow(None, counts(sum(by_county.values(), Counter())))
-
-    failures = Failures()
-    conditions, outcomes = Counter(), Counter()
-    for status, reasons, outcome in entries.filter(
-        status__in=[S.HELD, S.WITHDRAWN, S.RETURNED, S.NOT_CERTIFIED]
-    ).values_list("status", "reasons", "outcome_reason"):
-        if status == S.HELD:
-            failures.held += 1
-        elif status == S.WITHDRAWN:
-            failures.withdrawn += 1
-        elif status == S.RETURNED:
-            failures.returned += 1
-            conditions.update(code for code in (reasons or {}) if code in CONDITIONS)
-        else:
-            failures.not_certified += 1
-            outcomes[outcome or OutcomeReason.OTHER] += 1
+    shown = [tallies.get(j.pk) or CountyTally() for j in jurisdictions]
+    rows = [NumbersRow(j, counts(t.status)) for j, t in zip(jurisdictions, shown, strict=True)]
+    status, conditions, outcomes = Counter(), Counter(), Counter()
+    for tally in shown:
+        status.update(tally.status)
+        conditions.update(tally.condition)
+        outcomes.update(tally.outcome)
+    total = NumbersRow(None, counts(status))
+    failures = Failures(
+        held=status[S.HELD],
+        withdrawn=status[S.WITHDRAWN],
+        returned=status[S.RETURNED],
+        not_certified=status[S.NOT_CERTIFIED],
+    )
     failures.returned_by_condition = [
         (c, str(CONDITIONS[c]), conditions[c]) for c in CONDITIONS if conditions[c]
     ]
@@ -181,6 +197,19 @@ def round_numbers(year: int, *, scopes: list[str] | None = None) -> RoundNumbers
         (r, str(OutcomeReason(r).label), outcomes[r]) for r in OutcomeReason.values if outcomes[r]
     ]
     return RoundNumbers(round=round_, rows=rows, total=total, failures=failures)
+
+
+def round_numbers(year: int, *, scopes: list[str] | None = None) -> RoundNumbers | None:
+    """The round of ``year`` in numbers per county (``scopes``: some counties' codes only), or None when
+    no round was opened that year, counted now (the round's own pages and the forecast; the assessment
+    pages read the rollup's copy). Two grouped queries."""
+    round_ = round_of(year)
+    if round_ is None:
+        return None
+    jurisdictions = list(Jurisdiction.objects.all())
+    if scopes is not None:
+        jurisdictions = [j for j in jurisdictions if j.code in scopes]
+    return numbers_from_tallies(round_, jurisdictions, round_tallies(round_, [j.pk for j in jurisdictions]))
 
 
 def ready_not_applying(today=None) -> QuerySet:

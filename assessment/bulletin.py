@@ -1,8 +1,10 @@
 """The bulletin (通报): the jurisdictions ranked on the assessment indicators for a year.
 
 The numbers come from ``selectors.indicator_table`` (the same definitions as the dashboard and the
-exports). Rows are ordered by the rank on new HTEs against target (the first of the plan's two
-assessment indicators), then by the rank on valid HTEs; each indicator keeps its own rank column.
+exports), that is from the rollup's snapshots: a year without a complete and fresh set is ``computing``
+(the page says so while its rollup runs; the xlsx is not issued until it is done). Rows are ordered
+by the rank on new HTEs against target (the first of the plan's two assessment indicators), then by
+the rank on valid HTEs; each indicator keeps its own rank column.
 
 The bulletin is issued, so it is always in Chinese (``translation.override(settings.LANGUAGE_CODE)``),
 whatever language the reader's portal is in. It is offered as a print-ready xlsx (A4 landscape, the
@@ -25,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
 from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
-from applications.selectors import RoundNumbers, round_numbers
+from applications.selectors import RoundNumbers
 
 from .indicators import new_hte_rule_label
 
@@ -72,9 +74,10 @@ class Bulletin:
     issued_on: datetime.date
     rows: list[BulletinRow]
     total: BulletinRow
-    computed_at: datetime.datetime | None = None  # None: computed live
+    computed_at: datetime.datetime | None = None  # the snapshots' (None: none yet)
     notes: list[str] = field(default_factory=list)
     round: RoundNumbers | None = None  # the year's HTE application round, per county (None: no round)
+    computing: list[int] = field(default_factory=list)  # [year] while its snapshots are being computed
 
     @property
     def title(self) -> str:
@@ -109,6 +112,8 @@ def bulletin_data(year: int, *, issued_on: datetime.date | None = None) -> Bulle
         for order, row in enumerate(rows, start=1):
             row.order = order
         city = next(r for r in table if r["is_city"])
+        numbers, round_source = selectors.application_round(year)
+        ready = city["source"] == selectors.SNAPSHOT and round_source == selectors.SNAPSHOT
         return Bulletin(
             year=year,
             issued_on=issued_on or timezone.localdate(),
@@ -116,7 +121,8 @@ def bulletin_data(year: int, *, issued_on: datetime.date | None = None) -> Bulle
             total=_row(city, is_total=True),
             computed_at=city["computed_at"],
             notes=notes(year),
-            round=round_numbers(year),
+            round=numbers,
+            computing=[] if ready else [year],
         )
 
 

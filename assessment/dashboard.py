@@ -4,6 +4,11 @@ the growth of valid HTEs and the value-added share beside the figures they come 
 40 % goal). The plans' panels come from ``selectors.plan_panels``.
 
 Every chart is drawn from the same rows its table shows, so the picture and the numbers agree.
+
+Everything is read from the rollup's snapshots, nothing counted from the ledger in the request: a year
+shown (the year, each trend year, the year before for the growth) without a complete and fresh set is
+listed in ``computing``; the view queues its rollup (``services.rollup_missing``) and the page says the
+year is being computed, showing what exists.
 """
 
 from decimal import Decimal
@@ -11,7 +16,6 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from anyang_hte.core.money import wan_rounded
-from applications.selectors import round_numbers
 
 from . import indicators, selectors
 from .forms import FIRST_YEAR
@@ -30,7 +34,7 @@ def _wan(value):
     return None if value is None else float(wan_rounded(value))
 
 
-TREND_YEARS = 5
+TREND_YEARS = selectors.TREND_YEARS
 # The dashboard's columns, by indicator code: the labels, units and formats come from the registry.
 TARGETED = ("new_hte", "valid_hte")  # done, target, progress and rank
 OTHERS = ("tech_sme", "hte_candidates", "helper_share", "overdue_milestones")
@@ -47,7 +51,7 @@ def growth_rows(year: int, table: list[dict], *, valid_before: dict | None = Non
     """Per row of ``table``: the valid HTEs a year before and now, the growth, the published figures and
     the share (with why a value is unknown), and the plan that names the row's zone (task 11).
     ``valid_before``: the year before's valid HTEs by scope, when the caller has them already."""
-    if valid_before is None:
+    if valid_before is None:  # from the snapshots; None (shown as —) while the year is computed
         valid_before = selectors.year_values(year - 1, codes=["valid_hte"])[0]["valid_hte"]
     published = selectors.published_rows(year)
     zones = selectors.plan_zones()
@@ -128,9 +132,17 @@ def dashboard_data(year: int) -> dict:
     new_trend = selectors.trend("new_hte", years)
     valid_trend = selectors.trend("valid_hte", years)
     trend_rows = [
-        {"year": a["year"], "new_hte": a["value"], "valid_hte": b["value"], "source": a["source"]}
+        {
+            "year": a["year"],
+            "new_hte": a["value"],
+            "valid_hte": b["value"],
+            "source": a["source"] if a["source"] == b["source"] else selectors.COMPUTING,
+        }
         for a, b in zip(new_trend, valid_trend, strict=True)
     ]
+    computing = {row["year"] for row in trend_rows if row["source"] != selectors.SNAPSHOT}
+    if city["source"] != selectors.SNAPSHOT:
+        computing.add(year)
     trend_chart = {
         "type": "line",
         "unit": str(targeted[0].unit),
@@ -141,7 +153,7 @@ def dashboard_data(year: int) -> dict:
         ],
     }
 
-    funnel = selectors.funnel(year)
+    funnel = selectors.funnel(year)  # the year's snapshots, like the table
     funnel_chart = {
         "type": "bar",
         "horizontal": True,
@@ -173,11 +185,19 @@ def dashboard_data(year: int) -> dict:
         ],
     }
     # the trend has the year before's valid HTEs already (unless the year is the first one shown)
-    before = next((p["values"] for p in valid_trend if p["year"] == year - 1), None)
-    growth = growth_rows(year, table, valid_before=before)
+    before = next((p for p in valid_trend if p["year"] == year - 1), None)
+    if before is None:
+        values, source, _at = selectors.year_values(year - 1, codes=["valid_hte"])
+        before = {"values": values["valid_hte"], "source": source}
+    if before["source"] != selectors.SNAPSHOT:
+        computing.add(year - 1)
+    growth = growth_rows(year, table, valid_before=before["values"])
     for r in table:
         r["paid_total"] = (r["values"]["rewards_paid_city"] or 0) + (r["values"]["rewards_paid_county"] or 0)
 
+    round_numbers, round_source = selectors.application_round(year)
+    if round_source != selectors.SNAPSHOT:
+        computing.add(year)
     return {
         "year": year,
         "rows": rows,
@@ -197,7 +217,8 @@ def dashboard_data(year: int) -> dict:
             "funnel": funnel_chart,
             "rewards": rewards_chart,
         },
-        "round_numbers": round_numbers(year),  # the HTE application round of the year, per county
+        "round_numbers": round_numbers,  # the HTE application round of the year, per county
+        "computing": sorted(computing),  # the years shown whose snapshots are being computed
         "last_computed": selectors.last_computed(year),
         "source": city["source"],
         "computed_at": city["computed_at"],

@@ -91,7 +91,7 @@ def published(request):
         messages.error(request, _("未保存：请按表中红色提示修改后重新提交。"))
         if len(formset.forms) != len(scopes):  # a table of another shape: show the stored one again
             formset = PublishedFormSet(initial=initial, scopes=[code for code, _n, _j in scopes], prefix="v")
-    values, _source, _at = selectors.year_values(year, codes=["hte_value_added_share"], among=among)
+    values = selectors.published_share(year, among=among)
     notes = indicators.unknown_notes(year, values)
     rows = [
         {

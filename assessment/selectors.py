@@ -1,7 +1,10 @@
 """The assessment tables the dashboard, jurisdiction pages, bulletin and exports read.
 
-Every number comes from :mod:`assessment.indicators`: live, or from the rollup's snapshots when the
-year has a complete and fresh set (see :func:`snapshot_values`). A row of :func:`indicator_table`::
+Every number a page shows comes from the rollup's snapshots (:func:`year_values`), never computed in a
+request: a year without a complete and fresh set reads as COMPUTING (what exists, None elsewhere), and
+the page says so while the rollup it queued runs (``services.rollup_missing``). The indicators are
+computed from the ledger by :mod:`assessment.indicators` in the rollup job only (``live_table`` is the
+same computation for the rollup's checks and the tests). A row of :func:`indicator_table`::
 
     {
         "scope": "410502" or "city",
@@ -16,8 +19,8 @@ year has a complete and fresh set (see :func:`snapshot_values`). A row of :func:
         "notes": {code: str},                  # why a value is unknown ("—"), where the indicator says
         # in INDICATORS order:
         "cells": [{"indicator": Indicator, "code", "value", "target", "progress", "note"}, ...],
-        "source": "snapshot" or "live",
-        "computed_at": datetime | None,         # the oldest snapshot used; None when live
+        "source": "snapshot" or "computing",  # computing: no complete, fresh set (yet)
+        "computed_at": datetime | None,         # the oldest snapshot used; None without any
     }
 """
 
@@ -32,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from anyang_hte.core.dates import today as portal_today
 from anyang_hte.core.models import Jurisdiction
+from applications.selectors import CountyTally, RoundNumbers, numbers_from_tallies, round_of, round_tallies
 from enterprises.models import Enterprise
 
 from . import indicators
@@ -39,8 +43,12 @@ from .indicators import CODES, INDICATORS, Value
 from .models import CITY_SCOPE, IndicatorSnapshot, Plan, PublishedValueAdded, Target
 
 RANKED = ("new_hte", "valid_hte")
+TREND_YEARS = 5  # the dashboard's trend: this many years ending with the year shown
 FUNNEL = ("tech_sme", "hte_candidates", "valid_hte", "little_giant", "leading")
-LIVE, SNAPSHOT = "live", "snapshot"
+# SNAPSHOT: the year's snapshots are complete and fresh. COMPUTING: they are missing, incomplete or stale
+# and a rollup has to run: the page shows what exists and says the year is being computed. LIVE: computed
+# in this process (``live_table``: the rollup's check and the tests, never a page).
+LIVE, SNAPSHOT, COMPUTING = "live", "snapshot", "computing"
 
 
 def snapshot_max_age() -> datetime.timedelta:
@@ -56,46 +64,71 @@ def snapshot_is_fresh(year: int, oldest: datetime.datetime, *, now: datetime.dat
     return timezone.localtime(oldest).date() > datetime.date(year, 12, 31)
 
 
-def snapshot_values(
-    year: int, *, codes: Sequence[str] | None = None, among: Sequence[Jurisdiction] | None = None
-) -> tuple[dict[str, dict[str, Value]], datetime.datetime] | None:
-    """``({code: {scope: value}}, oldest computed_at)`` from the snapshots, or None unless every counted
-    indicator has a row for every jurisdiction and the city and the set is fresh. A share without a row
-    is None (the rollup writes none when the denominator is unknown)."""
-    codes = list(codes or CODES)
-    among = indicators.jurisdictions() if among is None else list(among)
-    rows = IndicatorSnapshot.objects.filter(year=year, indicator__in=codes).values_list(
-        "indicator", "scope", "value", "computed_at"
+def _snapshot_rows(years: Iterable[int], codes: Sequence[str]) -> dict[int, list[tuple]]:
+    """``{year: [(indicator, scope, value, computed_at)]}`` of the snapshots of ``years`` (one query)."""
+    found: dict[int, list[tuple]] = {year: [] for year in years}
+    rows = IndicatorSnapshot.objects.filter(year__in=list(found), indicator__in=list(codes)).values_list(
+        "year", "indicator", "scope", "value", "computed_at"
     )
+    for year, *row in rows:
+        found[year].append(tuple(row))
+    return found
+
+
+def _read(
+    year: int, rows: list[tuple], codes: Sequence[str], among: Sequence[Jurisdiction]
+) -> tuple[dict[str, dict[str, Value]], str, datetime.datetime | None]:
+    """``(values, source, oldest computed_at)`` from one year's snapshot rows: SNAPSHOT when every
+    counted indicator has a row for every jurisdiction and the city and the set is fresh, else COMPUTING
+    (the values that exist, None elsewhere; a rollup of the year has to run). A share without a row is
+    None (the rollup writes none when the denominator is unknown)."""
     found: dict[str, dict[str, Decimal]] = {code: {} for code in codes}
     oldest = None
     for code, scope, value, computed_at in rows:
         found[code][scope] = value
         oldest = computed_at if oldest is None else min(oldest, computed_at)
     scopes = [j.code for j in among] + [CITY_SCOPE]
-    for code in codes:
-        if indicators.get(code).additive and any(scope not in found[code] for scope in scopes):
-            return None
-    if oldest is None or not snapshot_is_fresh(year, oldest):
-        return None
+    complete = all(
+        not indicators.get(code).additive or all(scope in found[code] for scope in scopes) for code in codes
+    )
+    ready = complete and oldest is not None and snapshot_is_fresh(year, oldest)
     values = {
         code: {
             scope: indicators.normalise(indicators.get(code).kind, found[code].get(scope)) for scope in scopes
         }
         for code in codes
     }
-    return values, oldest
+    return values, SNAPSHOT if ready else COMPUTING, oldest
+
+
+def snapshot_values(
+    year: int, *, codes: Sequence[str] | None = None, among: Sequence[Jurisdiction] | None = None
+) -> tuple[dict[str, dict[str, Value]], datetime.datetime] | None:
+    """``({code: {scope: value}}, oldest computed_at)`` from the snapshots, or None unless every counted
+    indicator has a row for every jurisdiction and the city and the set is fresh."""
+    values, source, oldest = year_values(year, codes=codes, among=among)
+    return (values, oldest) if source == SNAPSHOT else None
 
 
 def year_values(
     year: int, *, codes: Sequence[str] | None = None, among: Sequence[Jurisdiction] | None = None
 ) -> tuple[dict[str, dict[str, Value]], str, datetime.datetime | None]:
-    """``(values, source, computed_at)``: the snapshots when complete and fresh, else computed live."""
+    """``(values, source, computed_at)`` from the snapshots only, never computed here: ``source`` is
+    SNAPSHOT when they are complete and fresh, else COMPUTING (what exists, None elsewhere): the page
+    says the year is being computed and a rollup is queued (``services.rollup_missing``)."""
+    codes = list(codes or CODES)
     among = indicators.jurisdictions() if among is None else list(among)
-    snapshot = snapshot_values(year, codes=codes, among=among)
-    if snapshot is not None:
-        return snapshot[0], SNAPSHOT, snapshot[1]
-    return indicators.evaluate_all(year, codes=codes, among=among), LIVE, None
+    return _read(year, _snapshot_rows([year], codes)[year], codes, among)
+
+
+def years_values(
+    years: Iterable[int], *, codes: Sequence[str], among: Sequence[Jurisdiction] | None = None
+) -> dict[int, tuple[dict[str, dict[str, Value]], str, datetime.datetime | None]]:
+    """:func:`year_values` of several years in one query: ``{year: (values, source, computed_at)}``."""
+    codes = list(codes)
+    among = indicators.jurisdictions() if among is None else list(among)
+    rows = _snapshot_rows(years, codes)
+    return {year: _read(year, rows[year], codes, among) for year in rows}
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -142,7 +175,8 @@ def build_rows(
     scopes: Sequence[str] | None = None,
 ) -> list[dict]:
     targets = _targets(year, among)
-    notes = indicators.unknown_notes(year, values)
+    # why a value is unknown, when the set is complete; a missing snapshot is not a reason
+    notes = indicators.unknown_notes(year, values) if source in (SNAPSHOT, LIVE) else {}
     juris_scopes = [j.code for j in among]
     ranks = {code: _ranks(values[code], juris_scopes) for code in RANKED if code in values}
     rows = []
@@ -186,7 +220,8 @@ def build_rows(
 
 
 def live_table(year: int, *, scopes: Sequence[str] | None = None) -> list[dict]:
-    """Every indicator computed now (one row per jurisdiction, then the city)."""
+    """Every indicator computed now from the ledger (one row per jurisdiction, then the city): what a
+    rollup writes. For jobs and tests; a page reads :func:`indicator_table`."""
     among = indicators.jurisdictions()
     values = indicators.evaluate_all(year, among=among)
     return build_rows(year, values, among=among, source=LIVE, computed_at=None, scopes=scopes)
@@ -194,33 +229,31 @@ def live_table(year: int, *, scopes: Sequence[str] | None = None) -> list[dict]:
 
 def snapshot_table(year: int, *, scopes: Sequence[str] | None = None) -> list[dict] | None:
     """The table from the year's snapshots; None unless they are complete and fresh."""
-    among = indicators.jurisdictions()
-    snapshot = snapshot_values(year, among=among)
-    if snapshot is None:
-        return None
-    values, computed_at = snapshot
-    return build_rows(year, values, among=among, source=SNAPSHOT, computed_at=computed_at, scopes=scopes)
+    table = indicator_table(year, scopes=scopes)
+    return table if table[0]["source"] == SNAPSHOT else None
 
 
 def indicator_table(year: int, *, scopes: Sequence[str] | None = None) -> list[dict]:
-    """The assessment table: snapshots when complete and fresh for ``year``, else live.
+    """The assessment table from the year's snapshots (``source`` SNAPSHOT), or, while they are missing,
+    incomplete or stale, what exists (``source`` COMPUTING, None where there is no snapshot).
 
     ``scopes`` keeps only those rows (jurisdiction codes and/or ``"city"``); ranks and the city row
     are always over all jurisdictions. Not scoped to a user: the caller picks what a user may see.
     """
-    return snapshot_table(year, scopes=scopes) or live_table(year, scopes=scopes)
+    among = indicators.jurisdictions()
+    values, source, computed_at = year_values(year, among=among)
+    return build_rows(year, values, among=among, source=source, computed_at=computed_at, scopes=scopes)
 
 
 # --- charts -------------------------------------------------------------------------------------
 
 
 def trend(indicator: str, years: Iterable[int]) -> list[dict]:
-    """``[{"year", "value" (the city's), "values": {scope: value}, "source"}]``, one per year."""
+    """``[{"year", "value" (the city's), "values": {scope: value}, "source"}]``, one per year, from the
+    snapshots (one query)."""
     indicators.get(indicator)  # KeyError for an unknown code
-    among = indicators.jurisdictions()
     points = []
-    for year in years:
-        values, source, _computed_at = year_values(year, codes=[indicator], among=among)
+    for year, (values, source, _computed_at) in years_values(years, codes=[indicator]).items():
         points.append(
             {
                 "year": year,
@@ -233,17 +266,19 @@ def trend(indicator: str, years: Iterable[int]) -> list[dict]:
 
 
 def funnel(year: int) -> list[dict]:
-    """The city's pipeline: tech SMEs → HTE candidates → valid HTEs → Little Giants → Leading.
+    """The city's pipeline: tech SMEs → HTE candidates → valid HTEs → Little Giants → Leading, from the
+    snapshots.
 
-    ``[{"code", "label", "value", "indicator"}]`` in that order.
+    ``[{"code", "label", "value", "indicator", "source"}]`` in that order.
     """
-    values, _source, _computed_at = year_values(year, codes=list(FUNNEL))
+    values, source, _computed_at = year_values(year, codes=list(FUNNEL))
     return [
         {
             "code": code,
             "label": indicators.get(code).short_label,
             "value": values[code][CITY_SCOPE],
             "indicator": indicators.get(code),
+            "source": source,
         }
         for code in FUNNEL
     ]
@@ -285,11 +320,11 @@ def plan_through(plan: Plan, *, today: datetime.date | None = None) -> int | Non
 
 
 def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
-    """One plan's numbers for the dashboard's panel, the city's, read like the dashboard (snapshots
-    when fresh, else live)::
+    """One plan's numbers for the dashboard's panel, the city's, read like the dashboard (from the
+    snapshots; a year still computing has ``"source": COMPUTING`` and its values None)::
 
         {"plan", "status" (running / finished / upcoming), "through" (the last year counted, or None),
-         "as_of" (the day the valid HTEs are counted on), "yearly": [{"year", code: value, ...}],
+         "as_of" (the day the valid HTEs are counted on), "yearly": [{"year", "source", code: value}],
          "new_hte": {"value", "goal", "progress", "met"}, "valid_hte": {...},
          "share": {"value", "goal", "progress", "met", "year", "note", "latest": (year, value) or None}}
 
@@ -305,17 +340,24 @@ def plan_progress(plan: Plan, *, today: datetime.date | None = None) -> dict:
     through = plan_through(plan, today=today)
     if through is None:
         return panel
-    for year in range(plan.first_year, through + 1):
-        values, _source, _at = year_values(year, codes=list(PLAN_CODES))
-        panel["yearly"].append({"year": year, **{code: values[code][CITY_SCOPE] for code in PLAN_CODES}})
+    read = years_values(range(plan.first_year, through + 1), codes=list(PLAN_CODES))
+    for year, (values, source, _at) in read.items():
+        panel["yearly"].append(
+            {"year": year, "source": source, **{code: values[code][CITY_SCOPE] for code in PLAN_CODES}}
+        )
     last = panel["yearly"][-1]
     finished = status == FINISHED
-    new_total = sum((row["new_hte"] or Decimal("0") for row in panel["yearly"]), Decimal("0"))
+    computing = [row["year"] for row in panel["yearly"] if row["source"] != SNAPSHOT]
+    # a total over years some of which are still being computed is not known yet
+    new_total = (
+        None if computing else sum((row["new_hte"] or Decimal("0") for row in panel["yearly"]), Decimal("0"))
+    )
     valid = last["valid_hte"]
     share = last["hte_value_added_share"]
     known = [row for row in panel["yearly"] if row["hte_value_added_share"] is not None]
     panel |= {
         "through": through,
+        "computing": computing,
         "as_of": indicators.period_end(through, today=today),
         "new_hte": {
             "value": new_total,
@@ -376,36 +418,73 @@ def plan_zones() -> dict[str, Plan]:
 # --- the statistics bureau's published value-added --------------------------------------------
 
 
+def published_share(year: int, *, among: Sequence[Jurisdiction]) -> dict[str, dict[str, Value]]:
+    """``{"hte_value_added_share": {scope: value}}`` computed now from the published figures (a few dozen
+    rows, not the ledger), so the page that enters them shows the share at once."""
+    return {"hte_value_added_share": indicators.evaluate("hte_value_added_share", year, among=among)}
+
+
 def published_rows(year: int) -> dict[str, PublishedValueAdded]:
     """``{scope: row}`` of the year's published figures (a jurisdiction code, or "city")."""
     rows = PublishedValueAdded.objects.filter(year=year).select_related("jurisdiction", "entered_by")
     return {row.scope: row for row in rows}
 
 
+# --- the counts beside the indicators (the rollup stores them like the indicators) ----------------
+# Snapshot rows whose ``indicator`` is one of these keys, per jurisdiction code: the planned applicants
+# by readiness verdict (the current year only) and the year's application round by status, returned
+# condition and outcome reason (``round.entries`` of the city: the round was counted, even if empty).
+READINESS_KEYS = {True: "ready", False: "not_ready", None: "unknown"}
+READINESS_PREFIX, ROUND_PREFIX = "readiness.", "round."
+ROUND_COUNTED = "round.entries"
+
+
+def readiness_counts(year: int, jurisdiction_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """``{jurisdiction id: {"ready", "not_ready", "unknown": n}}`` of the enterprises planning to apply
+    in ``year``, counted in the database (the rollup job; a page reads :func:`application_readiness`)."""
+    counts = {pk: dict.fromkeys(READINESS_KEYS.values(), 0) for pk in jurisdiction_ids}
+    grouped = (
+        Enterprise.objects.filter(planned_year=year, jurisdiction_id__in=list(jurisdiction_ids))
+        .values_list("jurisdiction_id", "hte_ready")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for jurisdiction_id, ready, n in grouped:
+        counts[jurisdiction_id][READINESS_KEYS[ready]] = n
+    return counts
+
+
+def _count_rows(year: int, prefix: str, scopes: Sequence[str]) -> tuple[dict[str, dict[str, int]], bool]:
+    """``({scope: {key after the prefix: n}}, any row)`` of the year's stored counts under ``prefix``."""
+    found: dict[str, dict[str, int]] = {}
+    rows = IndicatorSnapshot.objects.filter(
+        year=year, indicator__startswith=prefix, scope__in=[*scopes, CITY_SCOPE]
+    ).values_list("scope", "indicator", "value")
+    for scope, code, value in rows:
+        found.setdefault(scope, {})[code.removeprefix(prefix)] = int(value)
+    return found, bool(rows)
+
+
 def application_readiness(year: int, *, scopes: Sequence[str] | None = None) -> dict | None:
-    """The year's planned HTE applicants by readiness verdict, per jurisdiction and for the city.
+    """The year's planned HTE applicants by readiness verdict, per jurisdiction and for the city, as the
+    rollup counted them (a page never counts the ledger).
 
     The verdict stored on each enterprise (``hte_ready``) is for an application in the current year, so
     the counts exist for the current year only (None for any other year): the same three values as the
     ledger's badge and filter, 符合 / 不符合 / 待补充. ``scopes``: jurisdiction codes (default: all).
-    ``{"year", "rows": [row], "city": row}``, a row being ``{"scope", "name", "pk", "planned", "ready",
-    "not_ready", "unknown", "cells"}``; the city row is None when ``scopes`` is given.
+    ``{"year", "source", "rows": [row], "city": row}``, a row being ``{"scope", "name", "pk", "planned",
+    "ready", "not_ready", "unknown", "cells"}``; the city row is None when ``scopes`` is given. ``source``
+    is COMPUTING (and the rows empty) until a rollup of the year has counted them.
     """
     if year != portal_today().year:
         return None
     juris = Jurisdiction.objects.order_by("sort_order", "code")
     if scopes is not None:
         juris = juris.filter(code__in=scopes)
-    counts: dict[int, dict[str, int]] = {}
-    grouped = (
-        Enterprise.objects.filter(planned_year=year, jurisdiction__in=juris)
-        .values_list("jurisdiction_id", "hte_ready")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for jurisdiction_id, ready, n in grouped:
-        key = {True: "ready", False: "not_ready", None: "unknown"}[ready]
-        counts.setdefault(jurisdiction_id, {})[key] = n
+    juris = list(juris)
+    counts, counted = _count_rows(year, READINESS_PREFIX, [j.code for j in juris])
+    if not counted:
+        return {"year": year, "source": COMPUTING, "rows": [], "city": None}
 
     def row(scope: str, name: str, pk: int | None, by_verdict: dict[str, int]) -> dict:
         values = {key: by_verdict.get(key, 0) for key in ("ready", "not_ready", "unknown")}
@@ -414,9 +493,63 @@ def application_readiness(year: int, *, scopes: Sequence[str] | None = None) -> 
         cells = [("", planned), *values.items()]
         return {"scope": scope, "name": name, "pk": pk, "planned": planned, **values, "cells": cells}
 
-    rows = [row(j.code, j.name, j.pk, counts.get(j.pk, {})) for j in juris]
+    rows = [row(j.code, j.name, j.pk, counts.get(j.code, {})) for j in juris]
     city = None
     if scopes is None:
         totals = {key: sum(r[key] for r in rows) for key in ("ready", "not_ready", "unknown")}
         city = row(CITY_SCOPE, _("全市合计"), None, totals)
-    return {"year": year, "rows": rows, "city": city}
+    return {"year": year, "source": SNAPSHOT, "rows": rows, "city": city}
+
+
+def round_tally_rows(year: int, among: Sequence[Jurisdiction]) -> dict[str, dict[str, int]] | None:
+    """The snapshot rows the rollup writes for the year's application round (None: no round that year):
+    ``{indicator key: {scope: n}}``, counted in the database (the rollup job)."""
+    round_ = round_of(year)
+    if round_ is None:
+        return None
+    tallies = round_tallies(round_, [j.pk for j in among])
+    rows: dict[str, dict[str, int]] = {
+        ROUND_COUNTED: {CITY_SCOPE: sum(sum(t.status.values()) for t in tallies.values())}
+    }
+    for j in among:
+        tally = tallies[j.pk]
+        for kind, counter in (
+            ("status", tally.status),
+            ("condition", tally.condition),
+            ("outcome", tally.outcome),
+        ):
+            for key, n in counter.items():
+                if n:
+                    rows.setdefault(f"{ROUND_PREFIX}{kind}.{key}", {})[j.code] = n
+    return rows
+
+
+def counts_taken(year: int) -> bool:
+    """A rollup has stored the year's counts the pages show: the readiness counts (this year's) and the
+    round's (when the year has a round)."""
+    stored = IndicatorSnapshot.objects.filter(year=year)
+    if year == portal_today().year and not stored.filter(indicator__startswith=READINESS_PREFIX).exists():
+        return False
+    return round_of(year) is None or stored.filter(scope=CITY_SCOPE, indicator=ROUND_COUNTED).exists()
+
+
+def application_round(year: int, *, scopes: Sequence[str] | None = None) -> tuple[RoundNumbers | None, str]:
+    """``(numbers, source)``: the year's HTE application round per county as the rollup counted it
+    (``scopes``: some counties' codes only). ``(None, SNAPSHOT)`` when no round was opened that year;
+    ``(None, COMPUTING)`` when there is a round the rollup has not counted yet."""
+    round_ = round_of(year)
+    if round_ is None:
+        return None, SNAPSHOT
+    juris = list(Jurisdiction.objects.all())
+    if scopes is not None:
+        juris = [j for j in juris if j.code in scopes]
+    found, _any = _count_rows(year, ROUND_PREFIX, [j.code for j in juris])
+    if "entries" not in found.get(CITY_SCOPE, {}):
+        return None, COMPUTING
+    tallies = {}
+    for j in juris:
+        tally = tallies[j.pk] = CountyTally()
+        for key, n in found.get(j.code, {}).items():
+            kind, _dot, value = key.partition(".")
+            getattr(tally, kind)[value] += n
+    return numbers_from_tallies(round_, juris, tallies), SNAPSHOT

@@ -38,11 +38,11 @@ from anyang_hte.core.jobs import claim, enqueue, heartbeat, mark_refused
 from anyang_hte.core.models import DeadlineReminder, Jurisdiction, User
 from anyang_hte.core.money import CENT
 from anyang_hte.core.notifications import Message, notify_many
-from anyang_hte.core.roles import Right, Role, person
+from anyang_hte.core.roles import Right, Role, SystemActor, person
 from anyang_hte.core.workdays import Deadlines
 
 from . import deadlines as overdue
-from . import indicators
+from . import indicators, selectors
 from .indicators import INDICATORS, Indicator
 from .models import CITY_SCOPE, CountingRule, IndicatorSnapshot, Plan, PublishedValueAdded, RollupRun, Target
 from .watchlists import WATCHLISTS, counts_by_jurisdiction
@@ -50,6 +50,7 @@ from .watchlists import WATCHLISTS, counts_by_jurisdiction
 logger = logging.getLogger(__name__)
 
 ACTIVE = (RollupRun.Status.PENDING, RollupRun.Status.RUNNING)
+STEPS = len(INDICATORS) + 1  # one per indicator, then the counts beside them (``rollup_counts``)
 STALE_AFTER = datetime.timedelta(minutes=30)
 MIN_YEAR = 2017  # the policy took effect on 2017-12-29
 
@@ -103,6 +104,32 @@ def rollup_indicator(
     return len(rows), values
 
 
+def rollup_counts(*, year: int, among: Sequence[Jurisdiction]) -> int:
+    """Count what the assessment pages show beside the indicators and store it as the year's snapshot
+    rows under ``selectors.READINESS_PREFIX`` / ``ROUND_PREFIX`` (replacing the year's earlier ones):
+    the planned applicants by readiness verdict (the current year's only: the verdict is for this
+    year's application) and the year's application round. Returns the rows written."""
+    now = timezone.now()
+    rows: dict[str, dict[str, int]] = {}
+    if year == portal_today().year:
+        codes = {j.pk: j.code for j in among}
+        for pk, by_verdict in selectors.readiness_counts(year, list(codes)).items():
+            for key, n in by_verdict.items():
+                rows.setdefault(selectors.READINESS_PREFIX + key, {})[codes[pk]] = n
+    rows |= selectors.round_tally_rows(year, among) or {}
+    with transaction.atomic():
+        IndicatorSnapshot.objects.filter(year=year).filter(
+            Q(indicator__startswith=selectors.READINESS_PREFIX)
+            | Q(indicator__startswith=selectors.ROUND_PREFIX)
+        ).delete()
+        IndicatorSnapshot.objects.bulk_create(
+            IndicatorSnapshot(scope=scope, year=year, indicator=code, value=n, computed_at=now)
+            for code, by_scope in rows.items()
+            for scope, n in by_scope.items()
+        )
+    return sum(len(by_scope) for by_scope in rows.values())
+
+
 def rollup_year_sync(*, year: int, by) -> dict:
     """Roll up a year in this process, without a RollupRun (the management command, as the system).
 
@@ -116,6 +143,7 @@ def rollup_year_sync(*, year: int, by) -> dict:
     for indicator in INDICATORS:
         count, values[indicator.code] = rollup_indicator(indicator, year=year, among=among)
         written += count
+    written += rollup_counts(year=year, among=among)
     return {"year": year, "snapshots": written, "seconds": time.perf_counter() - started, "values": values}
 
 
@@ -156,7 +184,12 @@ def rollup_start(*, year: int, by) -> RollupRun:
     The returned run carries ``is_new`` (bool) and ``message`` (for the page).
     """
     _check_right(by)
-    year = check_year(year)
+    return _queue(year=check_year(year), by=by, requested_by=person(by))
+
+
+def _queue(*, year: int, by, requested_by, data: dict | None = None, quiet: bool = False) -> RollupRun:
+    """Queue a rollup of ``year`` (or return the one pending or running); ``by`` has been checked.
+    ``quiet``: a broker that refuses the task fails the run without raising (a page being read)."""
     from .tasks import rollup_indicators_task  # tasks import this module
 
     with transaction.atomic():
@@ -168,8 +201,8 @@ def rollup_start(*, year: int, by) -> RollupRun:
             with transaction.atomic():  # a savepoint: the partial unique constraint settles a race
                 run = RollupRun.objects.create(
                     year=year,
-                    requested_by=person(by),
-                    steps_total=len(INDICATORS),
+                    requested_by=requested_by,
+                    steps_total=STEPS,
                     heartbeat_at=timezone.now(),
                 )
         except IntegrityError:
@@ -177,9 +210,9 @@ def rollup_start(*, year: int, by) -> RollupRun:
             if active is None:
                 raise
             return _already_running(active)
-        audit_log(run, "assessment.rollup.started", by=by, data={"year": year})
+        audit_log(run, "assessment.rollup.started", by=by, data={"year": year, **(data or {})})
         # after commit; if the broker cannot take it, the run is failed and the caller told at once
-        enqueue(rollup_indicators_task, run.pk, on_refused=mark_refused(RollupRun, run.pk))
+        enqueue(rollup_indicators_task, run.pk, on_refused=mark_refused(RollupRun, run.pk), quiet=quiet)
     run.is_new = True
     run.message = _("已开始汇总 %(year)s 年度指标。") % {"year": year}
     return run
@@ -199,7 +232,7 @@ def _claim(run_id: int) -> str | None:
                 also=Q(status=RollupRun.Status.FAILED),
                 started_at=timezone.now(),
                 finished_at=None,
-                steps_total=len(INDICATORS),
+                steps_total=STEPS,
                 steps_done=0,
                 error="",
             )
@@ -208,7 +241,8 @@ def _claim(run_id: int) -> str | None:
 
 
 def rollup_run(*, run_id: int) -> RollupRun:
-    """Run a queued rollup: one step per indicator, progress saved after each.
+    """Run a queued rollup: one step per indicator and one for the counts beside them, progress saved
+    after each.
 
     It takes no ``by``: it carries out a run that ``rollup_start`` admitted (the run records who asked),
     and writes only snapshots computed from the stored rows.
@@ -227,8 +261,15 @@ def rollup_run(*, run_id: int) -> RollupRun:
     pause = settings.ROLLUP_STEP_PAUSE_SECONDS
     try:
         among = indicators.jurisdictions()
-        for indicator in INDICATORS:
-            rollup_indicator(indicator, year=run.year, among=among)
+        steps = [
+            *(
+                lambda indicator=indicator: rollup_indicator(indicator, year=run.year, among=among)
+                for indicator in INDICATORS
+            ),
+            lambda: rollup_counts(year=run.year, among=among),
+        ]
+        for step in steps:
+            step()
             if pause:
                 time.sleep(pause)
             if not heartbeat(this_run, token, steps_done=F("steps_done") + 1):
@@ -247,11 +288,51 @@ def rollup_run(*, run_id: int) -> RollupRun:
     return run
 
 
-def rollup_nightly(*, by, today: datetime.date | None = None) -> list[RollupRun]:
-    """The nightly rollup: the current year and, in January, the year just closed."""
+def shown_years(today: datetime.date | None = None) -> list[int]:
+    """The years the pages show by default and keep fresh: the dashboard's trend window ending this year
+    (``dashboard.TREND_YEARS``), from the first year a rollup takes."""
     today = today or portal_today()
-    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
-    return [rollup_start(year=year, by=by) for year in years]
+    return list(range(max(MIN_YEAR, today.year - selectors.TREND_YEARS + 1), today.year + 1))
+
+
+def rollup_nightly(*, by, today: datetime.date | None = None) -> list[RollupRun]:
+    """The nightly rollup: one job per year of the trend window ending this year (``shown_years``), so
+    the recent years' late entries (a certificate entered late, a reward of last year paid this year)
+    reach the pages by the next morning. An older year keeps the snapshot taken after its end; a page
+    that shows one without any queues it (``rollup_missing``)."""
+    return [rollup_start(year=year, by=by) for year in shown_years(today)]
+
+
+def rollup_missing(*, years: Iterable[int], by) -> list[RollupRun]:
+    """Queue a rollup of each of ``years`` a page is showing whose snapshots are missing, incomplete or
+    stale (or return the run already pending or running): the page reads snapshots only and says the
+    year is being computed.
+
+    ``by`` is the reader: anyone with ``ASSESSMENT_VIEW`` (a county official on the county's own page
+    too). It does not give them the right to run a rollup (``rollup_start``): a year whose snapshots are
+    complete and fresh is never queued again here. The run is the portal's own (the audit row's actor
+    is the system, naming the page's reader; ``requested_by`` is the reader), the same job the nightly
+    task queues. Years a rollup cannot take (before 2017, after next year) are skipped. A broker that
+    refuses the task fails the run without raising: the page still shows what exists, the bar failed.
+    """
+    guard(by, Right.ASSESSMENT_VIEW, jurisdiction_id=CITY_LEVEL, reason=_("您没有查看考核指标的权限。"))
+    last = portal_today().year + 1
+    wanted = sorted({int(y) for y in years if MIN_YEAR <= int(y) <= last})
+    if not wanted:
+        return []
+    read = selectors.years_values(wanted, codes=indicators.CODES)
+    actor = SystemActor(f"rollup_missing (page of user {by.pk})")
+    return [
+        _queue(
+            year=year,
+            by=actor,
+            requested_by=person(by),
+            data={"reason": "missing", "reader": by.pk},
+            quiet=True,
+        )
+        for year in wanted
+        if read[year][1] != selectors.SNAPSHOT or not selectors.counts_taken(year)
+    ]
 
 
 # --- targets and value-added ----------------------------------------------------------------------
@@ -520,7 +601,7 @@ def published_value_added_import(*, plan, by) -> dict[str, int]:
 
 def _refresh_snapshots(codes: Sequence[str], *, years: Iterable[int] | None = None) -> None:
     """Rewrite the snapshots of ``codes`` for those of ``years`` (None: all) that have snapshots, so the
-    pages reading them agree with the data just changed. Years without snapshots are computed live."""
+    pages reading them agree with the data just changed. Years without snapshots are left to a rollup."""
     snapshots = IndicatorSnapshot.objects.all()
     if years is not None:
         snapshots = snapshots.filter(year__in=list(years))

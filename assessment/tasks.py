@@ -24,7 +24,7 @@ def rollup_indicators_task(run_id: int) -> str:
 
 @shared_task(acks_late=True)
 def rollup_current_year() -> list[int]:
-    """Nightly (beat): queue the current year's rollup and, in January, the previous year's."""
+    """Nightly (beat): queue a rollup of each year the pages keep fresh (``services.shown_years``)."""
     return [run.pk for run in services.rollup_nightly(by=SystemActor("task rollup_current_year"))]
 
 

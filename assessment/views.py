@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,6 @@ from anyang_hte.core.pages import querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import user_may_use_jurisdiction
-from applications.selectors import round_numbers
 from enterprises.models import Enterprise, LedgerMilestone, Qualification, QualificationKind
 from incentives.models import Reward
 
@@ -166,6 +165,16 @@ def _source_note(row: dict) -> dict:
     return {"source": row["source"], "computed_at": row["computed_at"]}
 
 
+def _computing(request, years) -> dict:
+    """The context of ``_computing.html``: the years shown whose snapshots are being computed, and the
+    rollups of them, queued now if none is pending or running (``services.rollup_missing``)."""
+    years = sorted(set(years))
+    runs = services.rollup_missing(years=years, by=request.user) if years else []
+    for run in runs:  # a broker down has failed it already (the bar says so)
+        run.refresh_from_db(fields=["status", "error", "steps_done", "finished_at"])
+    return {"computing": years, "computing_runs": runs}
+
+
 # --- the city dashboard ------------------------------------------------------------------------
 
 
@@ -181,10 +190,16 @@ def dashboard(request):
     run = None
     if request.GET.get("rollup", "").isdigit():
         run = RollupRun.objects.filter(pk=int(request.GET["rollup"])).first()
+    panels = selectors.plan_panels()
+    readiness = selectors.application_readiness(year)
+    computing = [*context["computing"], *(y for panel in panels for y in panel.get("computing", ()))]
+    if readiness and readiness["source"] != selectors.SNAPSHOT:
+        computing.append(year)
+    context |= _computing(request, computing)
     context |= {
-        "plan_panels": selectors.plan_panels(),
+        "plan_panels": panels,
         "overdue": overdue.overdue_table(request.user),
-        "readiness": selectors.application_readiness(year),
+        "readiness": readiness,
         "new_hte_rule": indicators.new_hte_rule_label(),
         "year_form": YearForm(initial={"year": year}),
         "can_manage": has_right(request.user, Right.ASSESSMENT_MANAGE),
@@ -215,8 +230,14 @@ def rollup_start(request):
 @require_safe
 @require_right(Right.ASSESSMENT_VIEW)
 def rollup_status(request, pk: int):
-    _require_city_view(request)
     run = get_object_or_404(RollupRun, pk=pk)
+    if request.GET.get("progress") and request.headers.get("HX-Request"):
+        # the progress bar of a page computing a year (any page reader: a run's year and progress only);
+        # when the run is done the page reloads with its numbers
+        if run.status == RollupRun.Status.DONE:
+            return HttpResponse(headers={"HX-Refresh": "true"})
+        return render(request, "assessment/_rollup_progress.html", {"run": run})
+    _require_city_view(request)
     if request.headers.get("HX-Request"):
         return render(
             request, "assessment/_rollup_status.html", {"run": run, "year": run.year, "reload": True}
@@ -242,6 +263,11 @@ def jurisdiction(request, code: str):
     ]
     city_wide = _is_city_wide(request.user)
     by_code = {cell["code"]: cell for cell in cells}
+    readiness = selectors.application_readiness(year, scopes=[juris.code])
+    numbers, round_source = selectors.application_round(year, scopes=[juris.code])
+    computing = [] if row["source"] == selectors.SNAPSHOT and round_source == selectors.SNAPSHOT else [year]
+    if readiness and readiness["source"] != selectors.SNAPSHOT:
+        computing.append(year)
     crumbs = [(juris.name, None)]
     if city_wide:
         crumbs = [(_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"), *crumbs]
@@ -257,8 +283,9 @@ def jurisdiction(request, code: str):
             "headlines": [by_code[code] for code in ("new_hte", "valid_hte", "hte_growth")],
             "new_hte_rule": indicators.new_hte_rule_label(),
             "zone_plan": selectors.plan_zones().get(juris.code),
-            "readiness": selectors.application_readiness(year, scopes=[juris.code]),
-            "round_numbers": round_numbers(year, scopes=[juris.code]),
+            "readiness": readiness,
+            "round_numbers": numbers,
+            **_computing(request, computing),
             "overdue": overdue.overdue_table(request.user, jurisdictions=[juris]),
             "year_form": YearForm(initial={"year": year}),
             "others": Jurisdiction.objects.all() if city_wide else [],
@@ -327,10 +354,12 @@ def drilldown(request, code: str, indicator: str):
         _attach_certificates(objects, DRILL_KINDS[indicator], indicators.period_end(year))
     for row in objects if kind == "figures" else ():
         row.share = indicators.Parts(row.hightech_value_added, row.industrial_value_added).value
-    numbers, _source, _computed_at = selectors.year_values(year, codes=[indicator])
+    numbers, source, _computed_at = selectors.year_values(year, codes=[indicator])
     scope = juris.code if juris else CITY_SCOPE
     value = numbers[indicator][scope]
-    note = indicators.unknown_notes(year, {indicator: {scope: value}}).get(indicator, {}).get(scope)
+    note = None
+    if source == selectors.SNAPSHOT:
+        note = indicators.unknown_notes(year, {indicator: {scope: value}}).get(indicator, {}).get(scope)
     crumbs = []
     if _is_city_wide(request.user):
         crumbs.append((_("全市指标看板"), reverse("assessment:dashboard") + f"?year={year}"))
@@ -354,6 +383,7 @@ def drilldown(request, code: str, indicator: str):
             "period_end": indicators.period_end(year),
             "can_see_rewards": has_right(request.user, Right.REWARD_VIEW),
             "crumbs": _crumbs(request, *crumbs),
+            **_computing(request, [] if source == selectors.SNAPSHOT else [year]),
         },
     )
 
@@ -518,11 +548,13 @@ def bulletin(request):
     year = chosen_year(request.GET)
     # The menu around it follows the reader's language; the document (bulletin_data and the template's
     # {% language %} block) is Chinese, as issued.
+    data = bulletin_data(year)
     return render(
         request,
         "assessment/bulletin.html",
         {
-            "bulletin": bulletin_data(year),
+            "bulletin": data,
+            **_computing(request, data.computing),
             "document_language": settings.LANGUAGE_CODE,
             "year": year,
             "year_form": YearForm(initial={"year": year}),
@@ -539,4 +571,9 @@ def bulletin(request):
 @require_right(Right.ASSESSMENT_VIEW)
 def bulletin_xlsx(request):
     _require_city_view(request)
-    return bulletin_xlsx_response(bulletin_data(chosen_year(request.GET)))
+    year = chosen_year(request.GET)
+    data = bulletin_data(year)
+    if data.computing:  # not issued with numbers missing: the page queues the rollup and shows progress
+        messages.info(request, _("%(year)s年的指标正在汇总计算，完成后即可下载通报。") % {"year": year})
+        return redirect(reverse("assessment:bulletin") + f"?year={year}")
+    return bulletin_xlsx_response(data)

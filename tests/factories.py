@@ -128,3 +128,12 @@ class VisitFactory(factory.django.DjangoModelFactory):
     visitors = "张三"
     problems = "研发费用归集不规范"
     actions = "安排政策辅导员上门"
+
+
+def rolled_up(*years: int) -> None:
+    """Roll up ``years`` now, as the nightly job does: the assessment pages read snapshots only."""
+    from anyang_hte.core.roles import SystemActor
+    from assessment import services
+
+    for year in years:
+        services.rollup_year_sync(year=year, by=SystemActor("test rollup"))

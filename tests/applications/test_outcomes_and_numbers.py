@@ -12,7 +12,7 @@ from applications.models import RoundEntry
 from applications.selectors import round_numbers
 from incentives.models import Reward
 from incentives.services import official_list_import
-from tests.factories import EnterpriseFactory, jurisdiction, make_credit_code
+from tests.factories import EnterpriseFactory, jurisdiction, make_credit_code, rolled_up
 
 from .conftest import LZ, WF, make_entry, make_round
 
@@ -105,6 +105,9 @@ def test_numbers_on_the_dashboard_and_the_bulletin_link_to_the_round_page(client
     r = make_round()
     make_entry(r, S.RECOMMENDED, WF)
     client.force_login(reviewer)
+    page = client.get("/assessment/", {"year": r.year}).content.decode()
+    assert 'data-testid="round-numbers"' not in page and 'data-testid="computing"' in page  # rollup queued
+    rolled_up(r.year)  # the job: the dashboard shows the round as the rollup counted it
     page = client.get("/assessment/", {"year": r.year}).content.decode()
     assert 'data-testid="round-numbers"' in page
     assert f"/rounds/{r.year}/?jurisdiction={WF}&amp;stage=recommended" in page

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from assessment import indicators, selectors
 from assessment.bulletin import bulletin_data, write_xlsx
 from assessment.models import CountingRule, Target
-from tests.factories import EnterpriseFactory, MilestoneFactory, QualificationFactory, jurisdiction
+from tests.factories import EnterpriseFactory, MilestoneFactory, QualificationFactory, jurisdiction, rolled_up
 
 pytestmark = [pytest.mark.django_db]
 
@@ -51,6 +51,7 @@ def data():
     for juris, new, valid in ((wf, 4, 6), (lz, 2, 5)):
         Target.objects.create(jurisdiction=juris, year=YEAR, indicator="new_hte", value=new)
         Target.objects.create(jurisdiction=juris, year=YEAR, indicator="valid_hte", value=valid)
+    rolled_up(YEAR)  # the nightly job: the bulletin reads snapshots only
 
 
 def read(data_bytes):
@@ -151,6 +152,17 @@ def test_bulletin_rows_agree_with_the_selector(data):
     ranks = [(ws.cell(r, 6).value, ws.cell(r, 10).value) for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 11)]
     assert ranks == sorted(ranks)
     assert ws.cell(FIRST_DATA_ROW + 11, 1).value == "全市合计"
+
+
+def test_the_bulletin_of_a_year_being_computed_is_not_issued(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("assessment:bulletin_xlsx"), {"year": YEAR - 3})
+    assert (
+        response.status_code == 302 and response.url == reverse("assessment:bulletin") + f"?year={YEAR - 3}"
+    )
+    page = client.get(response.url).content.decode()
+    assert "正在汇总计算" in page and 'data-testid="rollup-progress"' in page
+    assert "数据正在汇总计算" in page  # the document says so, it shows no live numbers
 
 
 def test_bulletin_is_city_wide_only(client, county_official):

@@ -21,6 +21,7 @@ from tests.factories import (
     QualificationFactory,
     UserFactory,
     jurisdiction,
+    rolled_up,
 )
 
 pytestmark = [pytest.mark.django_db]
@@ -64,6 +65,7 @@ def data():
     for juris, new, valid in ((wf, 4, 6), (lz, 2, 5)):
         Target.objects.create(jurisdiction=juris, year=YEAR, indicator="new_hte", value=new)
         Target.objects.create(jurisdiction=juris, year=YEAR, indicator="valid_hte", value=valid)
+    rolled_up(*range(YEAR - 4, YEAR + 1))  # the nightly job: the year and the trend's years
     return e
 
 
@@ -160,7 +162,10 @@ def test_dashboard_tables_carry_the_selectors_numbers(client, reviewer, data):
 
     body = page.content.decode()
     assert "vendor/chartjs/chart.umd.min.js" in body and "js/charts.js" in body
-    assert "刷新汇总" in body and 'data-testid="data-source"' in body and "实时计算" in body
+    assert "刷新汇总" in body and 'data-testid="data-source"' in body and "汇总快照" in body
+    # the year and its trend are rolled up; only the seeded 2018–2021 plan's years are being computed
+    assert "2018、2019、2020、2021年的指标正在汇总计算" in body
+    assert sorted(RollupRun.objects.values_list("year", flat=True)) == [2018, 2019, 2020, 2021]
 
 
 def test_dashboard_rights(client, data, county_official):
@@ -399,6 +404,9 @@ def test_planned_applicants_are_counted_by_the_three_verdicts_and_open_the_ledge
     EnterpriseFactory(jurisdiction=wf, planned_year=None, hte_ready=False)  # not planning to apply
 
     client.force_login(reviewer)
+    page = client.get(reverse("assessment:dashboard"), {"year": YEAR})
+    assert 'data-testid="readiness-computing"' in page.content.decode()  # counted by the rollup, not here
+    rolled_up(*range(YEAR - 4, YEAR + 1))
     page = client.get(reverse("assessment:dashboard"), {"year": YEAR})
     rows = {r[0]: r[1:] for r in cells(page, "application-readiness")}
     assert rows["文峰区"] == ["6", "2", "1", "3"]

@@ -15,7 +15,7 @@ from anyang_hte.core.models import AuditLog
 from anyang_hte.core.roles import Role, SystemActor
 from assessment import indicators, selectors, services
 from assessment.models import CountingRule, IndicatorSnapshot, Plan, PublishedValueAdded
-from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory, jurisdiction
+from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory, jurisdiction, rolled_up
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,7 @@ def test_the_panel_counts_inside_the_period_only(plan, boundaries, manager):
         source="2021年统计公报",
         entered_at=timezone.now(),
     )
+    rolled_up(2018, 2019, 2020, 2021)
     panel = selectors.plan_progress(plan, today=D(THIS_YEAR, 6, 1))
     assert panel["status"] == "finished" and panel["through"] == 2021
     # new: 2018-01-01 and 2021-12-31; not 2017-12-28, not 2022-01-01, never the moved-in firm
@@ -118,6 +119,7 @@ def test_a_running_plan_counts_to_today_and_is_not_judged_yet(manager, boundarie
         by=manager,
     )
     today = timezone.localdate()
+    rolled_up(*later.years)
     panel = selectors.plan_progress(later, today=today)
     assert panel["status"] == "running" and panel["through"] == THIS_YEAR and panel["as_of"] == today
     assert panel["new_hte"]["value"] == 1 and panel["new_hte"]["met"] is None  # 2022-01-01 only
@@ -148,6 +150,7 @@ def test_the_share_falls_back_to_the_latest_published_year(plan):
             source="公报",
             entered_at=timezone.now(),
         )
+    rolled_up(*plan.years)
     share = selectors.plan_progress(plan, today=D(2026, 1, 1))["share"]
     assert share["value"] is None and share["latest"] == (2020, Decimal("38.00")) and share["met"] is None
 
@@ -293,6 +296,7 @@ def test_the_dashboard_shows_the_plan_panel_the_growth_and_the_zone(client, revi
         source="公报",
         entered_at=timezone.now(),
     )
+    rolled_up(*plan.years, *range(THIS_YEAR - 4, THIS_YEAR + 1))
     client.force_login(reviewer)
     page = client.get(reverse("assessment:dashboard"), {"year": THIS_YEAR})
     assert page.status_code == 200
@@ -321,6 +325,7 @@ def test_the_dashboard_shows_the_plan_panel_the_growth_and_the_zone(client, revi
 
 
 def test_the_jurisdiction_page_marks_the_zone_and_says_the_rule(client, county_official, plan):
+    rolled_up(THIS_YEAR)
     client.force_login(county_official)
     page = client.get(reverse("assessment:jurisdiction", args=[WF]), {"year": THIS_YEAR})
     assert text(page, "new-hte-rule") == "口径：含期满后重新认定；不含迁入企业"

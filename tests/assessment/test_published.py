@@ -19,7 +19,14 @@ from anyang_hte.core.roles import Role, SystemActor
 from assessment import indicators, selectors, services
 from assessment.importers import plan_published_import
 from assessment.models import IndicatorSnapshot, PublishedValueAdded
-from tests.factories import EnterpriseFactory, FiguresFactory, QualificationFactory, UserFactory, jurisdiction
+from tests.factories import (
+    EnterpriseFactory,
+    FiguresFactory,
+    QualificationFactory,
+    UserFactory,
+    jurisdiction,
+    rolled_up,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +105,7 @@ def test_the_city_is_its_own_row(manager):
 
 def test_pages_read_it_through_the_table_and_a_rollup_keeps_up(manager):
     put(manager, WF, None, "10000000")
+    rolled_up(YEAR)
     rows = {r["scope"]: r for r in selectors.indicator_table(YEAR)}
     assert rows[WF]["values"][SHARE] is None
     assert rows[WF]["notes"][SHARE] == "未录入统计局公布的2024年高新技术产业增加值。"

@@ -1,5 +1,6 @@
 """The rollup: snapshots equal to the live table, idempotent reruns, one active run per year,
-stale runs, progress, retries of the Celery task, the nightly task and the management command."""
+stale runs, progress, retries of the Celery task, the nightly task, the rollup a page queues for a year
+it shows without snapshots, and the management command."""
 
 import datetime
 import re
@@ -39,9 +40,9 @@ def world():
 
 
 def snapshot_values(year=YEAR) -> dict[tuple[str, str], Decimal]:
-    return {
-        (s.scope, s.indicator): s.value for s in IndicatorSnapshot.objects.filter(year=year).order_by("pk")
-    }
+    """The indicators' snapshots (not the counts stored beside them)."""
+    rows = IndicatorSnapshot.objects.filter(year=year, indicator__in=indicators.CODES).order_by("pk")
+    return {(s.scope, s.indicator): s.value for s in rows}
 
 
 def table_numbers(rows) -> list[tuple]:
@@ -56,13 +57,15 @@ def start(year, by, django_capture_on_commit_callbacks):
 def test_rollup_writes_snapshots_equal_to_the_live_table(world, manager, django_capture_on_commit_callbacks):
     services.target_set(jurisdiction=jurisdiction(WF), year=YEAR, indicator="new_hte", value=2, by=manager)
     assert selectors.snapshot_table(YEAR) is None
-    live = selectors.indicator_table(YEAR)
+    assert {row["source"] for row in selectors.indicator_table(YEAR)} == {"computing"}
+    assert all(v is None for v in selectors.indicator_table(YEAR)[0]["values"].values())  # nothing live
+    live = selectors.live_table(YEAR)
     assert {row["source"] for row in live} == {"live"}
 
     run = start(YEAR, manager, django_capture_on_commit_callbacks)
     run.refresh_from_db()
     assert run.status == RollupRun.Status.DONE and run.percent == 100
-    assert run.steps_done == run.steps_total == len(INDICATORS)
+    assert run.steps_done == run.steps_total == len(INDICATORS) + 1  # the indicators, then the counts
     assert run.requested_by == manager and run.started_at and run.finished_at
 
     snapshot = selectors.snapshot_table(YEAR)
@@ -78,7 +81,7 @@ def test_rollup_writes_snapshots_equal_to_the_live_table(world, manager, django_
     # an unknown share has no snapshot: 18 × 12, less 9 value-added shares (北关区's figure and the 8
     # jurisdictions without published figures), 9 helper shares (no ledger), 10 growths (none in 2023)
     assert len(INDICATORS) == 18
-    assert IndicatorSnapshot.objects.filter(year=YEAR).count() == 18 * 12 - 9 - 9 - 10
+    assert len(snapshot_values()) == 18 * 12 - 9 - 9 - 10
     assert AuditLog.objects.filter(action="assessment.rollup.started", user=manager).count() == 1
 
 
@@ -158,8 +161,8 @@ def test_progress_is_saved_after_each_indicator(world):
 
     with mock.patch.object(services, "rollup_indicator", side_effect=recording):
         services.rollup_run(run_id=run.pk)
-    n = len(INDICATORS)
-    assert seen == [(RollupRun.Status.RUNNING, i, n) for i in range(n)]
+    n = len(INDICATORS) + 1  # a step per indicator, then the counts beside them (the last step)
+    assert seen == [(RollupRun.Status.RUNNING, i, n) for i in range(n - 1)]
     run.refresh_from_db()
     assert (run.status, run.steps_done, run.percent) == (RollupRun.Status.DONE, n, 100)
 
@@ -184,7 +187,7 @@ def test_a_failure_marks_the_run_failed_and_a_retry_finishes_it(world):
 
     services.rollup_run(run_id=run.pk)  # what the retried task does
     run.refresh_from_db()
-    assert run.status == RollupRun.Status.DONE and run.error == "" and run.steps_done == len(INDICATORS)
+    assert run.status == RollupRun.Status.DONE and run.error == "" and run.steps_done == len(INDICATORS) + 1
     assert snapshot_values() == {
         (scope, code): value
         for code, by_scope in indicators.evaluate_all(YEAR).items()
@@ -240,15 +243,20 @@ def test_the_task_retries_on_a_lost_database_connection(monkeypatch):
     assert OperationalError in opts.autoretry_for
 
 
-def test_nightly_rolls_up_the_current_year_and_in_january_the_previous(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        runs = services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 1, 5))
-        assert [r.year for r in runs] == [2025, 2026]
-        assert [r.year for r in services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 6, 5))] == [2026]
-    assert RollupRun.objects.count() == 2
+def test_nightly_rolls_up_every_year_of_the_trend_window(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        runs = services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 6, 5))
+        assert [r.year for r in runs] == [2022, 2023, 2024, 2025, 2026]  # TREND_YEARS, one job each
+        assert all(r.is_new for r in runs)
+        # the next night while they still run: the same runs, nothing queued twice
+        again = services.rollup_nightly(by=SYSTEM, today=datetime.date(2026, 6, 5))
+        assert [r.pk for r in again] == [r.pk for r in runs] and not any(r.is_new for r in again)
+    assert len(queued) == 5
+    assert services.shown_years(datetime.date(2019, 3, 1)) == [2017, 2018, 2019]  # not before 2017
+    assert RollupRun.objects.count() == 5
     # The audit says the portal started them, not a person and not nobody.
     started = AuditLog.objects.filter(action="assessment.rollup.started")
-    assert started.count() == 2 and all(e.user is None and e.data["system"] == "test" for e in started)
+    assert started.count() == 5 and all(e.user is None and e.data["system"] == "test" for e in started)
     from django.conf import settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["rollup-indicators-nightly"]
@@ -291,6 +299,7 @@ def test_table_rows_ranks_targets_and_scopes(world, manager):
         services.target_set(
             jurisdiction=jurisdiction(code), year=YEAR, indicator="new_hte", value=value, by=manager
         )
+    services.rollup_year_sync(by=SYSTEM, year=YEAR)
     rows = selectors.indicator_table(YEAR)
     by_scope = {row["scope"]: row for row in rows}
     assert [r["scope"] for r in rows][:3] == [WF, BG, "410505"] and rows[-1]["is_city"]
@@ -311,10 +320,14 @@ def test_table_rows_ranks_targets_and_scopes(world, manager):
 
 def test_trend_and_funnel(world):
     points = selectors.trend("new_hte", [2021, 2022, 2023, 2024])
-    assert [(p["year"], p["value"]) for p in points] == [(2021, 1), (2022, 0), (2023, 0), (2024, 2)]
-    assert points[0]["values"][WF] == 1 and {p["source"] for p in points} == {"live"}
+    assert {p["source"] for p in points} == {"computing"} and {p["value"] for p in points} == {None}
     services.rollup_year_sync(by=SYSTEM, year=2024)
-    assert [p["source"] for p in selectors.trend("new_hte", [2023, 2024])] == ["live", "snapshot"]
+    assert [p["source"] for p in selectors.trend("new_hte", [2023, 2024])] == ["computing", "snapshot"]
+    for year in (2021, 2022, 2023):
+        services.rollup_year_sync(by=SYSTEM, year=year)
+    points = selectors.trend("new_hte", [2021, 2022, 2023, 2024])
+    assert [(p["year"], p["value"]) for p in points] == [(2021, 1), (2022, 0), (2023, 0), (2024, 2)]
+    assert points[0]["values"][WF] == 1 and {p["source"] for p in points} == {"snapshot"}
     funnel = selectors.funnel(YEAR)
     assert [(f["code"], f["value"]) for f in funnel] == [
         ("tech_sme", 1),
@@ -326,7 +339,7 @@ def test_trend_and_funnel(world):
     assert str(funnel[0]["label"]) == "科技型中小企业"
 
 
-def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
+def test_old_snapshots_of_a_running_year_are_shown_as_computing(world):
     this_year = timezone.localdate().year
     services.rollup_year_sync(by=SYSTEM, year=this_year)
     assert selectors.indicator_table(this_year)[0]["source"] == "snapshot"
@@ -334,7 +347,9 @@ def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
         computed_at=timezone.now() - datetime.timedelta(hours=27)
     )
     assert selectors.snapshot_table(this_year) is None
-    assert selectors.indicator_table(this_year)[0]["source"] == "live"
+    stale = selectors.indicator_table(this_year)[0]
+    assert stale["source"] == "computing" and stale["computed_at"] is not None  # shown while recomputed
+    assert stale["values"]["valid_hte"] is not None
 
     # a closed year's snapshots taken after its end stay the record; taken during the year they age
     services.rollup_year_sync(by=SYSTEM, year=YEAR)
@@ -344,8 +359,77 @@ def test_old_snapshots_of_a_running_year_give_way_to_live_numbers(world):
     assert selectors.indicator_table(YEAR)[0]["source"] == "snapshot"
     during = datetime.datetime(YEAR, 11, 1, 12, tzinfo=datetime.UTC)
     IndicatorSnapshot.objects.filter(year=YEAR).update(computed_at=during)
-    assert selectors.indicator_table(YEAR)[0]["source"] == "live"
+    assert selectors.indicator_table(YEAR)[0]["source"] == "computing"
     # an incomplete set (a rollup stopped half-way the first time) is not used either
     IndicatorSnapshot.objects.filter(year=YEAR).update(computed_at=timezone.now())
     IndicatorSnapshot.objects.filter(year=YEAR, indicator="carriers").delete()
     assert selectors.snapshot_table(YEAR) is None
+
+
+# --- the rollup a page queues for a year it shows without snapshots -----------------------------
+
+
+def test_a_page_reader_queues_only_the_missing_years_as_the_system(world, django_capture_on_commit_callbacks):
+    official = UserFactory(username="county_rollup", role=Role.COUNTY_OFFICIAL, jurisdiction=jurisdiction(WF))
+    services.rollup_year_sync(by=SYSTEM, year=YEAR)  # complete and fresh: not queued again
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        runs = services.rollup_missing(years=[YEAR, YEAR - 1, YEAR - 1, 1999], by=official)
+        assert [r.year for r in runs] == [YEAR - 1] and runs[0].is_new
+        # asked again while it is pending: the same run, nothing queued
+        again = services.rollup_missing(years=[YEAR - 1], by=official)
+        assert [r.pk for r in again] == [runs[0].pk] and not again[0].is_new
+    assert len(queued) == 1
+    run = runs[0]
+    assert run.requested_by == official
+    # the portal runs it (the audit row's actor is the system, naming the reader), not the official
+    audit = AuditLog.objects.get(action="assessment.rollup.started", object_id=str(run.pk))
+    assert audit.user is None and audit.data["system"] == f"rollup_missing (page of user {official.pk})"
+    assert audit.data["reason"] == "missing" and audit.data["reader"] == official.pk
+    # which gives the official no right to start a rollup of their own
+    with pytest.raises(DomainError):
+        services.rollup_start(year=YEAR, by=official)
+    # a stale year (the nightly job did not run) is queued too
+    this_year = timezone.localdate().year
+    services.rollup_year_sync(by=SYSTEM, year=this_year)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert services.rollup_missing(years=[this_year], by=official) == []
+        IndicatorSnapshot.objects.filter(year=this_year).update(
+            computed_at=timezone.now() - datetime.timedelta(hours=27)
+        )
+        assert [r.year for r in services.rollup_missing(years=[this_year], by=official)] == [this_year]
+
+
+def test_the_rollup_stores_the_readiness_and_round_counts(world):
+    from applications.models import ApplicationRound, RoundEntry
+    from tests.factories import EnterpriseFactory
+
+    this_year = timezone.localdate().year
+    ready = EnterpriseFactory(jurisdiction=jurisdiction(WF), planned_year=this_year, hte_ready=True)
+    EnterpriseFactory(jurisdiction=jurisdiction(LZ), planned_year=this_year, hte_ready=None)
+    day = timezone.localdate()
+    round_ = ApplicationRound.objects.create(
+        year=this_year,
+        intention_deadline=day,
+        recommendation_deadline=day,
+        review_deadline=day,
+        opened_at=timezone.now(),
+    )
+    RoundEntry.objects.create(round=round_, enterprise=ready, declared_at=timezone.now())
+    assert selectors.application_readiness(this_year)["source"] == "computing"
+    assert selectors.application_round(this_year) == (None, "computing")
+    assert not selectors.counts_taken(this_year)
+
+    services.rollup_year_sync(by=SYSTEM, year=this_year)
+    readiness = selectors.application_readiness(this_year)
+    assert readiness["source"] == "snapshot"
+    by_scope = {r["scope"]: r for r in readiness["rows"]}
+    assert (by_scope[WF]["ready"], by_scope[LZ]["unknown"], readiness["city"]["planned"]) == (1, 1, 2)
+    numbers, source = selectors.application_round(this_year)
+    assert source == "snapshot" and numbers.total.counts["intention"] == 1
+    assert [r.counts["intention"] for r in numbers.rows if r.code == WF] == [1]
+    assert selectors.counts_taken(this_year)
+    # the same numbers as counted live by the round's own pages
+    from applications.selectors import round_numbers
+
+    live = round_numbers(this_year)
+    assert [r.counts for r in numbers.rows] == [r.counts for r in live.rows]

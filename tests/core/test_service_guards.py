@@ -771,6 +771,9 @@ CASES: dict[str, Case] = {
     "assessment.rollup_year_sync": Case(
         lambda by, w: assessment_services.rollup_year_sync(year=2025, by=by), R, F, scoped=False
     ),
+    "assessment.rollup_missing": Case(
+        lambda by, w: assessment_services.rollup_missing(years=[2025], by=by), C, E, scoped=False
+    ),
     "assessment.rollup_nightly": Case(
         lambda by, w: assessment_services.rollup_nightly(by=by, today=DAY), R, C, scoped=False
     ),
