@@ -172,7 +172,10 @@ def _computing(request, years) -> dict:
     runs = services.rollup_missing(years=years, by=request.user) if years else []
     for run in runs:  # a broker down has failed it already (the bar says so)
         run.refresh_from_db(fields=["status", "error", "steps_done", "finished_at"])
-    return {"computing": years, "computing_runs": runs}
+    # in-process Celery has run them already, after this page read its numbers: the bars ask once and
+    # the page reloads with the snapshots
+    done = [run.pk for run in runs if run.status == RollupRun.Status.DONE]
+    return {"computing": years, "computing_runs": runs, "computing_runs_done": done}
 
 
 # --- the city dashboard ------------------------------------------------------------------------
