@@ -160,6 +160,8 @@ class Reward(models.Model):
         indexes = [
             models.Index(fields=["jurisdiction", "status"], name="reward_juris_status"),
             models.Index(fields=["status", "-created_at"], name="reward_status_created"),
+            # The money drill-downs list a year's rewards county by county (jurisdiction_id, id).
+            models.Index(fields=["jurisdiction", "id"], name="reward_juris_id"),
         ]
 
     def __str__(self):
