@@ -133,6 +133,7 @@ class Paging:
     page: Page | None = None
     empty_text: str = ""  # what an empty page says (a message, or the end of the list)
     querystring: str = ""  # the list's other parameters, for the numbered pager's links
+    rows: Any = None  # what was paged, in its total order (the id settling ties when the order is of columns)
 
     @property
     def records(self) -> list:
@@ -158,6 +159,7 @@ def paginate_table(request, table, *, per_page: int | None = None):
     RequestConfig(request, paginate=False).configure(table)  # the ?sort= order, unpaged
     paging = paginate_rows(request, table.data.data, per_page=per_page, page_field=table.prefixed_page_field)
     table.paging = paging
+    table.data.data = paging.rows  # the order the rows were paged in
     if paging.mode == "numbered":
         table.paginator = paging.paginator
         table.page = Page(BoundRows(paging.page.object_list, table), paging.page.number, paging.paginator)
@@ -185,6 +187,7 @@ def paginate_rows(request, rows, *, per_page: int | None = None, page_field: str
         first_url=_url(query),
         sortable_deep=bool(keys),
         querystring=query,
+        rows=rows,
     )
     after, before = request.GET.get("after"), request.GET.get("before")
     if keys and (after or before):
