@@ -188,3 +188,31 @@ def test_the_notifications_order_and_its_deep_pages_walk_their_index(county_offi
         text = plan(queryset)
         assert "notification_user_created_id" in text, text
         assert "Seq Scan on core_notification" not in text and "Sort" not in text, text
+
+
+def test_the_audit_date_filters_take_whole_local_days(client, reviewer, trail):
+    """An entry at 23:59 Beijing time on 2 March (15:59 UTC) is on 2 March, not the 3rd."""
+    late = trail[0]
+    AuditLog.objects.filter(pk=late.pk).update(
+        created_at=datetime.datetime(2026, 3, 2, 15, 59, tzinfo=datetime.UTC)
+    )
+    client.force_login(reviewer)
+
+    def shown(**params) -> set[int]:
+        body = client.get(AUDIT, params).content.decode()
+        return set(_row_ids(body, "enterprises:detail")) if "<table" in body else set()
+
+    firm = int(late.object_id)
+    assert firm in shown(date_from="2026-03-02", date_to="2026-03-02")
+    assert firm not in shown(date_from="2026-03-03")
+    assert firm not in shown(date_to="2026-03-01")
+
+
+@postgresql_only
+def test_a_date_filtered_audit_page_reads_only_those_days_from_the_index(reviewer, trail):
+    flt = AuditLogFilter(
+        {"date_from": "2026-03-01", "date_to": "2026-03-02"}, queryset=audit_entries(reviewer)
+    )
+    text = plan(_paged(reviewer, AUDIT, flt.qs)[:50])
+    assert "auditlog_created_id" in text and "Index Cond" in text and "created_at" in text, text
+    assert "Seq Scan on core_auditlog" not in text and "Sort" not in text, text
