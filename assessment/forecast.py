@@ -279,7 +279,7 @@ def pipeline_queryset(user, round_: ApplicationRound | None):
     return (
         qs.filter(Q(entry_status__in=list(ENTRY_STEPS)) | (candidate & no_entry))
         .annotate(held_hte=Exists(held))
-        .order_by("jurisdiction__sort_order", "name", "pk")
+        .order_by("jurisdiction_id", "name", "pk")  # the ledger's index order
     )
 
 

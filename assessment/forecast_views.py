@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from anyang_hte.core.exporters import export_response
-from anyang_hte.core.pages import querystring_without_page
+from anyang_hte.core.pages import paginate_rows, querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, is_city_wide
 from incentives.funding import FundingSource
@@ -179,7 +178,7 @@ def forecast_firms(request):
     data = fc.forecast_for(request.user)
     selection = _selection(request, data)
     firms = selection.firms
-    page = Paginator(firms, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    paging = paginate_rows(request, firms, per_page=ROWS_PER_PAGE)  # computed in memory: numbered pages
     band = selection.band if selection.row is not None else "high"
     rows = [
         {
@@ -188,7 +187,7 @@ def forecast_firms(request):
             "reward": f.amount("high", selection.source),
             "amount": f.amount(band, selection.source) if selection.row is not None else None,
         }
-        for f in page.object_list
+        for f in paging.records
     ]
     total = (
         sum((f.amount(band, selection.source) for f in firms), Decimal("0.00"))
@@ -202,7 +201,7 @@ def forecast_firms(request):
             "f": data,
             "selection": selection,
             "title": _title(selection),
-            "page": page,
+            "paging": paging,
             "rows": rows,
             "count": len(firms),
             "total": total,
@@ -214,6 +213,7 @@ def forecast_firms(request):
                 (_title(selection), None),
             ),
         },
+        status=paging.status,
     )
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import XLSX_CONTENT_TYPE
-from anyang_hte.core.pages import add_refusal_to_form, form_page
+from anyang_hte.core.pages import add_refusal_to_form, form_page, paginate_rows
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 from anyang_hte.core.stash import stash_dir
@@ -352,16 +351,16 @@ def plan_new_hte(request, plan_pk: int):
     qs = (
         selectors.plan_new_hte_grants(plan)
         .select_related("enterprise", "enterprise__jurisdiction")
-        .order_by("granted_on", "enterprise__jurisdiction__sort_order", "enterprise__name", "pk")
+        .order_by("granted_on", "pk")  # columns of the certificate itself: no sort over a join
     )
-    page = Paginator(qs, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    paging = paginate_rows(request, qs, per_page=ROWS_PER_PAGE)
     return render(
         request,
         "assessment/plan_new_hte.html",
         {
             "plan": plan,
             "through": selectors.plan_through(plan),
-            "page": page,
+            "paging": paging,
             "rule_label": indicators.new_hte_rule_label(),
             "crumbs": _crumbs(
                 request,
@@ -370,4 +369,5 @@ def plan_new_hte(request, plan_pk: int):
                 (_("%(name)s：累计新认定高企") % {"name": plan.name}, None),
             ),
         },
+        status=paging.status,
     )

@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_POST, require_safe
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import FORMATS, export_response
 from anyang_hte.core.models import Jurisdiction
-from anyang_hte.core.pages import querystring_without_page
+from anyang_hte.core.pages import paginate_rows, querystring_without_page
 from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right, is_city_wide
 from anyang_hte.core.scope import user_may_use_jurisdiction
@@ -114,8 +113,10 @@ def watchlist(request, code: str):
     today = timezone.localdate()
     form, chosen = _watch_filter(request)
     qs = wl.watchlist_queryset(code, user=request.user, today=today, jurisdiction=chosen)
-    page = Paginator(qs, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    objects = wl.with_current_hte(page.object_list, today) if code == wl.REPORT_MISSING else page
+    paging = paginate_rows(request, qs, per_page=ROWS_PER_PAGE)
+    objects = paging.records
+    if code == wl.REPORT_MISSING:
+        objects = wl.with_current_hte(objects, today)
     rows = [
         {
             "enterprise_id": obj.pk if watch.rows_are_enterprises else obj.enterprise_id,
@@ -131,7 +132,7 @@ def watchlist(request, code: str):
             "lists": list(wl.WATCHLISTS.values()),
             "form": form,
             "chosen": chosen,
-            "page": page,
+            "paging": paging,
             "rows": rows,
             "headers": wl.headers(code)[1:],
             "querystring": querystring_without_page(request),
@@ -140,6 +141,7 @@ def watchlist(request, code: str):
                 request, (_("预警清单"), reverse("assessment:watchlists")), (watch.label, None)
             ),
         },
+        status=paging.status,
     )
 
 
@@ -351,8 +353,8 @@ def drilldown_export(request, code: str, indicator: str, fmt: str):
 @require_right(Right.ASSESSMENT_VIEW)
 def drilldown(request, code: str, indicator: str):
     juris, ind, year, qs, kind = _drill(request, code, indicator)
-    page = Paginator(qs, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    objects = list(page.object_list)
+    paging = paginate_rows(request, qs, per_page=ROWS_PER_PAGE)
+    objects = paging.records
     if kind == "enterprise" and indicator in DRILL_KINDS:
         _attach_certificates(objects, DRILL_KINDS[indicator], indicators.period_end(year))
     for row in objects if kind == "figures" else ():
@@ -380,14 +382,16 @@ def drilldown(request, code: str, indicator: str):
             "note": note,
             "new_hte_rule": indicators.new_hte_rule_label() if indicator == "new_hte" else None,
             "kind": kind,
-            "page": page,
+            "paging": paging,
             "objects": objects,
+            "querystring": querystring_without_page(request),
             "certificate_kind": DRILL_KINDS.get(indicator),
             "period_end": indicators.period_end(year),
             "can_see_rewards": has_right(request.user, Right.REWARD_VIEW),
             "crumbs": _crumbs(request, *crumbs),
             **_computing(request, [] if source == selectors.SNAPSHOT else [year]),
         },
+        status=paging.status,
     )
 
 
@@ -399,13 +403,15 @@ DRILL_RELATED = {
     "training": ("jurisdiction",),
     "figures": ("jurisdiction", "entered_by"),
 }
+# Each order is a column order an index serves (jurisdiction_id, not a join to the counties' ordering),
+# so a page is an index range under a LIMIT and the rows past the count cap page by position.
 DRILL_ORDER = {
-    "enterprise": ("jurisdiction__sort_order", "name", "pk"),
-    "milestone": ("due_on", "enterprise__name", "pk"),
-    "reward": ("jurisdiction__sort_order", "enterprise__name", "pk"),
-    "carrier": ("jurisdiction__sort_order", "name", "pk"),
-    "training": ("-held_on", "pk"),
-    "figures": (F("jurisdiction__sort_order").asc(nulls_last=True), "pk"),  # the city's row last
+    "enterprise": ("jurisdiction_id", "name", "pk"),  # ent_juris_name_id
+    "milestone": ("due_on", "pk"),  # milestone_open_due_only
+    "reward": ("jurisdiction_id", "pk"),  # reward_juris_id
+    "carrier": ("jurisdiction_id", "name", "pk"),
+    "training": ("-held_on", "-pk"),
+    "figures": (F("jurisdiction__sort_order").asc(nulls_last=True), "pk"),  # a few rows; the city's last
 }
 
 

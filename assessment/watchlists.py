@@ -151,7 +151,7 @@ def _expiring(today: datetime.date, kinds) -> QuerySet:
         )
         .filter(~Exists(later))
         .select_related("enterprise__jurisdiction")
-        .order_by("expires_on", "enterprise__name", "pk")
+        .order_by("expires_on", "pk")  # qual_kind_expiry
     )
 
 
@@ -175,7 +175,7 @@ def report_missing(today: datetime.date) -> QuerySet:
         Enterprise.objects.filter(Exists(holds_hte))
         .filter(~Exists(reported))
         .select_related("jurisdiction")
-        .order_by("jurisdiction__sort_order", "name", "pk")
+        .order_by("jurisdiction_id", "name", "pk")
     )
 
 
@@ -185,7 +185,7 @@ def readiness_open(today: datetime.date) -> QuerySet:
         Enterprise.objects.filter(planned_year=today.year)
         .exclude(hte_ready=True)
         .select_related("jurisdiction")
-        .order_by("jurisdiction__sort_order", "name", "pk")
+        .order_by("jurisdiction_id", "name", "pk")
     )
 
 
@@ -196,7 +196,7 @@ def ready_not_applying(today: datetime.date) -> QuerySet:
         _ready_not_applying()
         .annotate(open_round_name=Value(str(current) if current else "", output_field=CharField()))
         .select_related("jurisdiction")
-        .order_by("jurisdiction__sort_order", "name", "pk")
+        .order_by("jurisdiction_id", "name", "pk")
     )
 
 
@@ -204,7 +204,7 @@ def milestones_overdue(today: datetime.date) -> QuerySet:
     return (
         LedgerMilestone.objects.overdue(today)
         .select_related("enterprise__jurisdiction")
-        .order_by("due_on", "enterprise__name", "pk")
+        .order_by("due_on", "pk")
     )
 
 

@@ -158,8 +158,14 @@ class Reward(models.Model):
             models.CheckConstraint(name="reward_amount_positive", condition=Q(amount__gt=0)),
         ]
         indexes = [
-            models.Index(fields=["jurisdiction", "status"], name="reward_juris_status"),
+            # Carries the amount, so the reward list's totals row (every matching reward's count and sum,
+            # uncapped) is an index-only scan for a county, a status, or the whole city.
+            models.Index(
+                fields=["jurisdiction", "status"], include=["amount"], name="reward_juris_status_amount"
+            ),
             models.Index(fields=["status", "-created_at"], name="reward_status_created"),
+            # The money drill-downs list a year's rewards county by county (jurisdiction_id, id).
+            models.Index(fields=["jurisdiction", "id"], name="reward_juris_id"),
         ]
 
     def __str__(self):

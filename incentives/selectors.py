@@ -34,6 +34,14 @@ ZERO = Decimal("0.00")
 GROUP_KEYS = ("rule", "source", "jurisdiction", "year")
 AMOUNT_KEYS = ("committed", "approved", "paid", "recovered", "recovery_open")
 
+
+def reward_totals(rewards: QuerySet) -> dict:
+    """The reward list's totals row: how many rewards match and their amount, over *every* matching row
+    (not the page's, not the count cap's). COUNT(*) and SUM(amount) read only the jurisdiction, the status
+    and the amount, which the index ``reward_juris_status_amount`` carries: an index-only scan."""
+    return rewards.order_by().aggregate(n=Count("*"), amount=Sum("amount"))
+
+
 # The values() fields behind each grouping key, in display order.
 _GROUP_FIELDS = {
     "rule": ("reward__rule_id", "reward__rule__code", "reward__rule__name"),

@@ -102,7 +102,7 @@ def _is_queue(flt) -> bool:
 @require_right(Right.REWARD_VIEW)
 def reward_list(request):
     flt, table, queue = reward_table_for(request)
-    totals = flt.qs.order_by().aggregate(n=Count("pk"), amount=Sum("amount"))
+    totals = selectors.reward_totals(flt.qs)
     return render(
         request,
         "incentives/reward_list.html",

@@ -18,8 +18,7 @@ from .audit_filters import AuditLogFilter
 from .audit_selectors import audit_entries, audit_rows, may_view_audit_log
 from .errors import DomainError
 from .exporters import export_response
-from .pages import querystring_without_page
-from .pagination import CappedPaginator
+from .pages import paginate_rows, querystring_without_page
 
 PER_PAGE = 50
 EXPORT_KIND = "core.audit_log"
@@ -38,17 +37,18 @@ def _crumbs(*more) -> list:
 def audit_log_list(request):
     _allowed(request)
     flt = AuditLogFilter(request.GET or None, queryset=audit_entries(request.user))
-    page = CappedPaginator(flt.qs, PER_PAGE).get_page(request.GET.get("page"))
+    paging = paginate_rows(request, flt.qs, per_page=PER_PAGE)  # newest first: auditlog_created_id
     return render(
         request,
         "audit_log.html",
         {
             "filter": flt,
-            "page": page,
-            "rows": audit_rows(page.object_list),
+            "paging": paging,
+            "rows": audit_rows(paging.records),
             "querystring": querystring_without_page(request),
             "crumbs": _crumbs((_("操作日志"), None)),
         },
+        status=paging.status,
     )
 
 

@@ -107,7 +107,11 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-created_at"]),
+            # The log page's order (newest first, the id breaking ties) and its keyset pages past the cap.
+            models.Index(fields=["-created_at", "-id"], name="auditlog_created_id"),
+        ]
         verbose_name = _("操作日志")
         verbose_name_plural = _("操作日志")
 
@@ -256,7 +260,8 @@ class Notification(models.Model):
         verbose_name = _("消息")
         verbose_name_plural = _("消息")
         indexes = [
-            models.Index(fields=["user", "-created_at"], name="notification_user_created"),
+            # A user's messages newest first (the id breaking ties): the list and its keyset pages.
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_created_id"),
             models.Index(fields=["user"], name="notification_user_unread", condition=Q(read_at__isnull=True)),
         ]
 

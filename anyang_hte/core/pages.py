@@ -115,7 +115,8 @@ class Paging:
 
     ``mode``: ``numbered`` (page numbers, a capped count), ``keyset`` (rows by position past the cap, no
     count), ``beyond`` (a page number past the last one the list can number: no rows, a message) or
-    ``refused`` (a changed or garbled position: no rows, a message, status 400).
+    ``refused`` (a changed or garbled position: no rows, a message, status 400). ``page`` is the page
+    shown (its ``object_list`` the rows, in order; ``includes/pager.html`` draws its numbers).
     """
 
     mode: str = "numbered"
@@ -129,6 +130,14 @@ class Paging:
     next_url: str = ""
     previous_url: str = ""
     sortable_deep: bool = True  # the current order can be paged by position
+    page: Page | None = None
+    empty_text: str = ""  # what an empty page says (a message, or the end of the list)
+    querystring: str = ""  # the list's other parameters, for the numbered pager's links
+    rows: Any = None  # what was paged, in its total order (the id settling ties when the order is of columns)
+
+    @property
+    def records(self) -> list:
+        return list(self.page.object_list) if self.page is not None else []
 
 
 def _url(query: str, **params) -> str:
@@ -136,29 +145,50 @@ def _url(query: str, **params) -> str:
     return "?" + "&".join(part for part in (query, extra) if part)
 
 
-def _show(table, records, per_page: int, empty_text: str | None = None) -> None:
-    """Put ``records`` on the table as its only page (the library's numbered pager stays hidden)."""
-    table.page = Page(BoundRows(records, table), 1, Paginator([], per_page))
-    if empty_text is not None:
-        table.empty_text = empty_text
+def _only_page(records: list, per_page: int) -> Page:
+    """``records`` as a page with no other pages (keyset pages and the pages that say why they are empty)."""
+    return Page(records, 1, Paginator([], per_page))
 
 
 def paginate_table(request, table, *, per_page: int | None = None):
-    """Page a django-tables2 table without counting past the list cap; past the cap, by position.
+    """Page a django-tables2 table the way :func:`paginate_rows` pages its rows (in the ``?sort=`` order).
 
-    Sets ``table.paging`` (a :class:`Paging`) and returns the table. A page number past the last one is
-    never shown as another page: the page says so and links to the last page and the rows after it. A
-    view renders with ``status=table.paging.status``.
+    Sets ``table.paging`` (a :class:`Paging`) and returns the table. A view renders with
+    ``status=table.paging.status``.
+    """
+    RequestConfig(request, paginate=False).configure(table)  # the ?sort= order, unpaged
+    paging = paginate_rows(request, table.data.data, per_page=per_page, page_field=table.prefixed_page_field)
+    table.paging = paging
+    table.data.data = paging.rows  # the order the rows were paged in
+    if paging.mode == "numbered":
+        table.paginator = paging.paginator
+        table.page = Page(BoundRows(paging.page.object_list, table), paging.page.number, paging.paginator)
+    else:
+        table.page = Page(BoundRows(paging.page.object_list, table), 1, paging.page.paginator)
+        table.empty_text = paging.empty_text or table.empty_text
+    return table
+
+
+def paginate_rows(request, rows, *, per_page: int | None = None, page_field: str = "page") -> Paging:
+    """Page ``rows`` (a queryset in its order, or a list) without counting past the list cap; past the cap,
+    by position (``?after=`` / ``?before=``, when the queryset's order is of columns).
+
+    A page number past the last one, or one that is not a number, is never shown as another page: the
+    page says so and links to the first and the last page (and to the rows after it). Returns a
+    :class:`Paging`; its ``page`` holds the rows to show (evaluated), its ``status`` is the response's.
     """
     per_page = per_page or settings.LIST_PAGE_SIZE
-    RequestConfig(request, paginate=False).configure(table)  # the ?sort= order, unpaged
-    queryset = getattr(table.data, "data", None)
-    keys = keyset.ordering_keys(queryset) if isinstance(queryset, QuerySet) else None
+    keys = keyset.ordering_keys(rows) if isinstance(rows, QuerySet) else None
     if keys:
-        table.data.data = queryset = keyset.stable(queryset, keys)
+        rows = keyset.stable(rows, keys)
     query = querystring_without_page(request)
-    paging = Paging(cap=CappedPaginator([], per_page).cap, first_url=_url(query), sortable_deep=bool(keys))
-    table.paging = paging
+    paging = Paging(
+        cap=CappedPaginator([], per_page).cap,
+        first_url=_url(query),
+        sortable_deep=bool(keys),
+        querystring=query,
+        rows=rows,
+    )
     after, before = request.GET.get("after"), request.GET.get("before")
     if keys and (after or before):
         try:
@@ -173,40 +203,39 @@ def paginate_table(request, table, *, per_page: int | None = None):
         paging.message = _("按当前排序不能逐页浏览编号页之后的记录，已从第一页开始显示。")
     if after or before:
         try:
-            _keyset_page(request, table, queryset, keys, per_page, query, after=after, before=before)
+            _keyset_page(request, paging, rows, keys, per_page, query, after=after, before=before)
         except keyset.BadCursor as exc:
             paging.mode, paging.message, paging.status = "refused", exc.message, 400
-            _show(table, [], per_page, exc.message)
-        return table
-    page = (request.GET.get(table.prefixed_page_field) if not paging.message else None) or "1"
+            paging.page, paging.empty_text = _only_page([], per_page), exc.message
+        return paging
+    number = (request.GET.get(page_field) if not paging.message else None) or "1"
+    paginator = CappedPaginator(rows, per_page)
     try:
-        table.paginate(CappedPaginator, per_page=per_page, page=page)
+        page = paginator.page(number)
     except (EmptyPage, PageNotAnInteger):
-        paginator = table.paginator
         paging.mode, paging.paginator = "beyond", paginator
         last = paginator.num_pages
-        paging.last_page_url = _url(query, **{table.prefixed_page_field: last})
+        paging.last_page_url = _url(query, **{page_field: last})
         paging.message = _("第 %(n)s 页超出可显示范围：按页码只能翻到第 %(last)s 页。") % {
-            "n": page,
+            "n": number,
             "last": last,
         }
         if paginator.capped and keys:
-            boundary = queryset[min(paginator.count, last * per_page) - 1]  # the last numbered row
-            cursor = keyset.make_cursor(queryset, keys, boundary, scope=request.path)
+            boundary = rows[min(paginator.count, last * per_page) - 1]  # the last numbered row
+            cursor = keyset.make_cursor(rows, keys, boundary, scope=request.path)
             paging.continue_url = _url(query, after=cursor)
             paging.message += _("之后的记录不编页码，请用“继续浏览”逐页查看。")
-        _show(table, [], per_page, paging.message)
-        return table
-    paging.paginator = table.paginator
-    if table.paginator.capped and keys and table.page.number == table.paginator.num_pages:
-        records = list(table.page.object_list.data)  # the template reuses this evaluated slice
-        if records:
-            cursor = keyset.make_cursor(queryset, keys, records[-1], scope=request.path)
-            paging.continue_url = _url(query, after=cursor)
-    return table
+        paging.page, paging.empty_text = _only_page([], per_page), paging.message
+        return paging
+    page.object_list = list(page.object_list)  # evaluated once: the template and the cursor share it
+    paging.paginator, paging.page = paginator, page
+    if paginator.capped and keys and page.number == paginator.num_pages and page.object_list:
+        cursor = keyset.make_cursor(rows, keys, page.object_list[-1], scope=request.path)
+        paging.continue_url = _url(query, after=cursor)
+    return paging
 
 
-def _keyset_page(request, table, queryset, keys, per_page, query, *, after, before) -> None:
+def _keyset_page(request, paging: Paging, queryset, keys, per_page, query, *, after, before) -> None:
     forward = bool(after)
     values = keyset.read_cursor(after or before, keys, scope=request.path)
     rows = keyset.keyset_filter(queryset, keys, values, forward=forward)
@@ -217,7 +246,6 @@ def _keyset_page(request, table, queryset, keys, per_page, query, *, after, befo
     records = records[:per_page]
     if not forward:
         records.reverse()
-    paging = table.paging
     paging.mode = "keyset"
     if records and (more or not forward):
         cursor = keyset.make_cursor(queryset, keys, records[-1], scope=request.path)
@@ -225,4 +253,5 @@ def _keyset_page(request, table, queryset, keys, per_page, query, *, after, befo
     if records and (more or forward):
         cursor = keyset.make_cursor(queryset, keys, records[0], scope=request.path)
         paging.previous_url = _url(query, before=cursor)
-    _show(table, records, per_page, _("已到列表末尾，没有更多记录。") if forward else _("已到列表开头。"))
+    paging.page = _only_page(records, per_page)
+    paging.empty_text = _("已到列表末尾，没有更多记录。") if forward else _("已到列表开头。")

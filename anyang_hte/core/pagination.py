@@ -22,7 +22,8 @@ class CappedPaginator(Paginator):
         if hasattr(queryset, "values"):
             # Count ids only: no ordering, no joins or annotations the page itself needs.
             queryset = queryset.order_by().values("pk")
-        n = queryset[: self.cap + 1].count()
+        head = queryset[: self.cap + 1]
+        n = head.count() if hasattr(head, "values") else len(head)  # a queryset, or a list built in memory
         self._capped = n > self.cap
         return min(n, self.cap)
 

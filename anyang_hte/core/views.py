@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from .files import private_file_response
 from .import_jobs import import_job_cancel, import_job_confirm, import_runner
 from .models import ExportJob, ImportJob, Notification
 from .notifications import notification_mark_read, notifications_mark_all_read
+from .pages import paginate_rows
 from .roles import Right, has_right, is_firm_user, two_factor_required
 from .two_factor import SESSION_ENABLED, has_two_factor
 
@@ -137,9 +137,11 @@ NOTIFICATIONS_PER_PAGE = 50
 @require_safe
 def notification_list(request):
     notifications = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
-    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    paging = paginate_rows(
+        request, notifications, per_page=NOTIFICATIONS_PER_PAGE
+    )  # notification_user_created_id
     crumbs = [(_("首页"), reverse("home")), (_("消息"), None)]
-    return render(request, "notifications.html", {"page": page, "crumbs": crumbs})
+    return render(request, "notifications.html", {"paging": paging, "crumbs": crumbs}, status=paging.status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -31,7 +31,7 @@ class CarrierExporter(ListExporter):
         return [6, 40, 16, 10, 24, 12, 12]
 
     def iter_rows(self) -> Iterator[list[CellValue]]:
-        rows = self.queryset.select_related("jurisdiction").order_by("jurisdiction", "name", "pk")
+        rows = self.queryset.select_related("jurisdiction").order_by("jurisdiction_id", "name", "pk")
         for number, carrier in enumerate(rows.iterator(chunk_size=500), start=1):
             yield [
                 number,

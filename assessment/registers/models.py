@@ -36,7 +36,7 @@ class IncubationCarrier(models.Model):
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
 
     class Meta:
-        ordering = ["jurisdiction", "name"]
+        ordering = ["jurisdiction_id", "name"]  # the column, not a join to the counties' ordering
         verbose_name = _("孵化载体")
         verbose_name_plural = _("孵化载体")
         constraints = [models.UniqueConstraint(fields=["name", "kind"], name="carrier_unique")]
@@ -82,7 +82,7 @@ class PolicyCounselor(models.Model):
     active = models.BooleanField(_("在岗"), default=True)
 
     class Meta:
-        ordering = ["jurisdiction", "name"]
+        ordering = ["jurisdiction_id", "name"]  # the column, not a join to the counties' ordering
         verbose_name = _("政策辅导员")
         verbose_name_plural = _("政策辅导员")
 

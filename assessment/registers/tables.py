@@ -38,7 +38,7 @@ class CarrierTable(_EditableTable):
     name = tables.Column(verbose_name=gettext_lazy("载体名称"))
     kind = tables.Column(verbose_name=gettext_lazy("类型"))
     level = tables.Column(verbose_name=gettext_lazy("级别"))
-    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction", "name"))
+    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction_id", "name"))
     recognised_on = tables.DateColumn(verbose_name=gettext_lazy("认定日期"), format="Y-m-d")
     revoked_on = tables.Column(verbose_name=gettext_lazy("状态"), empty_values=())
 
@@ -48,7 +48,7 @@ class CarrierTable(_EditableTable):
         sequence = ("name", "kind", "level", "jurisdiction", "recognised_on", "revoked_on", "actions")
         attrs = TABLE_ATTRS
         empty_text = gettext_lazy("没有符合条件的孵化载体。")
-        order_by = ("jurisdiction", "name")
+        order_by = ("jurisdiction_id", "name")
 
     def render_revoked_on(self, value):
         if value and value <= today():
@@ -75,7 +75,7 @@ class TrainingTable(_EditableTable):
         format="Y-m-d",
         linkify=("registers:training_detail", {"pk": tables.A("pk")}),
     )
-    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction", "-held_on"))
+    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction_id", "-held_on"))
     topic = tables.Column(verbose_name=gettext_lazy("主题"), attrs={"td": {"class": "text-wrap"}})
     attendee_count = tables.Column(verbose_name=gettext_lazy("参训企业"), attrs={"td": {"class": "text-end"}})
 
@@ -99,7 +99,7 @@ class CounselorTable(_EditableTable):
     )
     unit = tables.Column(verbose_name=gettext_lazy("单位"))
     phone = tables.Column(verbose_name=gettext_lazy("电话"))
-    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction", "name"))
+    jurisdiction = tables.Column(verbose_name=gettext_lazy("县区"), order_by=("jurisdiction_id", "name"))
     enterprise_count = tables.Column(
         verbose_name=gettext_lazy("辅导企业"), attrs={"td": {"class": "text-end"}}
     )
@@ -111,7 +111,7 @@ class CounselorTable(_EditableTable):
         sequence = ("name", "unit", "phone", "jurisdiction", "enterprise_count", "active", "actions")
         attrs = TABLE_ATTRS
         empty_text = gettext_lazy("没有符合条件的政策辅导员。")
-        order_by = ("jurisdiction", "name")
+        order_by = ("jurisdiction_id", "name")
 
     def render_active(self, value):
         if value:
