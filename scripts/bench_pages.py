@@ -79,6 +79,7 @@ from load_report import (  # noqa: E402
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/anyang_bench_pages"
 CHUNK = 50_000
 FLOOR_PATH = "/bench/floor/"
+REQUEST_TIMEOUT = 60  # gunicorn.conf.py's own: a request still running then has its worker killed
 # The enterprises' share per county (code -> weight): the high-tech zone and the central districts hold
 # more, as the demo's HTE_SCALE has them.
 COUNTY_WEIGHTS = {"410502": 1.3, "410503": 1.0, "410505": 0.9, "410506": 0.7, "410522": 1.1, "410523": 0.8}
@@ -562,6 +563,8 @@ def drive(base: str, sessions: list, paths, seconds: float, *, post: bool = Fals
     """Every session requests one of ``paths`` (or of its own, ``paths[i]`` for session i, when they are
     lists) back to back for ``seconds``, each in its own thread; returns every request's time in
     milliseconds and the problems met."""
+    import requests
+
     sample, lock = Sample(), threading.Lock()
     deadline = time.monotonic() + seconds
     rng = random.Random(len(paths))
@@ -571,20 +574,24 @@ def drive(base: str, sessions: list, paths, seconds: float, *, post: bool = Fals
         while time.monotonic() < deadline:
             path = rng.choice(paths)
             started = time.perf_counter()
-            if post:
-                resp = session.post(
-                    base + path,
-                    data={"csrfmiddlewaretoken": token},
-                    headers={"Referer": base + path},
-                    allow_redirects=False,
-                    timeout=120,
-                )
-            else:
-                resp = session.get(base + path, allow_redirects=False, timeout=120)
+            try:
+                if post:
+                    resp = session.post(
+                        base + path,
+                        data={"csrfmiddlewaretoken": token},
+                        headers={"Referer": base + path},
+                        allow_redirects=False,
+                        timeout=REQUEST_TIMEOUT,
+                    )
+                else:
+                    resp = session.get(base + path, allow_redirects=False, timeout=REQUEST_TIMEOUT)
+                problem = _problem(resp)
+            except requests.RequestException as exc:  # a timeout, a connection reset: counted, not raised
+                problem = f"{type(exc).__name__} after {time.perf_counter() - started:.0f}s"
             ms = (time.perf_counter() - started) * 1000
             with lock:
                 sample.times.append(ms)
-                if problem := _problem(resp):
+                if problem:
                     sample.problems[f"{path}: {problem}"] += 1
 
     own = [paths[i] if isinstance(paths[0], list) else paths for i in range(len(sessions))]

@@ -1,0 +1,81 @@
+"""The reviewers' queue (rewards submitted, the longest waiting first) at any number of rewards: on
+PostgreSQL its page is a walk of the ``reward_queue_order_amount`` index (no sort of the queue) and its
+合计 (count and amount) an index-only scan of it, never a read of the reward table."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incentives.models import Reward
+from tests.incentives.factories import RewardFactory
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's; SQLite's differ"
+)
+
+
+@pytest.fixture
+def queue(db, county_official):
+    now = timezone.now()
+    waiting = []
+    for i in range(12):
+        status = [Reward.Status.SUBMITTED, Reward.Status.GENERATED, Reward.Status.APPROVED][i % 3]
+        reward = RewardFactory(status=status)
+        if status != Reward.Status.GENERATED:
+            Reward.objects.filter(pk=reward.pk).update(
+                submitted_by=county_official, submitted_at=now - timezone.timedelta(days=30 - i)
+            )
+        if status == Reward.Status.SUBMITTED:
+            waiting.append(reward)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE incentives_reward")  # the visibility map an index-only scan needs
+    return waiting
+
+
+def test_the_queue_lists_the_longest_waiting_first_with_its_totals(client, reviewer, queue):
+    client.force_login(reviewer)
+    page = client.get("/rewards/", {"status": "submitted"})
+    assert page.status_code == 200
+    shown = [r.pk for r in page.context["table"].page.object_list.data]
+    assert shown == [r.pk for r in queue]  # submitted earliest first
+    assert page.context["totals"] == {"n": len(queue), "amount": sum(r.amount for r in queue)}
+
+
+def _plans(client, reviewer) -> dict[str, str]:
+    """The plans of the queue page's own queries on the reward table, as the view runs them, with
+    sequential scans and sorts switched off so only what no index can do is left in them."""
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/rewards/", {"status": "submitted"}).status_code == 200
+    plans = {}
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if 'FROM "incentives_reward"' not in sql or "'submitted'" not in sql:
+            continue
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in ("enable_seqscan", "enable_sort", "enable_incremental_sort"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+            cursor.execute("EXPLAIN " + sql)
+            plans[sql] = "\n".join(row[0] for row in cursor.fetchall())
+    return plans
+
+
+@postgresql_only
+def test_the_queue_page_walks_its_index_without_sorting(client, reviewer, queue):
+    plans = _plans(client, reviewer)
+    page = [plan for sql, plan in plans.items() if '"incentives_reward"."submitted_at" ASC' in sql]
+    assert page, plans
+    for plan in page:
+        assert "reward_queue_order_amount" in plan, plan
+        assert "Seq Scan on incentives_reward" not in plan, plan
+        assert "Sort" not in plan, plan
+
+
+@postgresql_only
+def test_the_queue_totals_are_an_index_only_scan(client, reviewer, queue):
+    plans = _plans(client, reviewer)
+    totals = [plan for sql, plan in plans.items() if 'SUM("incentives_reward"."amount")' in sql]
+    assert totals, plans
+    for plan in totals:
+        assert "Index Only Scan using reward_queue_order_amount" in plan, plan
