@@ -29,10 +29,25 @@ def deadline_column():
     return tables.Column(verbose_name=_("期限"), empty_values=(), orderable=False)
 
 
+# A status's badge colour (the same as incentives/_status.html, which pages that show one status use).
+BADGE_COLOURS = {"paid": "success", "approved": "primary", "submitted": "warning", "locked": "warning"}
+BADGE_COLOURS |= {"returned": "danger", "rejected": "dark", "batched": "info", "cancelled": "light"}
+
+
+class StatusColumn(tables.Column):
+    """The row's status as its badge. Rendered here, not by a TemplateColumn: a template per cell was
+    a fifth of the review queue's time."""
+
+    def render(self, value, record):
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>',
+            BADGE_COLOURS.get(value, "secondary"),
+            record.get_status_display(),
+        )
+
+
 def status_column():
-    return tables.TemplateColumn(
-        template_name="incentives/_status.html", verbose_name=_("状态"), order_by="status"
-    )
+    return StatusColumn(verbose_name=_("状态"), order_by="status")
 
 
 class WanColumn(tables.Column):

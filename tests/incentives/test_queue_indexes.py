@@ -28,8 +28,9 @@ def queue(db, county_official):
             )
         if status == Reward.Status.SUBMITTED:
             waiting.append(reward)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE incentives_reward")  # the visibility map an index-only scan needs
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE incentives_reward")
     return waiting
 
 
@@ -44,7 +45,8 @@ def test_the_queue_lists_the_longest_waiting_first_with_its_totals(client, revie
 
 def _plans(client, reviewer) -> dict[str, str]:
     """The plans of the queue page's own queries on the reward table, as the view runs them, with
-    sequential scans and sorts switched off so only what no index can do is left in them."""
+    sequential and bitmap scans and sorts switched off (the test table is tiny: any plan would do), so a
+    sort or a table scan left in a plan is one that no index can spare."""
     client.force_login(reviewer)
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/rewards/", {"status": "submitted"}).status_code == 200
@@ -54,7 +56,7 @@ def _plans(client, reviewer) -> dict[str, str]:
         if 'FROM "incentives_reward"' not in sql or "'submitted'" not in sql:
             continue
         with transaction.atomic(), connection.cursor() as cursor:
-            for setting in ("enable_seqscan", "enable_sort", "enable_incremental_sort"):
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
                 cursor.execute(f"SET LOCAL {setting} = off")
             cursor.execute("EXPLAIN " + sql)
             plans[sql] = "\n".join(row[0] for row in cursor.fetchall())
@@ -69,7 +71,8 @@ def test_the_queue_page_walks_its_index_without_sorting(client, reviewer, queue)
     for plan in page:
         assert "reward_queue_order_amount" in plan, plan
         assert "Seq Scan on incentives_reward" not in plan, plan
-        assert "Sort" not in plan, plan
+        assert "Sort Key: incentives_reward" not in plan, plan  # (a returned reward's last decision
+        # is found per row by a sort of its own few decisions)
 
 
 @postgresql_only
