@@ -1,3 +1,5 @@
+import datetime
+
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,8 +37,8 @@ BADGE_COLOURS |= {"returned": "danger", "rejected": "dark", "batched": "info", "
 
 
 class StatusColumn(tables.Column):
-    """The row's status as its badge. Rendered here, not by a TemplateColumn: a template per cell was
-    a fifth of the review queue's time."""
+    """The row's status as its badge, rendered here: a TemplateColumn renders a template for every cell
+    (with the date columns' templates, a third of the review queue's time at a million enterprises)."""
 
     def render(self, value, record):
         return format_html(
@@ -44,6 +46,16 @@ class StatusColumn(tables.Column):
             BADGE_COLOURS.get(value, "secondary"),
             record.get_status_display(),
         )
+
+
+class DayColumn(tables.Column):
+    """A date or a moment as its day, Y-m-d (a moment in the portal's time zone). Not django-tables2's
+    DateColumn, which compiles its template again for every cell."""
+
+    def render(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return f"{value:%Y-%m-%d}"
 
 
 def status_column():
@@ -88,8 +100,8 @@ class RewardTable(_DeadlineTable):
     granted_on = tables.Column(verbose_name=_("认定日期"), accessor="qualification__granted_on")
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
-    created_at = tables.DateColumn(verbose_name=_("生成日期"), format="Y-m-d")
-    submitted_at = tables.DateColumn(verbose_name=_("提交日期"), format="Y-m-d", default="—")
+    created_at = DayColumn(verbose_name=_("生成日期"))
+    submitted_at = DayColumn(verbose_name=_("提交日期"), default="—")
     waiting = tables.Column(
         verbose_name=_("等待天数"),
         accessor="pk",
@@ -186,7 +198,7 @@ class BatchTable(tables.Table):
     line_count = tables.Column(verbose_name=_("笔数"), attrs={"td": {"class": "text-end"}})
     total = WanColumn(verbose_name=_("合计（万元）"))
     status = status_column()
-    created_at = tables.DateColumn(verbose_name=_("创建日期"), format="Y-m-d")
+    created_at = DayColumn(verbose_name=_("创建日期"))
 
     class Meta:
         model = PayoutBatch

@@ -629,12 +629,13 @@ def pages_to_measure(base: str, sessions: dict) -> list[Page]:
         initials.append(name_initials(name[len(prefix) : len(prefix) + 5]))
     ledger = "/ledger/"
     deep = deep_page(base, sessions["reviewer"][0], settings.LIST_COUNT_CAP // settings.LIST_PAGE_SIZE)
-    county_pages = []  # each official's own county page, where /assessment/ takes them
+    county_pages = []  # each official's own county page, where /assessment/ redirects them
     for session in sessions["county"]:
-        home = session.get(base + "/assessment/", timeout=120)
-        if urlsplit(home.url).path == "/assessment/" or home.status_code != 200:
-            raise Refused(f"a county official's /assessment/ did not lead to the county page: {home.url}")
-        county_pages.append([urlsplit(home.url).path])
+        home = session.get(base + "/assessment/", allow_redirects=False, timeout=REQUEST_TIMEOUT)
+        path = urlsplit(home.headers.get("Location", "")).path
+        if not home.is_redirect or not path.startswith("/assessment/jurisdictions/"):
+            raise Refused(f"a county official's /assessment/ did not lead to the county page: {path}")
+        county_pages.append([path])
     return [
         Page("list_reviewer", "reviewer", [ledger]),
         Page("list_county", "county", [ledger]),
