@@ -57,7 +57,7 @@ class EnterpriseTable(tables.Table):
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的企业。")
         order_by = ("jurisdiction",)  # the column's order: jurisdiction_id, name, id
-        template_name = "enterprises/_ledger_table.html"  # its rows come from body_rows()
+        template_name = "includes/table_body_rows.html"  # its rows come from body_rows()
 
     def body_rows(self):
         """The page's rows as HTML, the cells django-tables2's own template would render (the render_*

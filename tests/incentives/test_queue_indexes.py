@@ -82,3 +82,35 @@ def test_the_queue_totals_are_an_index_only_scan(client, reviewer, queue):
     assert totals, plans
     for plan in totals:
         assert "Index Only Scan using reward_queue_order_amount" in plan, plan
+
+
+def _rows(html: str) -> list[str]:
+    import re
+
+    body = html.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r">\s+<", "><", re.sub(r"\s+", " ", row)).replace("<td >", "<td>").strip() for row in
+            re.findall(r"<tr.*?</tr>", body, flags=re.S)]  # fmt: skip
+
+
+@pytest.mark.parametrize("params", [{"status": "submitted"}, {}])
+@pytest.mark.parametrize("who", ["reviewer", "county_official"])
+def test_the_reward_rows_are_the_cells_django_tables2_renders(request, queue, who, params):
+    """Tick boxes, links, dates, amounts, status badges, waiting days and deadlines come out of
+    ``body_rows`` exactly as django-tables2's bootstrap5 template renders the same columns."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.template.loader import get_template
+    from django.test import RequestFactory
+
+    from incentives.views import reward_table_for
+
+    def rendered(template: str | None) -> list[str]:
+        req = RequestFactory().get("/rewards/", params)
+        req.user, req.session = request.getfixturevalue(who), {}
+        req._messages = FallbackStorage(req)
+        _flt, table, _queue = reward_table_for(req)  # each its own: the row counter is the table's
+        return _rows(get_template(template or table.template_name).render({"table": table, "request": req}))
+
+    ours, theirs = rendered(None), rendered("django_tables2/bootstrap5.html")
+    assert ours == theirs
+    assert len(ours) == (len(queue) if params else Reward.objects.count())
+    assert all("badge text-bg-warning" in row for row in ours if "待审核" in row)
