@@ -6,6 +6,10 @@
 #   make lint      ruff check, ruff format --check and lint-imports (the layers contract); fails on any
 #   make bench     time `import_ledger` on BENCH_ROWS rows (10000) beside its floor, the payout sheet of
 #                  BENCH_LINES lines (10000) and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
+#   make bench-pages  every main page on gunicorn at BENCH_ENTERPRISES enterprises (1000000, loaded by COPY into
+#                  BENCH_DATABASE_URL, a name with "bench"; kept for reruns, BENCH_RELOAD=1 reloads) with 8
+#                  logged-in clients for BENCH_SECONDS (15) per page, each beside the trivial page's p95 measured
+#                  just before it: one "page <name> p50_ms p95_ms floor_p95_ms ratio" line each (scripts/bench_pages.py)
 #   make load      LOAD_USERS (50) logged-in users for LOAD_SECONDS (600) on gunicorn + PostgreSQL on 127.0.0.1:
 #                  drops and seeds LOAD_DATABASE_URL (its name must contain "load"; LOAD_ENTERPRISES 5000),
 #                  prints requests, errors, p50/p95 per page and in total; fails on any error (scripts/load.py)
@@ -22,7 +26,7 @@ NPM_STAMP := node_modules/.package-lock.json
 PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: help install assets run test lint bench load clean distclean
+.PHONY: help install assets run test lint bench bench-pages load clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -67,6 +71,9 @@ bench: install
 	$(PY) scripts/bench_payout.py
 	$(PY) scripts/bench_rollup.py
 	$(PY) scripts/bench_export.py
+
+bench-pages: install
+	$(PY) scripts/bench_pages.py
 
 load: install
 	$(PY) scripts/load.py

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.workdays import Deadlines
@@ -56,6 +57,31 @@ class EnterpriseTable(tables.Table):
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的企业。")
         order_by = ("jurisdiction",)  # the column's order: jurisdiction_id, name, id
+        template_name = "includes/table_body_rows.html"  # its rows come from body_rows()
+
+    def body_rows(self):
+        """The page's rows as HTML, the cells django-tables2's own template would render (the render_*
+        methods below, "—" for an empty value), built in one pass: its template resolves every cell
+        through several lookups and inspects each render method's signature per cell, which made most
+        of the list's time at a million enterprises (the query takes milliseconds)."""
+        tds = [(column.name, column.attrs["td"].as_html()) for column in self.columns]
+        empty = self.default
+        detail = reverse("enterprises:detail", args=[0]).replace("/0/", "/{}/")
+        cells = {
+            "name": lambda e: format_html('<a href="{}">{}</a>', detail.format(e.pk), e.name),
+            "credit_code": lambda e: conditional_escape(e.credit_code or empty),
+            "jurisdiction": lambda e: conditional_escape(self.render_jurisdiction(e.jurisdiction)),
+            "stage": lambda e: conditional_escape(self.render_stage(e)),
+            "tech_field": lambda e: conditional_escape(e.get_tech_field_display() or empty),
+            "helper_name": lambda e: conditional_escape(e.helper_name or empty),
+            "planned_year": lambda e: empty if e.planned_year is None else str(e.planned_year),
+            "hte_ready": lambda e: empty if e.hte_ready is None else self.render_hte_ready(e.hte_ready),
+            "tsme_score": lambda e: empty if e.tsme_score is None else str(e.tsme_score),
+            "overdue_count": lambda e: self.render_overdue_count(e.overdue_count),
+        }
+        for bound in self.paginated_rows:
+            row = "".join(f"<td {attrs}>{cells[name](bound.record)}</td>" for name, attrs in tds)
+            yield mark_safe(f'<tr class="{bound.get_even_odd_css_class()}">{row}</tr>')  # noqa: S308 (escaped above)
 
     def render_jurisdiction(self, value):
         return value.short_name or value.name

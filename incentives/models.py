@@ -166,6 +166,12 @@ class Reward(models.Model):
             models.Index(fields=["status", "-created_at"], name="reward_status_created"),
             # The money drill-downs list a year's rewards county by county (jurisdiction_id, id).
             models.Index(fields=["jurisdiction", "id"], name="reward_juris_id"),
+            # The review queue (status=submitted, the longest waiting first): its page is a walk of this
+            # index, and its 合计 (count and amount) an index-only scan of the queue's own entries (the
+            # index above would read every county's rewards of every status to find them).
+            models.Index(
+                fields=["status", "submitted_at", "id"], include=["amount"], name="reward_queue_order_amount"
+            ),
         ]
 
     def __str__(self):

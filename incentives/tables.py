@@ -1,6 +1,10 @@
+import datetime
+
 import django_tables2 as tables
-from django.utils import timezone
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.templatetags.money import wan
@@ -29,10 +33,37 @@ def deadline_column():
     return tables.Column(verbose_name=_("期限"), empty_values=(), orderable=False)
 
 
+# A status's badge colour (the same as incentives/_status.html, which pages that show one status use).
+BADGE_COLOURS = {"paid": "success", "approved": "primary", "submitted": "warning", "locked": "warning"}
+BADGE_COLOURS |= {"returned": "danger", "rejected": "dark", "batched": "info", "cancelled": "light"}
+
+
+class StatusColumn(tables.Column):
+    """The row's status as its badge, rendered here: a TemplateColumn renders a template for every cell
+    (with the date columns' templates, a third of the review queue's time at a million enterprises)."""
+
+    def render(self, value, record):
+        # record.status, not value: django-tables2 hands a choice field's label as the value, which no
+        # colour matched (every status showed grey while the template rendered this column).
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>',
+            BADGE_COLOURS.get(record.status, "secondary"),
+            record.get_status_display(),
+        )
+
+
+class DayColumn(tables.Column):
+    """A date or a moment as its day, Y-m-d (a moment in the portal's time zone). Not django-tables2's
+    DateColumn, which compiles its template again for every cell."""
+
+    def render(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return f"{value:%Y-%m-%d}"
+
+
 def status_column():
-    return tables.TemplateColumn(
-        template_name="incentives/_status.html", verbose_name=_("状态"), order_by="status"
-    )
+    return StatusColumn(verbose_name=_("状态"), order_by="status")
 
 
 class WanColumn(tables.Column):
@@ -73,8 +104,8 @@ class RewardTable(_DeadlineTable):
     granted_on = tables.Column(verbose_name=_("认定日期"), accessor="qualification__granted_on")
     amount = WanColumn(verbose_name=_("金额（万元）"))
     status = status_column()
-    created_at = tables.DateColumn(verbose_name=_("生成日期"), format="Y-m-d")
-    submitted_at = tables.DateColumn(verbose_name=_("提交日期"), format="Y-m-d", default="—")
+    created_at = DayColumn(verbose_name=_("生成日期"))
+    submitted_at = DayColumn(verbose_name=_("提交日期"), default="—")
     waiting = tables.Column(
         verbose_name=_("等待天数"),
         accessor="pk",
@@ -101,12 +132,39 @@ class RewardTable(_DeadlineTable):
         )
         attrs = {"class": "table table-sm table-hover table-striped align-middle ledger-table"}
         empty_text = _("没有符合条件的奖励。")
+        template_name = "includes/table_body_rows.html"  # its rows come from body_rows()
 
     def __init__(self, *args, reviewer=None, **kwargs):
         self.reviewer = reviewer
         if reviewer is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "select")
         super().__init__(*args, **kwargs)
+
+    def body_rows(self):
+        """The page's rows as HTML: the cells django-tables2's template would render (the columns'
+        render methods, "—" for an empty value), built in one pass instead of its per-cell lookups and
+        signature inspection, which made most of the review queue's time at a million enterprises."""
+        empty = self.default
+        detail = reverse("incentives:reward_detail", args=[0]).replace("/0/", "/{}/")
+        cells = {
+            "select": self.render_select,
+            "enterprise": lambda r: format_html('<a href="{}">{}</a>', detail.format(r.pk), r.enterprise),
+            "jurisdiction": lambda r: conditional_escape(self.render_jurisdiction(r.jurisdiction)),
+            "rule": lambda r: conditional_escape(r.rule.display_name or empty),
+            "granted_on": lambda r: conditional_escape(formats.localize(r.qualification.granted_on)),
+            "amount": lambda r: empty if r.amount is None else conditional_escape(wan(r.amount)),
+            "status": lambda r: StatusColumn.render(None, r.status, r),
+            "created_at": lambda r: DayColumn.render(None, r.created_at),
+            "submitted_at": lambda r: (
+                empty if r.submitted_at is None else DayColumn.render(None, r.submitted_at)
+            ),
+            "waiting": lambda r: conditional_escape(self.render_waiting(r)),
+            "deadline": lambda r: conditional_escape(self.render_deadline(r)),
+        }
+        tds = [(cells[column.name], column.attrs["td"].as_html()) for column in self.columns]
+        for bound in self.paginated_rows:
+            row = "".join(f"<td {attrs}>{cell(bound.record)}</td>" for cell, attrs in tds)
+            yield mark_safe(f'<tr class="{bound.get_even_odd_css_class()}">{row}</tr>')  # noqa: S308 (escaped above)
 
     def render_select(self, record):
         if not can_review(self.reviewer, record)[0]:
@@ -171,7 +229,7 @@ class BatchTable(tables.Table):
     line_count = tables.Column(verbose_name=_("笔数"), attrs={"td": {"class": "text-end"}})
     total = WanColumn(verbose_name=_("合计（万元）"))
     status = status_column()
-    created_at = tables.DateColumn(verbose_name=_("创建日期"), format="Y-m-d")
+    created_at = DayColumn(verbose_name=_("创建日期"))
 
     class Meta:
         model = PayoutBatch
