@@ -6,6 +6,7 @@ waits for the county (待县区确认); the limit is ``TimeLimit`` 县区确认�
 
 from django.db.models import QuerySet
 
+from anyang_hte.core.dates import start_of
 from anyang_hte.core.models import TimeLimit
 from anyang_hte.core.workdays import Deadlines, DeadlineState
 
@@ -23,5 +24,5 @@ def submission_state(submission: FirmSubmission, deadlines: Deadlines) -> Deadli
 def overdue_submissions(qs: QuerySet, deadlines: Deadlines) -> QuerySet:
     """Submissions waiting for their county past the limit."""
     return qs.filter(
-        status=FirmSubmission.Status.SUBMITTED, submitted_at__date__lt=deadlines.overdue_before(CODE)
+        status=FirmSubmission.Status.SUBMITTED, submitted_at__lt=start_of(deadlines.overdue_before(CODE))
     )

@@ -17,6 +17,7 @@ import datetime
 
 from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
 
+from anyang_hte.core.dates import start_of
 from anyang_hte.core.models import TimeLimit
 from anyang_hte.core.workdays import Deadlines, DeadlineState
 
@@ -81,17 +82,33 @@ def line_state(line: FundingLine, deadlines: Deadlines) -> DeadlineState | None:
     return deadlines.state(Code.LINE_PAYMENT, line.reward.approved_at)
 
 
+def overdue_parts(deadlines: Deadlines, steps=OVERDUE_STEPS[OVERDUE_ANY]) -> list[Q]:
+    """One condition per reward status whose open step among ``steps`` is overdue (rewards annotated by
+    :func:`with_clock`), each "that status, its clock started before the overdue day".
+
+    The day is a range of the stored time (``start_of``), which the status-and-time indexes serve; a
+    cast to the local date would read every reward of the status."""
+    parts = []
+    if Code.REWARD_SUBMIT in steps:
+        before = start_of(deadlines.overdue_before(Code.REWARD_SUBMIT))
+        parts.append(Q(status=S.GENERATED, created_at__lt=before))
+        parts.append(Q(status=S.RETURNED, returned_at__lt=before))
+    if Code.REWARD_REVIEW in steps:
+        parts.append(
+            Q(status=S.SUBMITTED, submitted_at__lt=start_of(deadlines.overdue_before(Code.REWARD_REVIEW)))
+        )
+    if Code.LINE_PAYMENT in steps:
+        parts.append(
+            Q(status=S.APPROVED, approved_at__lt=start_of(deadlines.overdue_before(Code.LINE_PAYMENT)))
+        )
+    return parts
+
+
 def overdue_q(deadlines: Deadlines, steps=OVERDUE_STEPS[OVERDUE_ANY]) -> Q:
     """Rewards (annotated by :func:`with_clock`) whose open step among ``steps`` is overdue."""
     q = Q(pk__in=[])
-    if Code.REWARD_SUBMIT in steps:
-        before = deadlines.overdue_before(Code.REWARD_SUBMIT)
-        q |= Q(status=S.GENERATED, created_at__date__lt=before)
-        q |= Q(status=S.RETURNED, returned_at__date__lt=before)
-    if Code.REWARD_REVIEW in steps:
-        q |= Q(status=S.SUBMITTED, submitted_at__date__lt=deadlines.overdue_before(Code.REWARD_REVIEW))
-    if Code.LINE_PAYMENT in steps:
-        q |= Q(status=S.APPROVED, approved_at__date__lt=deadlines.overdue_before(Code.LINE_PAYMENT))
+    for part in overdue_parts(deadlines, steps):
+        q |= part
     return q
 
 
@@ -108,5 +125,5 @@ def payment_overdue_approved_to(deadlines: Deadlines) -> datetime.date:
 def overdue_lines(qs: QuerySet, deadlines: Deadlines) -> QuerySet:
     """Unpaid lines (approved or in a batch) whose payment is overdue."""
     return qs.filter(
-        status__in=OPEN_LINE, reward__approved_at__date__lt=deadlines.overdue_before(Code.LINE_PAYMENT)
+        status__in=OPEN_LINE, reward__approved_at__lt=start_of(deadlines.overdue_before(Code.LINE_PAYMENT))
     )

@@ -163,14 +163,25 @@ class Reward(models.Model):
             models.Index(
                 fields=["jurisdiction", "status"], include=["amount"], name="reward_juris_status_amount"
             ),
-            models.Index(fields=["status", "-created_at"], name="reward_status_created"),
+            # The overdue counts (the dashboard's 超期事项, the reward list's 超期 filter): the rewards of a
+            # status started before a day, per county, as index-only range scans of these three.
+            models.Index(
+                fields=["status", "created_at"], include=["jurisdiction"], name="reward_status_created_juris"
+            ),
+            models.Index(
+                fields=["status", "approved_at"],
+                include=["jurisdiction"],
+                name="reward_status_approved_juris",
+            ),
             # The money drill-downs list a year's rewards county by county (jurisdiction_id, id).
             models.Index(fields=["jurisdiction", "id"], name="reward_juris_id"),
             # The review queue (status=submitted, the longest waiting first): its page is a walk of this
             # index, and its 合计 (count and amount) an index-only scan of the queue's own entries (the
             # index above would read every county's rewards of every status to find them).
             models.Index(
-                fields=["status", "submitted_at", "id"], include=["amount"], name="reward_queue_order_amount"
+                fields=["status", "submitted_at", "id"],
+                include=["amount", "jurisdiction"],
+                name="reward_queue_order_amount",
             ),
         ]
 

@@ -7,18 +7,12 @@ import django_filters
 from django import forms
 from django.apps import apps
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .audit_actions import action_choices
+from .dates import start_of
 from .filters import StrictFilterSet
 from .models import AuditLog
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    """Midnight of ``day`` in the portal's time zone (the day the page shows an entry on)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
 
 # The apps whose records are audited (the portal's own, not Django's or the packages').
 AUDITED_APPS = ("core", "enterprises", "incentives", "applications", "assessment", "registers", "firms")
@@ -77,11 +71,11 @@ class AuditLogFilter(StrictFilterSet):
         self.filters["object_type"].extra["choices"] = object_type_choices()
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=_start_of(value)) if value else queryset
+        return queryset.filter(created_at__gte=start_of(value)) if value else queryset
 
     def filter_date_to(self, queryset, name, value):
         return (
-            queryset.filter(created_at__lt=_start_of(value + datetime.timedelta(days=1)))
+            queryset.filter(created_at__lt=start_of(value + datetime.timedelta(days=1)))
             if value
             else queryset
         )

@@ -11,6 +11,12 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight of ``day`` in the portal's time zone. ``stored < start_of(day)`` is "a local date before
+    ``day``" as a range of the stored time, which an index on the column serves (``stored::date`` is not)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later (or earlier); the 31st becomes the month's last day."""
     index = day.month - 1 + months

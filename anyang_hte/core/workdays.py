@@ -20,7 +20,9 @@ Pages and reminders load the calendar and the limits once (:meth:`Deadlines.load
 querysets filter on :meth:`Deadlines.overdue_before`, the first start date that is not yet overdue.
 """
 
+import bisect
 import datetime
+import itertools
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -47,6 +49,15 @@ class WorkingCalendar:
 
     def __init__(self, exceptions: dict[datetime.date, bool] | None = None):
         self.exceptions = exceptions or {}
+        # the exceptions that change a weekday's count (a holiday on a weekday: -1, a make-up working day
+        # on a weekend: +1), by ordinal, with their running sum: ``between`` is arithmetic, not a walk
+        changes = sorted(
+            (day.toordinal(), 1 if working else -1)
+            for day, working in self.exceptions.items()
+            if working != (day.weekday() < 5)
+        )
+        self._ordinals = [ordinal for ordinal, _delta in changes]
+        self._running = list(itertools.accumulate(delta for _ordinal, delta in changes))
 
     @classmethod
     def load(cls) -> "WorkingCalendar":
@@ -72,13 +83,15 @@ class WorkingCalendar:
         return day
 
     def between(self, a: datetime.date, b: datetime.date) -> int:
-        if b < a:
-            return -self.between(b, a)
-        count, day = 0, a
-        while day < b:
-            day += ONE_DAY
-            count += self.is_working(day)
-        return count
+        """The working days ``d`` with ``a < d <= b`` (negative when ``b`` is before ``a``)."""
+        return self._through(b) - self._through(a)
+
+    def _through(self, day: datetime.date) -> int:
+        """Working days from 0001-01-01 (a Monday, ordinal 1) up to and including ``day``."""
+        ordinal = day.toordinal()
+        weeks, rest = divmod(ordinal, 7)
+        changed = bisect.bisect_right(self._ordinals, ordinal)
+        return weeks * 5 + min(rest, 5) + (self._running[changed - 1] if changed else 0)
 
 
 def add_working_days(day: datetime.date, n: int) -> datetime.date:

@@ -104,3 +104,29 @@ def test_the_calendar_reads_the_database_once(django_assert_num_queries):
         calendar = WorkingCalendar.load()
     with django_assert_num_queries(0):
         assert calendar.between(D(2026, 1, 1), D(2026, 12, 31)) > 240
+
+
+def test_between_is_the_day_by_day_count_whatever_the_exceptions():
+    """``between`` is arithmetic over weeks and the exceptions' running sum; it must agree with walking
+    the days one by one, across years, with holidays on weekdays and make-up days on weekends (and
+    exceptions that change nothing: a holiday on a Sunday)."""
+    import random
+
+    rng = random.Random(2017)
+    start = datetime.date(2024, 1, 1)
+    exceptions = {start + datetime.timedelta(days=rng.randrange(900)): rng.random() < 0.5 for _ in range(80)}
+    calendar = WorkingCalendar(exceptions)
+
+    def walked(a, b):
+        if b < a:
+            return -walked(b, a)
+        count, day = 0, a
+        while day < b:
+            day += datetime.timedelta(days=1)
+            count += calendar.is_working(day)
+        return count
+
+    for _ in range(2000):
+        a = start + datetime.timedelta(days=rng.randrange(-30, 950))
+        b = start + datetime.timedelta(days=rng.randrange(-30, 950))
+        assert calendar.between(a, b) == walked(a, b), (a, b)

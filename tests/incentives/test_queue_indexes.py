@@ -114,3 +114,26 @@ def test_the_reward_rows_are_the_cells_django_tables2_renders(request, queue, wh
     assert ours == theirs
     assert len(ours) == (len(queue) if params else Reward.objects.count())
     assert all("badge text-bg-warning" in row for row in ours if "待审核" in row)
+
+
+@postgresql_only
+def test_the_overdue_counts_are_index_only_range_scans(reviewer, queue):
+    """The dashboard's 超期事项 counts (live, so that an item handled drops at once): each reward status's
+    "clock started before the overdue day" is a range of the stored time on a status-and-time index that
+    carries the county, counted without reading the reward table (no cast to the local date, no OR)."""
+    from assessment import deadlines as overdue
+
+    with CaptureQueriesContext(connection) as captured:
+        overdue.overdue_table(reviewer)
+    counts = [q["sql"] for q in captured.captured_queries if 'FROM "incentives_reward"' in q["sql"]]
+    assert len(counts) == 4, counts  # generated, returned, submitted, approved
+    for sql in counts:
+        assert "::date" not in sql and " OR " not in sql, sql
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in ("enable_seqscan", "enable_bitmapscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Seq Scan on incentives_reward" not in plan, plan
+        if "'returned'" not in sql:  # a returned reward's clock is its last decision's time (a subquery)
+            assert "Index Only Scan using reward_" in plan, plan
