@@ -108,45 +108,89 @@ def _unpack(packed: int) -> Ref:
     return (packed >> 32, packed & 0xFFFFFFFF)
 
 
+class _SeenStore:
+    """What later chunks need of each enterprise's earlier rows, in flat arrays (a file may have 200,000
+    enterprises; about 250 bytes each): its first row, a 64-bit hash of each enterprise field given and
+    the row that gave it (when not the first), the years given, and whether it is new."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self.first = array("q")
+        self.mask = array("q")  # bit i: ENTERPRISE_KEYS[i] given
+        self.year = array("q")  # the first year given, with its row: year << 48 | packed row; 0: none
+        self.new = bytearray()
+        self.hashes = array("q")  # len(ENTERPRISE_KEYS) a code
+        self.sources: dict[tuple[int, str], int] = {}  # (code, field) → packed row, when not the first
+        self.more_years: dict[tuple[int, int], int] = {}  # (code, year) → packed row, after the first
+
+    def get(self, code: str) -> "_Seen | None":
+        i = self.index.get(code)
+        return None if i is None else _Seen(self, i)
+
+    def __getitem__(self, code: str) -> "_Seen":
+        return _Seen(self, self.index[code])
+
+    def add(self, code: str, first: Ref) -> "_Seen":
+        i = self.index[code] = len(self.first)
+        self.first.append(_pack(first))
+        self.mask.append(0)
+        self.year.append(0)
+        self.new.append(0)
+        self.hashes.extend(_NO_HASHES)
+        return _Seen(self, i)
+
+
+_NO_HASHES = array("q", bytes(8 * len(ENTERPRISE_KEYS)))
+
+
 class _Seen:
-    """What later chunks need of an enterprise's earlier rows, kept small (a file may have 200,000
-    enterprises): its first row, a hash of each enterprise field given and the row that gave it (when
-    not the first), the years given, whether it is new and whether it is waiting for its name."""
+    """One enterprise of a :class:`_SeenStore`."""
 
-    __slots__ = ("first", "mask", "hashes", "sources", "years", "new")
+    __slots__ = ("store", "i")
 
-    def __init__(self, first: Ref):
-        self.first = _pack(first)
-        self.mask = 0
-        self.hashes = array("q", bytes(8 * len(ENTERPRISE_KEYS)))
-        self.sources: dict[str, int] | None = None
-        self.years: dict[int, int] | None = None
-        self.new = False
+    def __init__(self, store: _SeenStore, i: int):
+        self.store, self.i = store, i
+
+    @property
+    def first(self) -> int:
+        return self.store.first[self.i]
+
+    @property
+    def new(self) -> bool:
+        return bool(self.store.new[self.i])
+
+    @new.setter
+    def new(self, value: bool) -> None:
+        self.store.new[self.i] = int(value)
 
     def has(self, key: str) -> bool:
-        return bool(self.mask >> KEY_INDEX[key] & 1)
+        return bool(self.store.mask[self.i] >> KEY_INDEX[key] & 1)
 
     def agrees(self, key: str, value) -> bool:
-        return self.hashes[KEY_INDEX[key]] == hash(value)
+        return self.store.hashes[self.i * len(ENTERPRISE_KEYS) + KEY_INDEX[key]] == hash(value)
 
     def source(self, key: str) -> Ref:
-        return _unpack((self.sources or {}).get(key, self.first))
+        return _unpack(self.store.sources.get((self.i, key), self.first))
 
     def give(self, key: str, value, ref: Ref) -> None:
-        i = KEY_INDEX[key]
-        self.mask |= 1 << i
-        self.hashes[i] = hash(value)
+        k = KEY_INDEX[key]
+        self.store.mask[self.i] |= 1 << k
+        self.store.hashes[self.i * len(ENTERPRISE_KEYS) + k] = hash(value)
         if _pack(ref) != self.first:
-            self.sources = self.sources or {}
-            self.sources[key] = _pack(ref)
+            self.store.sources[(self.i, key)] = _pack(ref)
 
     def year_row(self, year: int) -> Ref | None:
-        packed = (self.years or {}).get(year)
+        packed = self.store.year[self.i]
+        if packed and packed >> 48 == year:
+            return _unpack(packed & 0xFFFFFFFFFFFF)
+        packed = self.store.more_years.get((self.i, year))
         return None if packed is None else _unpack(packed)
 
     def add_year(self, year: int, ref: Ref) -> None:
-        self.years = self.years or {}
-        self.years[year] = _pack(ref)
+        if not self.store.year[self.i]:
+            self.store.year[self.i] = year << 48 | _pack(ref)
+        else:
+            self.store.more_years[(self.i, year)] = _pack(ref)
 
 
 @dataclass
@@ -193,7 +237,7 @@ class _FiguresDraft:
 
 @dataclass
 class _State:
-    seen: dict[str, _Seen] = field(default_factory=dict)
+    seen: _SeenStore = field(default_factory=_SeenStore)
     nameless: dict[str, tuple[_EnterpriseDraft, list[_FiguresDraft]]] = field(default_factory=dict)
     conflicts: list[_Conflict] = field(default_factory=list)
 
@@ -589,7 +633,7 @@ def _consolidate(
             continue
         drafts[code] = draft
         if seen is None:
-            seen = state.seen[code] = _Seen(row.ref)
+            seen = state.seen.add(code, row.ref)
         draft.rows.append(row.ref)
         for key in ENTERPRISE_KEYS:
             if key in row.values and key not in draft.values and not seen.has(key):

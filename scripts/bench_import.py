@@ -204,10 +204,11 @@ def measure_floor(path: Path, env: dict[str, str]) -> tuple[float, float, int]:
     return elapsed, rss, int(output.split()[-1])
 
 
-def bench(rows: int, tmp: Path) -> int:
+def bench(rows: int, tmp: Path, ledger: Path | None = None) -> int:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "anyang_hte.settings.dev"}
     env.pop("REDIS_URL", None)  # tasks the import enqueues run in-process, inside the timing
+    env["DEBUG"] = "0"  # as in production: DEBUG keeps every SQL statement (a bulk INSERT is ~0.5 MB of text)
 
     print(f"bench: database {database_url.split('@')[-1]}", flush=True)
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
@@ -216,11 +217,12 @@ def bench(rows: int, tmp: Path) -> int:
         return 1
     _setup_django(database_url)
 
-    ledger = tmp / "ledger.xlsx"
-    started = time.perf_counter()
-    write_ledger(ledger, rows)
-    print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
+    if ledger is None:
+        ledger = tmp / "ledger.xlsx"
+        started = time.perf_counter()
+        write_ledger(ledger, rows)
+        print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
+              f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
 
     limit = 20 * 1024 * 1024  # settings.IMPORT_MAX_BYTES's default
     if ledger.stat().st_size > int(env.get("IMPORT_MAX_BYTES", limit)):
@@ -264,11 +266,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "10000")))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (file and database)")
+    parser.add_argument(
+        "--ledger", type=Path, help="a ledger this script generated before (--keep), of --rows rows"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="anyang-bench-"))
     try:
-        return bench(args.rows, tmp)
+        return bench(args.rows, tmp, args.ledger)
     finally:
         if args.keep:
             print(f"bench: kept {tmp}")
