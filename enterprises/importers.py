@@ -17,7 +17,7 @@ import json
 import logging
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
@@ -58,7 +58,7 @@ from .import_parsing import (
 )
 from .models import AnnualFigures, Enterprise, RDInstitutionLevel, Stage, TechField
 
-CHUNK = 1000  # credit codes / ids per look-up query
+CHUNK = 1000  # rows read, checked, looked up (one query for their enterprises) and written together
 PROGRESS_EVERY = 500  # rows between two calls of a preview's ``progress`` (an import job's progress bar)
 
 logger = logging.getLogger(__name__)
@@ -342,12 +342,6 @@ def check_import_right(user, jurisdiction: Jurisdiction) -> None:
     )
 
 
-def _chunks(items: list, size: int | None = None) -> Iterable[list]:
-    size = size or CHUNK  # read at call time (a test may lower it)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _display(key: str, value) -> str:
     if key == "tech_field":
         return str(TechField(value).label)
@@ -607,9 +601,7 @@ def _consolidate(
             continue
         code = row.values["credit_code"]
         seen = state.seen.get(code)
-        draft = drafts.get(code) or _EnterpriseDraft(code, seen.source("credit_code") if seen else row.ref)
-        if seen is not None:
-            draft.first_row = _unpack(seen.first)
+        draft = drafts.get(code) or _EnterpriseDraft(code, _unpack(seen.first) if seen else row.ref)
         for key in ENTERPRISE_KEYS:
             if key not in row.values:
                 continue
