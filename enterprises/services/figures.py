@@ -14,8 +14,9 @@ from anyang_hte.core.errors import DomainError, full_clean
 from anyang_hte.core.roles import Right
 
 from ..models import AnnualFigures, Enterprise
-from ..readiness import FACTS_PREFETCH, assess, assess_enterprise, facts_for
+from ..readiness import assess, assess_enterprise
 from ..readiness.common import TENTH, verdict_only
+from ..readiness.facts import facts_of_many
 from ._common import guarded_enterprise, save_with_history
 
 FIGURE_FIELDS = (
@@ -131,9 +132,10 @@ VERDICT_FIELDS = ("id", "registered_on", "tech_field", "restricted_industry", "h
 
 def _readiness_refresh_chunk(chunk: list[int], on: datetime.date) -> int:
     dirty: dict[tuple[bool | None, int | None], list[int]] = defaultdict(list)
-    enterprises = Enterprise.objects.filter(pk__in=chunk).order_by().only(*VERDICT_FIELDS)
-    for enterprise in enterprises.prefetch_related(*FACTS_PREFETCH):
-        result = assess(facts_for(enterprise), today=on, gaps=False)
+    enterprises = list(Enterprise.objects.filter(pk__in=chunk).order_by().only(*VERDICT_FIELDS))
+    facts = facts_of_many(enterprises)
+    for enterprise in enterprises:
+        result = assess(facts[enterprise.pk], today=on, gaps=False)
         flags = (result.hte_ready, result.tech_sme.total)
         if (enterprise.hte_ready, enterprise.tsme_score) != flags:
             dirty[flags].append(enterprise.pk)
