@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
 
 RATIO_FLOOR = 1024 * 1024  # parts smaller than this unpacked are never called a bomb
@@ -162,11 +163,38 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     return count
 
 
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its size when opened. openpyxl parses the whole sheet to
+    find it when the file has no ``<dimension>`` element (files written by openpyxl's write-only mode,
+    and by many other tools, have none): a second full parse. The importers read rows with their own
+    parser (:func:`sheet_rows`) and never ask a sheet its size."""
+
+    def _get_size(self):
+        pass
+
+
+class _Reader(ExcelReader):
+    """openpyxl's read-only workbook reader, its worksheets :class:`_UnsizedSheet`."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            ws = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws.sheet_state = sheet.state
+            self.wb._sheets.append(ws)
+
+
 def load_xlsx(data: bytes):
     """A read-only workbook of a checked archive. Raises ``FileProblem``."""
     check_xlsx_archive(data)
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = _Reader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read()
+        return reader.wb
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError, defusedxml's errors...
         raise FileProblem(
             _("无法读取 Excel 文件，请确认是 .xlsx 格式（旧的 .xls 请在 Excel 中另存为 .xlsx）。")

@@ -6,8 +6,6 @@ lists (:mod:`incentives.import_jobs`) use the same test. ``LedgerImportJob`` is 
 the same ``plan_ledger_import`` and ``apply_ledger_import`` as the page, for the job's user.
 """
 
-import hashlib
-import json
 import re
 import zipfile
 import zlib
@@ -23,7 +21,7 @@ from anyang_hte.core.models import Jurisdiction
 
 from .import_files import FileProblem, check_xlsx_archive
 from .importers import INVALID, LedgerImportPlan, check_import_right, plan_ledger_import
-from .services import apply_ledger_import
+from .services import import_ledger_file
 
 SCAN_BYTES = 256 * 1024 * 1024  # counting rows stops after this much uncompressed data
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
@@ -90,12 +88,6 @@ def runs_as_job(path: Path, filename: str) -> bool:
     return count_rows(path, filename, stop_at=minimum) >= minimum
 
 
-def plan_digest(plan: LedgerImportPlan) -> str:
-    """What the plan would do, row by row: a confirmation writes only while this is unchanged."""
-    rows = [(r.sheet, r.row, r.credit_code, r.year, r.action, list(r.changed_fields)) for r in plan.rows]
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
 class LedgerImportJob:
     """The runner of "enterprises.ledger" jobs (settings.IMPORT_JOBS)."""
 
@@ -120,7 +112,7 @@ class LedgerImportJob:
             (_("导入任务"), None),
         ]
 
-    def _plan(self, job, path: Path, progress) -> LedgerImportPlan:
+    def _plan(self, job, path: Path, progress, *, keep_rows: int) -> LedgerImportPlan:
         progress.total(count_rows(path, job.filename) or None)
         with open(path, "rb") as fh:
             return plan_ledger_import(
@@ -129,18 +121,19 @@ class LedgerImportJob:
                 jurisdiction=self._jurisdiction(job.params),
                 user=job.user,
                 progress=progress,
+                keep_rows=keep_rows,
             )
 
     def preview(self, job, *, path: Path, progress) -> tuple[dict, list[dict]]:
-        plan = self._plan(job, path, progress)
         keep = settings.IMPORT_JOB_KEEP_ROWS
+        plan = self._plan(job, path, progress, keep_rows=keep)
         result = {
             "jurisdiction": plan.jurisdiction.name,
             "created": plan.created,
             "updated": plan.updated,
             "unchanged": plan.unchanged,
             "invalid": plan.count(INVALID),
-            "rows_count": len(plan.rows),
+            "rows_count": plan.rows_count,
             "rows": [
                 {
                     "sheet": r.sheet,
@@ -151,13 +144,13 @@ class LedgerImportJob:
                     "year": r.year,
                     "changed_fields": list(r.changed_fields),
                 }
-                for r in plan.rows[:keep]
+                for r in plan.rows
             ],
             "by_year": plan.by_year,
             "sheets": [s for s in plan.sheets if s],
             "ignored_sheets": plan.ignored_sheets,
             "ignored_columns": plan.ignored_columns,
-            "digest": plan_digest(plan),
+            "digest": plan.digest,
             "can_apply": plan.is_valid and bool(plan.rows),
         }
         errors = [
@@ -167,12 +160,21 @@ class LedgerImportJob:
         return result, errors
 
     def apply(self, job, *, path: Path, progress, finish) -> None:
-        """The previewed file, only while it would do what its preview showed; else nothing is written."""
-        plan = self._plan(job, path, progress)
-        if plan.is_valid and plan_digest(plan) != job.result.get("digest"):
-            raise DomainError(
-                _("台账在预览之后有了变化，导入结果会与预览不同；没有写入任何数据，请重新上传文件预览。")
+        """The previewed file, read, checked and written in one pass, only while it does what its preview
+        showed; else nothing is written."""
+        progress.total(count_rows(path, job.filename) or None)
+        with transaction.atomic(), open(path, "rb") as fh:
+            plan = import_ledger_file(
+                fh,
+                job.filename,
+                jurisdiction=self._jurisdiction(job.params),
+                by=job.user,
+                progress=progress,
+                expect_digest=job.result.get("digest"),
             )
-        with transaction.atomic():
-            result = apply_ledger_import(plan, by=job.user)  # refuses a plan with errors, guards `by`
-            finish({"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+            if plan.errors:
+                raise DomainError(
+                    _("导入文件中有%(n)d处错误，请修改后重新上传；没有写入任何数据。")
+                    % {"n": len(plan.errors)}
+                )
+            finish({"created": plan.created, "updated": plan.updated, "unchanged": plan.unchanged})

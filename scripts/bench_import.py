@@ -4,11 +4,18 @@
 Run through ``make bench``. The database is a fresh SQLite file in a temporary folder, unless
 DATABASE_URL is set, in which case that database is migrated and used as it is (rows already there
 count as updated or unchanged). The file is imported twice: first every row is new, then every row
-is unchanged. Each time includes the command's start-up (Django setup, about a second).
+is unchanged. Each time includes the command's start-up (Django setup, about a second) and the
+readiness refresh the import triggers (its tasks run in the process, REDIS_URL being unset).
 
-Beside each time it prints the floor measured in the same run: a process that starts Django and reads
-every cell of the same file with openpyxl in read-only mode, which any import of that file must do.
-The ratio holds on a noisy machine where the seconds do not.
+Beside each time it prints the floor measured in the same run: a process that starts Django, reads
+every cell of the same file with openpyxl in read-only mode and COPYs the rows into a scratch table
+(on SQLite: inserts them, 1,000 to a statement), which any import of that file must do. The ratio
+holds on a noisy machine where the seconds do not. The peak RSS of each process (the import's and the
+floor's) is printed beside it. One line per import:
+
+    import_ledger rows 100000 seconds X floor_seconds Y ratio Z peak_rss_mb M floor_peak_rss_mb F
+
+IMPORT_MAX_BYTES is raised for the import when the generated file is larger than its default.
 
     BENCH_ROWS=50000 make bench
     .venv/bin/python scripts/bench_import.py --rows 2000 --keep
@@ -117,46 +124,91 @@ def write_ledger(path: Path, rows: int) -> None:
     wb.save(path)
 
 
-def run_import(path: Path, env: dict[str, str]) -> tuple[float, tuple[int, ...], str]:
-    cmd = [sys.executable, "manage.py", "import_ledger", str(path), "--jurisdiction", JURISDICTION]
+def _run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
+    """Run ``cmd``: (seconds, peak RSS in MB, stdout + stderr, exit status), the RSS from wait4."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    output = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        sys.exit(f"bench: import_ledger exited {proc.returncode}:\n{output[-3000:]}")
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read()
+    return elapsed, usage.ru_maxrss / 1024, output, proc.returncode
+
+
+def run_import(path: Path, env: dict[str, str]) -> tuple[float, float, tuple[int, ...], str]:
+    cmd = [sys.executable, "manage.py", "import_ledger", str(path), "--jurisdiction", JURISDICTION]
+    elapsed, rss, output, status = _run_child(cmd, env)
+    if status != 0:
+        sys.exit(f"bench: import_ledger exited {status}:\n{output[-3000:]}")
     match = SUMMARY.search(output)
     if not match:
         sys.exit(f"bench: no 'created N, updated N, unchanged N, errors N' in the output:\n{output[-3000:]}")
-    return elapsed, tuple(int(n) for n in match.groups()), output
+    return elapsed, rss, tuple(int(n) for n in match.groups()), output
 
 
 FLOOR_SCRIPT = """
-import os, sys, django
+import io, os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anyang_hte.settings.dev")
 django.setup()
 import openpyxl
+from django.db import connection
+
+BATCH = 1000
 wb = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
-cells = sum(len(row) for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
-print(cells)
+rows = (row for ws in wb.worksheets for row in ws.iter_rows(min_row=4, values_only=True))
+width = int(sys.argv[2])
+cells = written = 0
+with connection.cursor() as cursor:
+    columns = ", ".join(f"c{i} text" for i in range(width))
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMP TABLE bench_floor ({columns})")
+        raw = cursor.cursor
+        def flush(batch):
+            text = "".join(
+                "\\t".join("\\\\N" if v is None else str(v).replace("\\\\", "\\\\\\\\") for v in row) + "\\n"
+                for row in batch
+            )
+            raw.copy_expert("COPY bench_floor FROM STDIN", io.StringIO(text))
+    else:
+        cursor.execute(f"CREATE TEMP TABLE bench_floor ({columns})")
+        marks = ", ".join(["%s"] * width)
+        def flush(batch):
+            cursor.executemany(f"INSERT INTO bench_floor VALUES ({marks})", [
+                [None if v is None else str(v) for v in row] for row in batch
+            ])
+    batch = []
+    for row in rows:
+        row = (list(row) + [None] * width)[:width]
+        cells += width
+        batch.append(row)
+        if len(batch) >= BATCH:
+            flush(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        flush(batch)
+        written += len(batch)
+print(cells, written)
 """
 
 
-def measure_floor(path: Path, env: dict[str, str]) -> float:
-    """Seconds to start Django and read every cell of ``path`` (the least any import of it costs)."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", FLOOR_SCRIPT, str(path)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if proc.returncode != 0:
-        sys.exit(f"bench: the floor run failed:\n{proc.stderr[-3000:]}")
-    return time.perf_counter() - started
+def measure_floor(path: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """Seconds and peak RSS to start Django, read every cell of ``path`` and COPY its rows into a scratch
+    table (the least any import of it costs); and the rows written."""
+    cmd = [sys.executable, "-c", FLOOR_SCRIPT, str(path), str(len(HEADER))]
+    elapsed, rss, output, status = _run_child(cmd, env)
+    if status != 0:
+        sys.exit(f"bench: the floor run failed:\n{output[-3000:]}")
+    return elapsed, rss, int(output.split()[-1])
 
 
-def bench(rows: int, tmp: Path) -> int:
+def bench(rows: int, tmp: Path, ledger: Path | None = None) -> int:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "anyang_hte.settings.dev"}
     env.pop("REDIS_URL", None)  # tasks the import enqueues run in-process, inside the timing
+    env["DEBUG"] = "0"  # as in production: DEBUG keeps every SQL statement (a bulk INSERT is ~0.5 MB of text)
 
     print(f"bench: database {database_url.split('@')[-1]}", flush=True)
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
@@ -165,22 +217,40 @@ def bench(rows: int, tmp: Path) -> int:
         return 1
     _setup_django(database_url)
 
-    ledger = tmp / "ledger.xlsx"
-    started = time.perf_counter()
-    write_ledger(ledger, rows)
-    print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
+    if ledger is None:
+        ledger = tmp / "ledger.xlsx"
+        started = time.perf_counter()
+        write_ledger(ledger, rows)
+        print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
+              f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
 
-    floor = measure_floor(ledger, env)
-    print(f"bench: floor        Django start + read every cell of the file: {floor:7.2f}s", flush=True)
+    limit = 20 * 1024 * 1024  # settings.IMPORT_MAX_BYTES's default
+    if ledger.stat().st_size > int(env.get("IMPORT_MAX_BYTES", limit)):
+        env["IMPORT_MAX_BYTES"] = str(ledger.stat().st_size + 1024 * 1024)
+        print(f"bench: IMPORT_MAX_BYTES={env['IMPORT_MAX_BYTES']} for this file", flush=True)
+
+    floor, floor_rss, copied = measure_floor(ledger, env)
+    print(
+        f"bench: floor        Django start + read every cell + COPY {copied} rows: {floor:7.2f}s, "
+        f"peak RSS {floor_rss:.0f} MB",
+        flush=True,
+    )
     failed = False
-    for label, expect in (("first import", "created"), ("re-import", "unchanged")):
-        elapsed, (created, updated, unchanged, errors), _ = run_import(ledger, env)
+    for label, name, expect in (
+        ("first import", "import_ledger", "created"),
+        ("re-import", "import_ledger_again", "unchanged"),
+    ):
+        elapsed, rss, (created, updated, unchanged, errors), _ = run_import(ledger, env)
         counts = {"created": created, "updated": updated, "unchanged": unchanged}
         print(
             f"bench: {label:<12} {rows} rows in {elapsed:7.2f}s = {elapsed / floor:5.1f}× the floor, "
-            f"{rows / elapsed:8.0f} rows/s "
+            f"{rows / elapsed:8.0f} rows/s, peak RSS {rss:.0f} MB "
             f"(created {created}, updated {updated}, unchanged {unchanged}, errors {errors})",
+            flush=True,
+        )
+        print(
+            f"{name} rows {rows} seconds {elapsed:.2f} floor_seconds {floor:.2f} ratio {elapsed / floor:.2f} "
+            f"peak_rss_mb {rss:.0f} floor_peak_rss_mb {floor_rss:.0f}",
             flush=True,
         )
         if errors or created + updated + unchanged != rows:
@@ -196,11 +266,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "10000")))
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (file and database)")
+    parser.add_argument(
+        "--ledger", type=Path, help="a ledger this script generated before (--keep), of --rows rows"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="anyang-bench-"))
     try:
-        return bench(args.rows, tmp)
+        return bench(args.rows, tmp, args.ledger)
     finally:
         if args.keep:
             print(f"bench: kept {tmp}")

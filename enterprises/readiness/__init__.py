@@ -16,12 +16,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from anyang_hte.core.dates import today as portal_today
 
 from . import hte, tech_sme
-from .common import FAIL, MISSING, PASS, VERDICT_LABELS, Criterion, combine, flag_of
+from .common import FAIL, MISSING, PASS, VERDICT_LABELS, Criterion, _, combine, flag_of
 from .facts import FACTS_PREFETCH, Facts, default_application_date, facts_for, judged_years
 from .gaps import ForwardGaps, forward_gaps
 from .hte import rd_ratio_required

@@ -5,13 +5,35 @@ never claims a threshold the exact value misses; money gaps are rounded *up* to 
 gaps up to 0.1 person, so adding the shown amount is always enough.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from anyang_hte.core.money import CENT, wan_rounded
+
+_VERDICT_ONLY = ContextVar("readiness_verdict_only", default=False)
+
+
+def _(message: str) -> str:
+    """``gettext``, except inside :func:`verdict_only`: a bulk refresh keeps the verdict and the score,
+    never the words, so it does no catalogue look-up per enterprise (the reasons stay untranslated and
+    are dropped; a page that shows them assesses again, translated)."""
+    return message if _VERDICT_ONLY.get() else gettext(message)
+
+
+@contextmanager
+def verdict_only() -> Iterator[None]:
+    """Assess for the verdict alone (the readiness refresh): no translation work per enterprise."""
+    token = _VERDICT_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _VERDICT_ONLY.reset(token)
+
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
 # The words an official reads for each value (符合 / 不符合 / 待补充), everywhere the verdict is shown.

@@ -70,6 +70,26 @@ def facts_for(enterprise: Enterprise) -> Facts:
     )
 
 
+def facts_of_many(enterprises: list[Enterprise]) -> dict[int, Facts]:
+    """``facts_for`` of many enterprises, read with one query per kind of record (no prefetch machinery:
+    a bulk refresh of 100,000 enterprises would otherwise build 600,000 related managers)."""
+    ids = [e.pk for e in enterprises]
+    facts = {e.pk: Facts(enterprise=e, rows={}) for e in enterprises}
+    for row in AnnualFigures.objects.filter(enterprise_id__in=ids):
+        facts[row.enterprise_id].rows[row.year] = row
+    for model, name in (
+        (IntellectualProperty, "ip_items"),
+        (Incident, "incidents"),
+        (Distinction, "distinctions"),
+        (Qualification, "qualifications"),
+    ):
+        for item in model.objects.filter(enterprise_id__in=ids):
+            getattr(facts[item.enterprise_id], name).append(item)
+    for item in InnovationAssessment.objects.filter(enterprise_id__in=ids).select_related("scored_by"):
+        facts[item.enterprise_id].innovation[item.application_year] = item
+    return facts
+
+
 def judged_years(registered_on: datetime.date | None, year: int) -> list[int]:
     """The fiscal years an application in ``year`` is judged on: year−3 … year−1, or, for a firm
     registered less than three years before, every year since registration, the partial first year

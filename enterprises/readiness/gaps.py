@@ -5,11 +5,9 @@ year's figures if already there, else last year's)."""
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from django.utils.translation import gettext as _
-
 from anyang_hte.core.money import CENT
 
-from .common import goal, missing_figures, people, people_up, span, total, value, wan, wan_up
+from .common import _, goal, missing_figures, people, people_up, span, total, value, wan, wan_up
 from .facts import Facts, judged_years
 from .hte import ST_STAFF_MIN, rd_ratio_required, staff_gap
 

@@ -9,8 +9,6 @@ missing, never skipped and never replaced by an older year.
 import datetime
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from anyang_hte.core.dates import add_years
 
 from ..models import HTE_INCIDENT_KINDS, TechField
@@ -21,6 +19,7 @@ from .common import (
     MISSING,
     PASS,
     Criterion,
+    _,
     at_least,
     goal,
     missing_figures,

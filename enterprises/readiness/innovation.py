@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..models import InnovationAssessment
-from .common import FAIL, MISSING, PASS, Criterion, missing_figures, pct, span, value
+from .common import FAIL, MISSING, PASS, Criterion, _, missing_figures, pct, span, value
 from .facts import Facts, judged_years
 from .ip import usable_ip
 

@@ -9,10 +9,8 @@ that the reuse of class II items could not be checked.
 import datetime
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
 from ..models import IPAcquisition
-from .common import missing_figures, value
+from .common import _, missing_figures, value
 from .facts import Facts
 
 

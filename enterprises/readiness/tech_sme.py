@@ -15,12 +15,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from anyang_hte.core.dates import add_years
 
 from ..models import DistinctionKind, IncidentKind, QualificationKind
-from .common import FAIL, MISSING, PASS, band, combine, missing_figures, pct, status_of, value
+from .common import FAIL, MISSING, PASS, _, band, combine, missing_figures, pct, status_of, value
 from .facts import Facts
 from .ip import usable_ip
 

@@ -38,7 +38,7 @@ from .figures import (
     readiness_refresh_all,
     readiness_refresh_many,
 )
-from .imports import apply_ledger_import
+from .imports import apply_ledger_import, import_ledger_file
 from .innovation import innovation_assessment_save
 from .ledger import ENTERPRISE_FIELDS, DuplicateEnterprise, enterprise_create, enterprise_update
 from .qualifications import (
@@ -57,6 +57,7 @@ __all__ = [
     "DuplicateEnterprise",
     "ReadinessFlags",
     "apply_ledger_import",
+    "import_ledger_file",
     "derive_stage",
     "distinction_create",
     "distinction_delete",

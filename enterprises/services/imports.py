@@ -1,5 +1,12 @@
-"""Writing a previewed ledger import (:mod:`enterprises.importers`): the whole file, or nothing."""
+"""Writing a ledger import (:mod:`enterprises.importers`): the whole file, or nothing.
 
+The file is read, checked and written a chunk at a time inside one transaction
+(:func:`enterprises.importers.stream_ledger`); an error anywhere in it rolls every chunk back. The
+readiness flags of the enterprises written are refreshed after the commit, by tasks.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -9,74 +16,125 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from anyang_hte.core.audit import audit_log
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import person
 
 from .. import tasks
+from ..import_files import FileProblem, read_limited
 from ..importers import (
-    CREATED,
-    UNCHANGED,
-    UPDATED,
     Changes,
     LedgerImportPlan,
     LedgerImportResult,
-    SourceRow,
     check_import_right,
-    diff_with_database,
-    row_plans,
+    stream_ledger,
 )
 from ..models import AnnualFigures, Enterprise
 from ..pinyin import name_initials
 
 CHUNK = 1000  # ids per UPDATE ... WHERE pk IN (...)
-BATCH = 500  # rows per INSERT / UPDATE
+BATCH = 1000  # rows per INSERT / UPDATE
 READINESS_TASK_SIZE = 5000  # enterprise ids per readiness-refresh task
 AUDIT_ACTION = "enterprises.ledger.imported"
 
 
+class _RolledBack(Exception):
+    """The file has an error: the chunks written so far are undone."""
+
+
+@dataclass
+class _Written:
+    touched: list[int] = field(default_factory=list)  # enterprise ids, for the readiness refresh
+    counts: Counter = field(default_factory=Counter)
+
+
 def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
-    """Write the whole plan in one transaction, or nothing. Applying the same plan again changes nothing."""
+    """Write a previewed plan's file in one transaction, or nothing. Applying the same plan again changes
+    nothing. The file is read again and compared with the database as it is now."""
     check_import_right(by, plan.jurisdiction)
     if plan.errors:
         raise DomainError(
             _("导入文件中有%(n)d处错误，请修改后重新上传；没有写入任何数据。") % {"n": len(plan.errors)}
         )
+    applied = LedgerImportPlan(
+        filename=plan.filename, jurisdiction=plan.jurisdiction, user=by, keep_rows=0, data=plan.data
+    )
+    _write_file(applied, by)
+    if applied.errors:
+        first = applied.errors[0]
+        raise DomainError(
+            _("%(where)s“%(c)s”：%(m)s")
+            % {"where": applied.where(applied.ref_of(first)), "c": first.column, "m": first.message}
+        )
+    return _result(applied)
+
+
+def import_ledger_file(
+    fileobj, filename: str, *, jurisdiction: Jurisdiction, by, progress=None, expect_digest: str | None = None
+) -> LedgerImportPlan:
+    """Read, check and write a ledger file in one pass (the command, a confirmed import job): the file
+    is compared with the database once, chunk by chunk, and written as it goes; when it has any error,
+    nothing stays written and the plan lists them. ``expect_digest``: the preview's
+    (``plan.digest``); a file that would now do anything else is refused (``DomainError``), unwritten."""
+    check_import_right(by, jurisdiction)
+    plan = LedgerImportPlan(filename=filename, jurisdiction=jurisdiction, user=by, keep_rows=0)
+    try:
+        plan.data = read_limited(fileobj)
+    except FileProblem as exc:
+        plan.error((-1, 0), None, str(exc))
+        return plan
+    _write_file(plan, by, progress=progress, expect_digest=expect_digest)
+    return plan
+
+
+def _result(plan: LedgerImportPlan) -> LedgerImportResult:
+    return LedgerImportResult(created=plan.created, updated=plan.updated, unchanged=plan.unchanged)
+
+
+def _write_file(plan: LedgerImportPlan, by, *, progress=None, expect_digest: str | None = None) -> None:
+    written = _Written()
     try:
         with transaction.atomic():
-            changes = diff_with_database(plan)  # against the database now: a second apply finds nothing
-            if changes.errors:
-                first = changes.errors[0]
+            stream_ledger(plan, write=partial(_write, by=by, written=written), progress=progress)
+            if plan.errors:
+                raise _RolledBack
+            if expect_digest is not None and plan.digest != expect_digest:
                 raise DomainError(
-                    _("%(where)s“%(c)s”：%(m)s")
-                    % {"where": plan.where(plan.ref_of(first)), "c": first.column, "m": first.message}
+                    _("台账在预览之后有了变化，导入结果会与预览不同；没有写入任何数据，请重新上传文件预览。")
                 )
-            rows = [SourceRow(number, {}, sheet=sheet) for sheet, number in sorted(plan.row_keys)]
-            planned = row_plans(plan, rows, changes)
-            _write(plan, changes, by)
-            result = LedgerImportResult(
-                created=sum(r.action == CREATED for r in planned),
-                updated=sum(r.action == UPDATED for r in planned),
-                unchanged=sum(r.action == UNCHANGED for r in planned),
-            )
+            result = _result(plan)
             audit_log(
                 plan.jurisdiction,
                 AUDIT_ACTION,
                 by=by,
                 data={
                     "filename": plan.filename,
-                    "rows": len(planned),
+                    "rows": plan.rows_count,
                     "created": result.created,
                     "updated": result.updated,
                     "unchanged": result.unchanged,
-                    "enterprises_created": len(changes.new_codes),
-                    "enterprises_updated": len(changes.enterprise_changes),
-                    "figures_written": len(changes.figure_changes),
+                    "enterprises_created": written.counts["enterprises_created"],
+                    "enterprises_updated": written.counts["enterprises_updated"],
+                    "figures_written": written.counts["figures_written"],
                 },
             )
+            _refresh_readiness_after_commit(written.touched)
+    except _RolledBack:
+        return
     except IntegrityError as exc:
         raise DomainError(
             _("写入时与其他操作冲突（可能有人同时导入了相同的企业），没有写入任何数据，请重新预览后再导入。")
         ) from exc
-    return result
+
+
+def _refresh_readiness_after_commit(touched: list[int]) -> None:
+    """The readiness flags are derived data: refreshed once the import is committed, by tasks of
+    READINESS_TASK_SIZE enterprises, so a large file does not hold the write transaction (and on SQLite
+    the whole database) while they are computed."""
+    ids = sorted(set(touched))
+    for start in range(0, len(ids), READINESS_TASK_SIZE):
+        transaction.on_commit(
+            partial(tasks.refresh_readiness.delay, ids[start : start + READINESS_TASK_SIZE]), robust=True
+        )
 
 
 def _chunks(items: list, size: int | None = None):
@@ -85,7 +143,9 @@ def _chunks(items: list, size: int | None = None):
         yield items[start : start + size]
 
 
-def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
+def _write(plan: LedgerImportPlan, changes: Changes, *, by, written: _Written) -> None:
+    """Write one chunk: its new enterprises, their changed fields and figures, with a history row for
+    each change, in a few bulk statements."""
     user = person(by)
     reason = (_("台账导入：%(f)s") % {"f": plan.filename})[:100]
     history = {"batch_size": BATCH, "default_user": user, "default_change_reason": reason}
@@ -93,7 +153,7 @@ def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
 
     new = []
     for code in changes.new_codes:
-        values = plan.enterprises[code].values
+        values = changes.enterprises[code].values
         enterprise = Enterprise(credit_code=code, jurisdiction=plan.jurisdiction, created_by=user, **values)
         enterprise.name_initials = name_initials(enterprise.name)
         new.append(enterprise)
@@ -105,7 +165,7 @@ def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
     for code, keys in changes.enterprise_changes.items():
         enterprise = changes.existing[code]
         for key in keys:
-            setattr(enterprise, key, plan.enterprises[code].values[key])
+            setattr(enterprise, key, changes.enterprises[code].values[key])
         if "name" in keys:
             enterprise.name_initials = name_initials(enterprise.name)
             fields.add("name_initials")
@@ -117,7 +177,7 @@ def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
 
     new_figures, updated_figures, figure_fields = [], [], {"updated_at"}
     for key, keys in changes.figure_changes.items():
-        draft = plan.figures[key]
+        draft = changes.figures[key]
         current = changes.current_figures.get(key)
         if current is None:
             enterprise = by_code.get(draft.code) or changes.existing[draft.code]
@@ -133,15 +193,14 @@ def _write(plan: LedgerImportPlan, changes: Changes, by) -> None:
     if updated_figures:
         _bulk_update(updated_figures, AnnualFigures, figure_fields, history)
 
-    touched = {e.pk for e in new} | {e.pk for e in updated}
-    touched.update((by_code.get(code) or changes.existing[code]).pk for code, _year in changes.figure_changes)
-    # The readiness flags are derived data: refresh them once the import is committed, so a large file
-    # does not hold the write transaction (and on SQLite the whole database) while they are computed.
-    ids = sorted(touched)
-    for start in range(0, len(ids), READINESS_TASK_SIZE):
-        transaction.on_commit(
-            partial(tasks.refresh_readiness.delay, ids[start : start + READINESS_TASK_SIZE]), robust=True
-        )
+    written.counts["enterprises_created"] += len(new)
+    written.counts["enterprises_updated"] += len(updated)
+    written.counts["figures_written"] += len(changes.figure_changes)
+    written.touched.extend(e.pk for e in new)
+    written.touched.extend(e.pk for e in updated)
+    written.touched.extend(
+        (by_code.get(code) or changes.existing[code]).pk for code, _year in changes.figure_changes
+    )
 
 
 def _bulk_update(objs: list, model, fields: set[str], history: dict) -> None:

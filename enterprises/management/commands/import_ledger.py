@@ -14,7 +14,7 @@ from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import SystemActor
 from enterprises.importers import plan_ledger_import
-from enterprises.services import apply_ledger_import
+from enterprises.services import import_ledger_file
 
 SYSTEM = SystemActor("command import_ledger")
 
@@ -35,17 +35,21 @@ class Command(BaseCommand):
         file_path = Path(path)
         if not file_path.is_file():
             raise CommandError(f"no such file: {path}")
-        with file_path.open("rb") as fileobj:
-            plan = plan_ledger_import(fileobj, file_path.name, jurisdiction=target, user=SYSTEM)
+        # One pass: read, check and (without --dry-run) write chunk by chunk; any error undoes the write.
+        try:
+            with file_path.open("rb") as fileobj:
+                if dry_run:
+                    plan = plan_ledger_import(
+                        fileobj, file_path.name, jurisdiction=target, user=SYSTEM, keep_rows=0
+                    )
+                else:
+                    plan = import_ledger_file(fileobj, file_path.name, jurisdiction=target, by=SYSTEM)
+        except DomainError as exc:
+            self.stdout.write("created 0, updated 0, unchanged 0, errors 1")
+            self.stdout.write(f"row 0, column (文件): {exc.message}")
+            sys.exit(1)
         counts = (plan.created, plan.updated, plan.unchanged)
         errors = [(e.where, e.message) for e in plan.errors]
-        if not errors and not dry_run:
-            try:
-                result = apply_ledger_import(plan, by=SYSTEM)
-            except DomainError as exc:
-                errors = [("row 0, column (文件)", exc.message)]
-            else:
-                counts = (result.created, result.updated, result.unchanged)
         self.stdout.write("created {}, updated {}, unchanged {}, errors {}".format(*counts, len(errors)))
         for where, message in errors:
             self.stdout.write(f"{where}: {message}")
