@@ -224,7 +224,7 @@ def bench(rows: int, tmp: Path, ledger: Path | None = None) -> int:
         print(f"bench: wrote {rows} rows to {ledger.name} ({ledger.stat().st_size / 1e6:.1f} MB) "
               f"in {time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
 
-    limit = 20 * 1024 * 1024  # settings.IMPORT_MAX_BYTES's default
+    limit = 48 * 1024 * 1024  # settings.IMPORT_MAX_BYTES's default
     if ledger.stat().st_size > int(env.get("IMPORT_MAX_BYTES", limit)):
         env["IMPORT_MAX_BYTES"] = str(ledger.stat().st_size + 1024 * 1024)
         print(f"bench: IMPORT_MAX_BYTES={env['IMPORT_MAX_BYTES']} for this file", flush=True)
