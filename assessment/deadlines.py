@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, F
+from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core.expressions import CountRows
 from anyang_hte.core.models import Jurisdiction, TimeLimit, User
 from anyang_hte.core.roles import Right, Role, has_right
 from anyang_hte.core.scope import scope_enterprises
@@ -99,25 +100,38 @@ def _submissions(user, deadlines: Deadlines):
     return overdue_submissions(scope_enterprises(qs, user, enterprise_field="enterprise_id"), deadlines)
 
 
-def _counts(user, deadlines: Deadlines) -> dict[str, dict[int, int]]:
-    """{kind code: {jurisdiction id: overdue items}}, within ``user``'s scope, one query per kind."""
+# A county's count of one kind stops here ("1000+"): the panel is a call to act, the queue behind the
+# number lists every item; counting stops so that the dashboard reads at most this many index entries
+# per county and kind, however many items are overdue (a province's backlog included).
+OVERDUE_COUNT_CAP = 1000
+
+
+def _counts(user, deadlines: Deadlines, jurisdiction_ids: Iterable[int]) -> dict[str, dict[int, int]]:
+    """{kind code: {jurisdiction id: overdue items}} within ``user``'s scope: per county and reward status
+    a count that stops past ``OVERDUE_COUNT_CAP`` (a value over it means "more than the cap"), one query per
+    reward status (a capped count per county in it), each reading only the county column of the
+    status-county-time indexes."""
+    ids = list(jurisdiction_ids)
     counts: dict[str, dict[int, int]] = {}
     for kind in KINDS:
         if kind.code == Code.SUBMISSION_CONFIRM:
-            parts = [_submissions(user, deadlines).annotate(juris=F("enterprise__jurisdiction_id"))]
+            parts = [(_submissions(user, deadlines), "enterprise__jurisdiction_id")]
         else:
-            parts = [
-                qs.annotate(juris=F("jurisdiction_id")) for qs in _reward_parts(user, deadlines, kind.code)
-            ]
-        counted = counts[kind.code] = {}
-        for qs in parts:
-            # count(*), not count(id): the status-and-time indexes carry the county, not the id, so the
-            # count is an index-only scan
-            for juris, n in (
-                qs.order_by().values_list("juris").annotate(n=Count("*")).values_list("juris", "n")
-            ):
-                counted[juris] = counted.get(juris, 0) + n
+            parts = [(qs, "jurisdiction_id") for qs in _reward_parts(user, deadlines, kind.code)]
+        counted = counts[kind.code] = dict.fromkeys(ids, 0)
+        for qs, field in parts:
+            capped = qs.filter(**{field: OuterRef("pk")}).order_by().values(field)[: OVERDUE_COUNT_CAP + 1]
+            rows = (
+                Jurisdiction.objects.filter(pk__in=ids).annotate(n=CountRows(capped)).values_list("pk", "n")
+            )
+            for pk, n in rows.order_by():
+                counted[pk] = min(OVERDUE_COUNT_CAP + 1, counted[pk] + n)
     return counts
+
+
+def _cell(n: int) -> tuple[int, bool]:
+    """(the number shown, whether it is "more than")."""
+    return (OVERDUE_COUNT_CAP, True) if n > OVERDUE_COUNT_CAP else (n, False)
 
 
 def overdue_table(
@@ -126,29 +140,39 @@ def overdue_table(
     """The dashboard's 超期事项: a row per county (those given, else every county in scope), a cell per
     kind with its count and the link to the filtered queue (when ``user`` may open it), and the totals."""
     deadlines = deadlines or Deadlines.load()
-    counts = _counts(user, deadlines)
     if jurisdictions is None:
         jurisdictions = Jurisdiction.objects.all()
         if user.is_jurisdiction_bound:
             jurisdictions = jurisdictions.filter(pk=user.jurisdiction_id)
+    jurisdictions = list(jurisdictions)
+    counts = _counts(user, deadlines, [j.pk for j in jurisdictions])
     rows = []
     for juris in jurisdictions:
         cells = []
         for kind in KINDS:
-            n = counts[kind.code].get(juris.pk, 0)
+            n, more = _cell(counts[kind.code].get(juris.pk, 0))
             url = queue_url(kind, juris.pk, for_user=user) if n and has_right(user, kind.right) else ""
-            cells.append({"kind": kind, "n": n, "url": url})
-        rows.append({"jurisdiction": juris, "cells": cells, "total": sum(c["n"] for c in cells)})
+            cells.append({"kind": kind, "n": n, "more": more, "url": url})
+        rows.append(
+            {
+                "jurisdiction": juris,
+                "cells": cells,
+                "total": sum(c["n"] for c in cells),
+                "more": any(c["more"] for c in cells),
+            }
+        )
     totals = []
     for i, kind in enumerate(KINDS):
         n = sum(r["cells"][i]["n"] for r in rows)
         url = queue_url(kind, for_user=user) if n and has_right(user, kind.right) else ""
-        totals.append({"kind": kind, "n": n, "url": url})
+        totals.append({"kind": kind, "n": n, "more": any(r["cells"][i]["more"] for r in rows), "url": url})
     return {
         "kinds": KINDS,
         "rows": rows,
         "totals": totals,
         "total": sum(t["n"] for t in totals),
+        "more": any(t["more"] for t in totals),
+        "cap": OVERDUE_COUNT_CAP,
         "limits": [{"kind": kind, "limit": deadlines.limits[kind.code]} for kind in KINDS],
         "today": deadlines.today,
     }

@@ -163,15 +163,18 @@ class Reward(models.Model):
             models.Index(
                 fields=["jurisdiction", "status"], include=["amount"], name="reward_juris_status_amount"
             ),
-            # The overdue counts (the dashboard's 超期事项, the reward list's 超期 filter): the rewards of a
-            # status started before a day, per county, as index-only range scans of these three.
+            models.Index(fields=["status", "-created_at"], name="reward_status_created"),
+            # The overdue counts (the dashboard's 超期事项): per county, the rewards of a status whose clock
+            # started before a day, counted no further than the cap: each an index-only range scan of one
+            # of these three (status, county, then the status's clock).
+            models.Index(fields=["status", "jurisdiction", "created_at"], name="reward_status_juris_created"),
             models.Index(
-                fields=["status", "created_at"], include=["jurisdiction"], name="reward_status_created_juris"
+                fields=["status", "jurisdiction", "approved_at"], name="reward_status_juris_approved"
             ),
             models.Index(
-                fields=["status", "approved_at"],
-                include=["jurisdiction"],
-                name="reward_status_approved_juris",
+                fields=["status", "jurisdiction", "submitted_at"],
+                include=["amount"],  # a county's queue totals: index-only too
+                name="reward_status_juris_submitted",
             ),
             # The money drill-downs list a year's rewards county by county (jurisdiction_id, id).
             models.Index(fields=["jurisdiction", "id"], name="reward_juris_id"),
@@ -179,9 +182,7 @@ class Reward(models.Model):
             # index, and its 合计 (count and amount) an index-only scan of the queue's own entries (the
             # index above would read every county's rewards of every status to find them).
             models.Index(
-                fields=["status", "submitted_at", "id"],
-                include=["amount", "jurisdiction"],
-                name="reward_queue_order_amount",
+                fields=["status", "submitted_at", "id"], include=["amount"], name="reward_queue_order_amount"
             ),
         ]
 

@@ -262,3 +262,38 @@ def test_the_demo_makes_one_item_of_each_kind_overdue(reviewer):
         "payment": 1,
         "confirm": 1,
     }
+
+
+def test_a_count_past_the_cap_says_more_than_the_cap(client, reviewer, monkeypatch):
+    """However many items are overdue, a county's count of a kind reads at most the cap + 1 of them and
+    shows "cap+"; the row, the kind's city total and the grand total say "+" too, the footer says why, and
+    the number still links to the queue that lists every item."""
+    from assessment import deadlines as overdue
+
+    monkeypatch.setattr(overdue, "OVERDUE_COUNT_CAP", 2)
+    for _ in range(3):
+        _reward(WF, Reward.Status.SUBMITTED)
+    _reward(WF, Reward.Status.GENERATED)
+    _reward(LZ, Reward.Status.SUBMITTED)
+    table = overdue.overdue_table(reviewer)
+    wf = next(r for r in table["rows"] if r["jurisdiction"].code == WF)
+    lz = next(r for r in table["rows"] if r["jurisdiction"].code == LZ)
+    review = [c for c in wf["cells"] if c["kind"].key == "review"][0]
+    assert (review["n"], review["more"]) == (2, True)
+    submit = [c for c in wf["cells"] if c["kind"].key == "submit"][0]
+    assert (submit["n"], submit["more"]) == (1, False)
+    assert (wf["total"], wf["more"]) == (3, True)
+    assert (lz["total"], lz["more"]) == (1, False)
+    total_review = [t for t in table["totals"] if t["kind"].key == "review"][0]
+    assert (total_review["n"], total_review["more"]) == (3, True)
+
+    client.force_login(reviewer)
+    page = client.get(reverse("assessment:dashboard")).content.decode()
+    assert f'data-testid="overdue-{WF}-review">2+</a>' in page
+    assert 'data-testid="overdue-total-review">3+</a>' in page
+    assert "带“+”的数字表示超过 2 件" in page
+    listed = client.get(
+        reverse("incentives:reward_list"),
+        {"status": "submitted", "overdue": "review", "jurisdiction": jurisdiction(WF).pk},
+    )
+    assert listed.context["totals"]["n"] == 3  # the queue behind the number lists all of them

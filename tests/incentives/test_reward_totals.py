@@ -90,9 +90,11 @@ def _filtered(user, params):
 @pytest.mark.parametrize(
     ("who", "params", "scan"),
     [
-        ("reviewer", {}, "Index Only Scan using reward_juris_status_amount"),
-        ("county_official", {}, "Index Only Scan using reward_juris_status_amount"),
-        ("county_official", {"status": "generated"}, "Index Only Scan using reward_juris_status_amount"),
+        # an index that carries the amount (reward_juris_status_amount; on a tiny test table the planner
+        # may as well take another covering one: the point is that the table itself is not read)
+        ("reviewer", {}, "Index Only Scan using reward_"),
+        ("county_official", {}, "Index Only Scan using reward_"),
+        ("county_official", {"status": "generated"}, "Index Only Scan using reward_"),
         # a few rows of one status: the queue's own index finds them (the covering one would do too)
         ("reviewer", {"status": "submitted"}, "Index"),
     ],
