@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from anyang_hte.core.templatetags.money import wan
@@ -44,12 +45,20 @@ class StatusColumn(tables.Column):
 
     def render(self, value, record):
         # record.status, not value: django-tables2 hands a choice field's label as the value, which no
-        # colour matched (every status showed grey while the template rendered this column).
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>',
-            BADGE_COLOURS.get(record.status, "secondary"),
-            record.get_status_display(),
-        )
+        # colour matched (every status showed grey while the template rendered this column). A badge is
+        # made once per model, status and language (translating the label was a fifth of a queue page).
+        key = (type(record), record.status, get_language())
+        badge = _BADGES.get(key)
+        if badge is None:
+            badge = _BADGES[key] = format_html(
+                '<span class="badge text-bg-{}">{}</span>',
+                BADGE_COLOURS.get(record.status, "secondary"),
+                record.get_status_display(),
+            )
+        return badge
+
+
+_BADGES: dict[tuple, str] = {}  # StatusColumn's badges: a few statuses of a few models in two languages
 
 
 class DayColumn(tables.Column):
