@@ -2,7 +2,10 @@
 
 The file is read, checked and written a chunk at a time inside one transaction
 (:func:`enterprises.importers.stream_ledger`); an error anywhere in it rolls every chunk back. The
-readiness flags of the enterprises written are refreshed after the commit, by tasks.
+readiness flags of the enterprises written are refreshed after the commit, by tasks. On PostgreSQL a
+chunk's new enterprises and new yearly figures, with their history rows, are written with COPY
+(:mod:`enterprises.services.import_copy`); on SQLite with ``bulk_create_with_history``. Changes to
+existing rows are ``bulk_update_with_history`` on both.
 """
 
 from collections import Counter
