@@ -54,8 +54,14 @@ def copy_text(value) -> str:
 
 
 def copy_row(values: Iterable) -> str:
-    """One row: the fields tab-separated, ending with a newline."""
-    return "\t".join(map(copy_text, values)) + "\n"
+    """One row: the fields tab-separated, ending with a newline (text and NULL, most of a row, are
+    handled inline: this runs for every field of every row)."""
+    return (
+        "\t".join(
+            [v.translate(_ESCAPES) if type(v) is str else NULL if v is None else copy_text(v) for v in values]
+        )
+        + "\n"
+    )
 
 
 class CopyBuffer:

@@ -79,7 +79,9 @@ def create_with_history(model, rows: list[dict[str, Any]], *, now, user_id, reas
             else []
         )
         for i, (new_id, row) in enumerate(zip(ids, rows, strict=True)):
-            values = {**constant, **{f.attname: f.get_default() for f in per_row}, **row, pk.attname: new_id}
+            values = {**constant, **row, pk.attname: new_id}
+            for f in per_row:
+                values.setdefault(f.attname, f.get_default())
             out.add([values[a] for a in attnames])
             if history_out is not None:
                 values.update(history_constant, history_id=history_ids[i])
