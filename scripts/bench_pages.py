@@ -176,24 +176,20 @@ def roll_up() -> None:
 
 
 class Tables:
-    """One COPY buffer per table: rows as PostgreSQL's text format (tab-separated, \\N for NULL)."""
+    """One COPY buffer per table (:class:`anyang_hte.core.pgcopy.CopyBuffer`: PostgreSQL's text format,
+    escaped, \\N for NULL)."""
 
-    def __init__(self, models):
-        self.models = models
-        self.buffers = {m: io.StringIO() for m in models}
-        self.rows = Counter()
+    def __init__(self, models, columns: dict):
+        from anyang_hte.core.pgcopy import CopyBuffer
+
+        self.buffers = {m: CopyBuffer(m._meta.db_table, columns[m]) for m in models}
 
     def add(self, model, values: tuple) -> None:
-        self.buffers[model].write("\t".join(r"\N" if v is None else str(v) for v in values))
-        self.buffers[model].write("\n")
-        self.rows[model] += 1
+        self.buffers[model].add(values)
 
-    def flush(self, cursor, columns: dict) -> None:
-        for model, buffer in self.buffers.items():
-            buffer.seek(0)
-            names = ", ".join(f'"{c}"' for c in columns[model])
-            cursor.copy_expert(f"COPY {model._meta.db_table} ({names}) FROM STDIN", buffer)
-            self.buffers[model] = io.StringIO()
+    def flush(self, cursor) -> None:
+        for buffer in self.buffers.values():
+            buffer.copy(cursor)
 
 
 class Loader:
@@ -255,10 +251,10 @@ class Loader:
             raw.commit()
             cursor.execute("SET session_replication_role = replica")  # no FK triggers: the rows are built
             for start in range(0, n, CHUNK):  # consistent here, and checking 6M references costs minutes
-                out = Tables(self.models)
+                out = Tables(self.models, columns)
                 for _i in range(min(CHUNK, n - start)):
                     self._enterprise(out)
-                out.flush(cursor, columns)
+                out.flush(cursor)
                 raw.commit()
                 print(f"bench-pages: {start + min(CHUNK, n - start)} / {n} enterprises copied", flush=True)
             cursor.execute("SET session_replication_role = DEFAULT")

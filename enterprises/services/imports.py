@@ -2,7 +2,10 @@
 
 The file is read, checked and written a chunk at a time inside one transaction
 (:func:`enterprises.importers.stream_ledger`); an error anywhere in it rolls every chunk back. The
-readiness flags of the enterprises written are refreshed after the commit, by tasks.
+readiness flags of the enterprises written are refreshed after the commit, by tasks. On PostgreSQL a
+chunk's new enterprises and new yearly figures, with their history rows, are written with COPY
+(:mod:`enterprises.services.import_copy`); on SQLite with ``bulk_create_with_history``. Changes to
+existing rows are ``bulk_update_with_history`` on both.
 """
 
 from collections import Counter
@@ -30,6 +33,7 @@ from ..importers import (
 )
 from ..models import AnnualFigures, Enterprise
 from ..pinyin import name_initials
+from . import import_copy
 
 CHUNK = 1000  # ids per UPDATE ... WHERE pk IN (...)
 BATCH = 1000  # rows per INSERT / UPDATE
@@ -151,15 +155,11 @@ def _write(plan: LedgerImportPlan, changes: Changes, *, by, written: _Written) -
     history = {"batch_size": BATCH, "default_user": user, "default_change_reason": reason}
     now = timezone.now()
 
-    new = []
-    for code in changes.new_codes:
-        values = changes.enterprises[code].values
-        enterprise = Enterprise(credit_code=code, jurisdiction=plan.jurisdiction, created_by=user, **values)
-        enterprise.name_initials = name_initials(enterprise.name)
-        new.append(enterprise)
-    if new:
-        new = bulk_create_with_history(new, Enterprise, **history)
-    by_code = {e.credit_code: e for e in new}
+    copy = import_copy.copy_available()
+    if copy:
+        by_code = _copy_new_enterprises(plan, changes, now=now, user=user, reason=reason)
+    else:
+        by_code = _create_new_enterprises(plan, changes, user=user, history=history)
 
     updated, fields = [], {"updated_at"}
     for code, keys in changes.enterprise_changes.items():
@@ -180,27 +180,81 @@ def _write(plan: LedgerImportPlan, changes: Changes, *, by, written: _Written) -
         draft = changes.figures[key]
         current = changes.current_figures.get(key)
         if current is None:
-            enterprise = by_code.get(draft.code) or changes.existing[draft.code]
-            new_figures.append(AnnualFigures(enterprise=enterprise, year=draft.year, **draft.values))
+            enterprise_id = by_code.get(draft.code) or changes.existing[draft.code].pk
+            new_figures.append({"enterprise_id": enterprise_id, "year": draft.year, **draft.values})
         else:
             for name in keys:
                 setattr(current, name, draft.values[name])
             current.updated_at = now
             figure_fields.update(keys)
             updated_figures.append(current)
-    if new_figures:
-        bulk_create_with_history(new_figures, AnnualFigures, **history)
+    if new_figures and copy:
+        import_copy.create_with_history(
+            AnnualFigures, new_figures, now=now, user_id=_history_user_id(user), reason=reason
+        )
+    elif new_figures:
+        bulk_create_with_history(
+            [AnnualFigures(**values) for values in new_figures], AnnualFigures, **history
+        )
     if updated_figures:
         _bulk_update(updated_figures, AnnualFigures, figure_fields, history)
 
-    written.counts["enterprises_created"] += len(new)
+    written.counts["enterprises_created"] += len(by_code)
     written.counts["enterprises_updated"] += len(updated)
     written.counts["figures_written"] += len(changes.figure_changes)
-    written.touched.extend(e.pk for e in new)
+    written.touched.extend(by_code.values())
     written.touched.extend(e.pk for e in updated)
     written.touched.extend(
-        (by_code.get(code) or changes.existing[code]).pk for code, _year in changes.figure_changes
+        by_code.get(code) or changes.existing[code].pk for code, _year in changes.figure_changes
     )
+
+
+def _new_enterprise_values(plan: LedgerImportPlan, changes: Changes, user) -> list[dict]:
+    """The chunk's new enterprises as field values (attnames), in ``changes.new_codes``' order."""
+    rows = []
+    for code in changes.new_codes:
+        values = changes.enterprises[code].values
+        rows.append(
+            {
+                **values,
+                "credit_code": code,
+                "jurisdiction_id": plan.jurisdiction.pk,
+                "created_by_id": user.pk if user is not None else None,
+                "name_initials": name_initials(values.get("name", "")),
+            }
+        )
+    return rows
+
+
+def _create_new_enterprises(
+    plan: LedgerImportPlan, changes: Changes, *, user, history: dict
+) -> dict[str, int]:
+    """``bulk_create_with_history`` (SQLite); returns each new enterprise's id by credit code."""
+    new = [Enterprise(**values) for values in _new_enterprise_values(plan, changes, user)]
+    if new:
+        new = bulk_create_with_history(new, Enterprise, **history)
+    return {e.credit_code: e.pk for e in new}
+
+
+def _copy_new_enterprises(
+    plan: LedgerImportPlan, changes: Changes, *, now, user, reason: str
+) -> dict[str, int]:
+    """COPY (PostgreSQL), with the history rows ``bulk_create_with_history`` would write; returns each new
+    enterprise's id by credit code."""
+    rows = _new_enterprise_values(plan, changes, user)
+    ids = import_copy.create_with_history(
+        Enterprise, rows, now=now, user_id=_history_user_id(user), reason=reason
+    )
+    return {row["credit_code"]: pk for row, pk in zip(rows, ids, strict=True)}
+
+
+def _history_user_id(user) -> int | None:
+    """The history rows' user, as ``bulk_history_create`` picks it: the importing person, else the
+    request's logged-in user (simple_history's middleware), else nobody."""
+    if user is not None:
+        return user.pk
+    found = Enterprise.history.model.get_default_history_user(Enterprise())
+    return getattr(found, "pk", None)
 
 
 def _bulk_update(objs: list, model, fields: set[str], history: dict) -> None:
