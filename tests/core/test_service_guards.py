@@ -488,6 +488,13 @@ CASES: dict[str, Case] = {
         CF,
     ),
     "enterprises.apply_ledger_import": Case(lambda by, w: ledger.apply_ledger_import(w.plan, by=by), C, R),
+    "enterprises.import_ledger_file": Case(
+        lambda by, w: ledger.import_ledger_file(
+            io.BytesIO(_ledger_file()), "台账.xlsx", jurisdiction=jurisdiction(WF), by=by
+        ),
+        C,
+        R,
+    ),
     # --- what the readiness verdict reads besides the figures ---
     "enterprises.ip_item_create": Case(
         lambda by, w: ledger.ip_item_create(

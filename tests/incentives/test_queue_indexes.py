@@ -45,7 +45,7 @@ def test_the_queue_lists_the_longest_waiting_first_with_its_totals(client, revie
     assert page.context["totals"] == {"n": len(queue), "amount": sum(r.amount for r in queue)}
 
 
-def _plans(client, reviewer) -> dict[str, str]:
+def _plans(client, reviewer, *, without=()) -> dict[str, str]:
     """The plans of the queue page's own queries on the reward table, as the view runs them, with
     sequential and bitmap scans and sorts switched off (the test table is tiny: any plan would do), so a
     sort or a table scan left in a plan is one that no index can spare."""
@@ -58,10 +58,13 @@ def _plans(client, reviewer) -> dict[str, str]:
         if 'FROM "incentives_reward"' not in sql or "'submitted'" not in sql:
             continue
         with transaction.atomic(), connection.cursor() as cursor:
+            for index in without:  # dropped inside the transaction, which is rolled back
+                cursor.execute(f"DROP INDEX {index}")
             for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
                 cursor.execute(f"SET LOCAL {setting} = off")
             cursor.execute("EXPLAIN " + sql)
             plans[sql] = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)  # the settings and the dropped indexes end with the savepoint
     return plans
 
 
@@ -79,7 +82,10 @@ def test_the_queue_page_walks_its_index_without_sorting(client, reviewer, queue)
 
 @postgresql_only
 def test_the_queue_totals_are_an_index_only_scan(client, reviewer, queue):
-    plans = _plans(client, reviewer)
+    # on a tiny test table every index that starts with the status costs about the same, so the overdue
+    # counts' (which do not carry the amount) are set aside: the plan shows the covering one is used
+    overdue = ("reward_status_created", "reward_status_juris_created", "reward_status_juris_approved")
+    plans = _plans(client, reviewer, without=overdue)
     totals = [plan for sql, plan in plans.items() if 'SUM("incentives_reward"."amount")' in sql]
     assert totals, plans
     for plan in totals:  # the queue's index, or the status-county index that carries the amount too (a
