@@ -4,8 +4,9 @@
 #   make test      the pytest suite on TEST_WORKERS processes (auto: one per core; PYTEST_ARGS="-k ledger -x",
 #                  TEST_WORKERS=0 for one process); DATABASE_URL/REDIS_URL from the environment
 #   make lint      ruff check, ruff format --check and lint-imports (the layers contract); fails on any
-#   make bench     time `import_ledger` on BENCH_ROWS rows (10000) beside its floor, the payout sheet of
-#                  BENCH_LINES lines (10000) and the indicator rollup over BENCH_ENTERPRISES enterprises (100000)
+#   make bench     each figure beside its floor from the same run (DATABASE_URL's database): import_ledger of
+#                  BENCH_ROWS rows (10000) and its readiness refresh, the payout sheet and payment of BENCH_LINES
+#                  lines (10000), the rollup over BENCH_ENTERPRISES (100000), the xlsx export of BENCH_EXPORT_ROWS (100000)
 #   make bench-pages  every main page on gunicorn at BENCH_ENTERPRISES enterprises (1000000, loaded by COPY into
 #                  BENCH_DATABASE_URL, a name with "bench"; kept for reruns, BENCH_RELOAD=1 reloads) with 8
 #                  logged-in clients for BENCH_SECONDS (15) per page, each beside the trivial page's p95 measured

@@ -4,8 +4,13 @@
 Run through ``make bench``. The database is a fresh SQLite file in a temporary folder, unless
 DATABASE_URL is set, in which case that database is migrated and used as it is (rows already there
 count as updated or unchanged). The file is imported twice: first every row is new, then every row
-is unchanged. Each time includes the command's start-up (Django setup, about a second) and the
-readiness refresh the import triggers (its tasks run in the process, REDIS_URL being unset).
+is unchanged. Each time includes the command's start-up (Django setup, about a second). The readiness
+refresh the import triggers is, as in production, a task queued when the import commits (off the
+critical path): the import runs with BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, flushed before
+and after) as its broker, and the refresh of the whole ledger (``readiness_refresh_all``, what the queued
+tasks and the nightly job do) is timed on its own afterwards, beside its floor: starting Django and reading
+every enterprise and its yearly figures. Without a reachable Redis the tasks run in the import's process
+and inside its time (the line says so).
 
 Beside each time it prints the floor measured in the same run: a process that starts Django, reads
 every cell of the same file with openpyxl in read-only mode and COPYs the rows into a scratch table
@@ -207,7 +212,10 @@ def measure_floor(path: Path, env: dict[str, str]) -> tuple[float, float, int]:
 def bench(rows: int, tmp: Path, ledger: Path | None = None) -> int:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "anyang_hte.settings.dev"}
-    env.pop("REDIS_URL", None)  # tasks the import enqueues run in-process, inside the timing
+    env.pop("REDIS_URL", None)
+    queue = _bench_queue()
+    if queue is not None:  # the refresh is queued, as in production, and timed on its own below
+        env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14"
     env["DEBUG"] = "0"  # as in production: DEBUG keeps every SQL statement (a bulk INSERT is ~0.5 MB of text)
 
     print(f"bench: database {database_url.split('@')[-1]}", flush=True)
@@ -253,13 +261,57 @@ def bench(rows: int, tmp: Path, ledger: Path | None = None) -> int:
             f"peak_rss_mb {rss:.0f} floor_peak_rss_mb {floor_rss:.0f}",
             flush=True,
         )
+        if queue is None:
+            print("bench: (no Redis: the readiness refresh ran inside the import's time)", flush=True)
         if errors or created + updated + unchanged != rows:
             failed = True
             print(f"bench: expected {rows} rows imported without errors", file=sys.stderr)
         elif "DATABASE_URL" not in os.environ and counts[expect] != rows:
             failed = True
             print(f"bench: expected all {rows} rows {expect} on a fresh database", file=sys.stderr)
+    if queue is not None:
+        queue.flushdb()
+        refresh, refresh_rss, refreshed = _timed_script(REFRESH_SCRIPT, env)
+        read, read_rss, _n = _timed_script(READ_SCRIPT, env)
+        print(
+            f"readiness_refresh enterprises {refreshed} seconds {refresh:.2f} floor_seconds {read:.2f} "
+            f"ratio {refresh / read:.2f} peak_rss_mb {refresh_rss:.0f} floor_peak_rss_mb {read_rss:.0f}",
+            flush=True,
+        )
     return 1 if failed else 0
+
+
+# The refresh the queued tasks do, for the whole ledger (the nightly job's), and its floor: reading every
+# enterprise and its yearly figures, which any refresh must.
+_DJANGO = "import django, sys; sys.path.insert(0, '.'); django.setup()\n"
+REFRESH_SCRIPT = _DJANGO + (
+    "from enterprises.services import readiness_refresh_all\nprint(readiness_refresh_all())"
+)
+READ_SCRIPT = _DJANGO + (
+    "from enterprises.models import AnnualFigures, Enterprise\n"
+    "n = sum(1 for _ in Enterprise.objects.values_list().iterator(2000))\n"
+    "sum(1 for _ in AnnualFigures.objects.values_list().iterator(2000))\nprint(n)"
+)
+
+
+def _timed_script(script: str, env: dict[str, str]) -> tuple[float, float, int]:
+    elapsed, rss, output, status = _run_child([sys.executable, "-c", script], env)
+    if status != 0:
+        sys.exit(f"bench: a child failed:\n{output[-3000:]}")
+    return elapsed, rss, int(output.split()[-1])
+
+
+def _bench_queue():
+    """The bench's own Redis database (flushed), or None when no Redis answers."""
+    try:
+        import redis
+
+        queue = redis.Redis.from_url(os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14")
+        queue.ping()
+        queue.flushdb()
+        return queue
+    except Exception:  # noqa: BLE001 (any failure: no broker to queue on)
+        return None
 
 
 def main() -> int:
