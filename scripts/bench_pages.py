@@ -61,6 +61,7 @@ from load import (  # noqa: E402  (scripts/ is put on the path first)
     free_port,
     production_env,
     recreate_database,
+    scratch_database_url,
     stop,
     wait_ready,
 )
@@ -94,17 +95,7 @@ TRADE_THIRD = "科光智达远诚创新华腾盛源晟锐博"
 
 
 def bench_database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL", "") or DEFAULT_DATABASE_URL
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise Refused(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {parts.scheme or url!r}")
-    if "bench" not in name.lower():
-        raise Refused(
-            f"BENCH_DATABASE_URL names the database {name!r}: the page benchmark may drop and recreate "
-            f"its database, so its name must contain 'bench' (e.g. anyang_bench_pages)"
-        )
-    return url
+    return scratch_database_url("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL, "bench", "anyang_bench_pages")
 
 
 # --- the data ----------------------------------------------------------------------------------------

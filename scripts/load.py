@@ -76,18 +76,24 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
-def load_database_url() -> str:
-    url = os.environ.get("LOAD_DATABASE_URL", "") or DEFAULT_DATABASE_URL
+def scratch_database_url(variable: str, default: str, word: str, example: str) -> str:
+    """The PostgreSQL URL in ``variable`` (else ``default``) of a database a run may drop and recreate:
+    refused unless its name contains ``word``, so that no other database is taken by mistake."""
+    url = os.environ.get(variable, "") or default
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise Refused(f"LOAD_DATABASE_URL must be a PostgreSQL URL, not {parts.scheme or url!r}")
-    if "load" not in name.lower():
+        raise Refused(f"{variable} must be a PostgreSQL URL, not {parts.scheme or url!r}")
+    if word not in name.lower():
         raise Refused(
-            f"LOAD_DATABASE_URL names the database {name!r}: the load run drops and recreates its "
-            f"database, so its name must contain 'load' (e.g. anyang_hte_load)"
+            f"{variable} names the database {name!r}: the run may drop and recreate its database, so its "
+            f"name must contain {word!r} (e.g. {example})"
         )
     return url
+
+
+def load_database_url() -> str:
+    return scratch_database_url("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL, "load", "anyang_hte_load")
 
 
 # --- the database ------------------------------------------------------------------------------------
