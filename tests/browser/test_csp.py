@@ -164,6 +164,8 @@ def test_reviewer_pages_charts_htmx_and_the_reject_confirmation(watched, world):
 
     # The dashboard: Chart.js draws its charts; the htmx rollup runs to 100 % and its bar is full width.
     visit(page, "/assessment/")
+    # no year was rolled up: the page queues the rollups and reloads itself with the snapshots
+    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照", timeout=60_000)
     expect(page.locator("canvas[data-drawn]").first).to_be_visible()
     assert page.locator("canvas[data-drawn]").count() == page.locator("canvas[data-chart]").count() > 0
     page.get_by_test_id("rollup-button").click()
@@ -174,6 +176,9 @@ def test_reviewer_pages_charts_htmx_and_the_reject_confirmation(watched, world):
         "b => [b.getBoundingClientRect().width, b.parentElement.getBoundingClientRect().width]"
     )
     assert widths[0] == pytest.approx(widths[1], abs=1), widths
+    # the finished run reloads the page with its snapshot; the year picker is used on that page
+    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照 · 计算于", timeout=15_000)
+    page.wait_for_load_state("networkidle")
     # The year picker submits itself.
     page.select_option("#id_year", str(world["year"] - 1))
     expect(page).to_have_url(f"{page.base_url}/assessment/?year={world['year'] - 1}")
