@@ -164,8 +164,9 @@ def test_reviewer_pages_charts_htmx_and_the_reject_confirmation(watched, world):
 
     # The dashboard: Chart.js draws its charts; the htmx rollup runs to 100 % and its bar is full width.
     visit(page, "/assessment/")
-    # no year was rolled up: the page queues the rollups and reloads itself with the snapshots
-    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照", timeout=60_000)
+    # no year was rolled up: the page queues the rollups and reloads itself when they are done
+    expect(page.get_by_test_id("computing")).to_have_count(0, timeout=60_000)
+    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照")
     expect(page.locator("canvas[data-drawn]").first).to_be_visible()
     assert page.locator("canvas[data-drawn]").count() == page.locator("canvas[data-chart]").count() > 0
     page.get_by_test_id("rollup-button").click()

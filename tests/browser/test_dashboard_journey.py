@@ -42,7 +42,8 @@ def test_reviewer_dashboard_and_county_official(page, tmp_path):
     # No year has been rolled up: the page computes nothing itself, says so and queues the rollups; their
     # progress bars reload the page when they are done, and the figures come from the snapshots.
     expect(page.get_by_test_id("data-source")).to_contain_text("正在汇总计算")
-    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照 · 计算于", timeout=60_000)
+    expect(page.get_by_test_id("computing")).to_have_count(0, timeout=60_000)  # every year shown done
+    expect(page.get_by_test_id("data-source")).to_contain_text("汇总快照 · 计算于")
     expect(page.locator("canvas[data-drawn]")).to_have_count(4)  # four charts drawn by Chart.js
     for table in ("table-targets", "table-growth", "table-trend", "table-funnel", "table-rewards"):
         expect(page.get_by_test_id(table)).to_be_visible()
