@@ -7,15 +7,31 @@
   share is not a count of enterprises: no link), "—" with the reason as its title when unknown.
 """
 
+import functools
+from urllib.parse import quote
+
 from django import template
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from anyang_hte.core.money import format_wan
 
 register = template.Library()
+
+
+@functools.lru_cache(maxsize=64)
+def _drilldown_pattern(prefix: str) -> str:
+    return reverse("assessment:drilldown", args=["SCOPE", "CODE"])
+
+
+def _drilldown_url(scope: str, code: str) -> str:
+    """``reverse`` once per script prefix, then the scope and the code put in (a few hundred cells)."""
+    pattern = _drilldown_pattern(get_script_prefix())
+    return pattern.replace("SCOPE", quote(str(scope), safe=""), 1).replace(
+        "CODE", quote(str(code), safe=""), 1
+    )
 
 
 @register.simple_tag
@@ -38,7 +54,7 @@ def drill_value(cell, scope, year):
         return mark_safe("<span>—</span>")
     if indicator.kind == "share":
         return indicator_value(value, indicator)
-    url = reverse("assessment:drilldown", args=[scope, cell["code"]])
+    url = _drilldown_url(scope, cell["code"])
     shown = format_wan(value) if indicator.kind == "money" else floatformat(value, "0g")
     return format_html(
         '<a href="{}?year={}" data-testid="drill-{}-{}">{}</a>', url, year, scope, cell["code"], shown
