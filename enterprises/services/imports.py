@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -49,6 +49,33 @@ class _RolledBack(Exception):
 class _Written:
     touched: list[int] = field(default_factory=list)  # enterprise ids, for the readiness refresh
     counts: Counter = field(default_factory=Counter)
+    known_rows: float | None = None  # the enterprises the planner's statistics count (PostgreSQL)
+    since_analyze: int = 0  # enterprises this import added since those statistics
+
+
+# A large import into a table the planner's statistics call small (an empty ledger, or autovacuum not
+# yet run; it cannot see the import's own uncommitted rows anyway) plans each chunk's look-up by credit
+# code as a scan of the whole table, every chunk: once the rows added exceed half of what the statistics
+# counted (and this many), the import refreshes them inside its own transaction (ANALYZE sees its rows).
+ANALYZE_AFTER_ROWS = 5000
+
+
+def _analyze_if_grown(written: _Written, added: int) -> None:
+    written.since_analyze += added
+    with connection.cursor() as cursor:
+        if written.known_rows is None:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+                [Enterprise._meta.db_table],
+            )
+            written.known_rows = float(cursor.fetchone()[0])
+        if written.since_analyze > max(ANALYZE_AFTER_ROWS, written.known_rows / 2):
+            tables = ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in (Enterprise, AnnualFigures)
+            )
+            cursor.execute(f"ANALYZE {tables}")
+            written.known_rows += written.since_analyze
+            written.since_analyze = 0
 
 
 def apply_ledger_import(plan: LedgerImportPlan, *, by) -> LedgerImportResult:
@@ -198,6 +225,8 @@ def _write(plan: LedgerImportPlan, changes: Changes, *, by, written: _Written) -
         )
     if updated_figures:
         _bulk_update(updated_figures, AnnualFigures, figure_fields, history)
+    if copy and by_code:
+        _analyze_if_grown(written, len(by_code))
 
     written.counts["enterprises_created"] += len(by_code)
     written.counts["enterprises_updated"] += len(updated)

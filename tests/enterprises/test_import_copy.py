@@ -168,3 +168,31 @@ def test_an_error_after_a_copied_chunk_rolls_it_back(county_official):
     assert plan.errors
     assert not Enterprise.objects.exists() and not AnnualFigures.objects.exists()
     assert not Enterprise.history.exists() and not AnnualFigures.history.exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_large_import_refreshes_the_planners_statistics_as_the_table_grows(county_official, monkeypatch):
+    """The planner cannot see an import's uncommitted rows (nor a table autovacuum has not analysed yet):
+    once the rows added exceed half of what its statistics count (and ANALYZE_AFTER_ROWS), the import
+    analyses the ledger inside its own transaction, so the next chunks' look-ups by credit code are
+    planned for the table as it now is, not as an empty one (each chunk a scan of the whole table)."""
+    from enterprises.services import imports
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER_ROWS", 3)
+    analysed = []
+    real = imports._analyze_if_grown
+
+    def spy(written, added):
+        before = written.since_analyze + added
+        real(written, added)
+        if written.since_analyze == 0:
+            analysed.append(before)
+
+    monkeypatch.setattr(imports, "_analyze_if_grown", spy)
+    county = jurisdiction("410502")
+    plan = _import(xlsx([ent(i, year=2024) for i in range(1, 21)]), county_official, county)
+    assert not plan.errors and plan.created == 20
+    assert analysed and sum(analysed) <= 20  # chunks of 5: analysed after the table grew past 3, then 4, …
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'enterprises_enterprise'::regclass")
+        assert cursor.fetchone()[0] >= 5  # the statistics count the import's own rows
