@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anyang_hte.core import dates
 from anyang_hte.core.forms import DATE_INPUT, WanYuanField
 from anyang_hte.core.models import Jurisdiction
 from enterprises.import_files import size_problem
@@ -61,7 +62,7 @@ class PaymentForm(forms.Form):
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data["paid_on"]
-        if paid_on > timezone.localdate():
+        if paid_on > dates.today():
             raise ValidationError(_("拨付日期不能晚于今天。"))
         return paid_on
 

@@ -672,3 +672,30 @@ class BalanceOverride(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.year} {self.needed}"
+
+
+# 公示 before payment: its tables live beside (they import the ones above).
+from .publicity_models import Publicity, PublicityEntry, PublicityObjection  # noqa: E402
+
+__all__ = [
+    "MONEY",
+    "Appropriation",
+    "AppropriationAdjustment",
+    "BalanceOverride",
+    "FundingLine",
+    "FundingSource",
+    "OfficialList",
+    "OfficialListRow",
+    "Payment",
+    "PaymentRun",
+    "PayoutBatch",
+    "Publicity",
+    "PublicityEntry",
+    "PublicityObjection",
+    "Recovery",
+    "Reward",
+    "RewardDecision",
+    "RewardDocument",
+    "RewardRule",
+    "reward_document_path",
+]

@@ -11,7 +11,8 @@ TRANSITIONS: dict[str, set[str]] = {
     S.GENERATED: {S.SUBMITTED, S.CANCELLED},
     S.SUBMITTED: {S.APPROVED, S.RETURNED, S.REJECTED, S.CANCELLED},
     S.RETURNED: {S.SUBMITTED, S.CANCELLED},
-    S.APPROVED: {S.PAID, S.CANCELLED},
+    # APPROVED → REJECTED: an objection to its 公示 upheld (services/publicity.py), before any payment
+    S.APPROVED: {S.PAID, S.CANCELLED, S.REJECTED},
     S.REJECTED: set(),
     S.PAID: set(),
     S.CANCELLED: set(),

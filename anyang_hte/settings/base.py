@@ -160,6 +160,17 @@ TWO_FACTOR_BACKUP_CODES = int(os.environ.get("TWO_FACTOR_BACKUP_CODES", "10"))
 FIRM_REGISTRATION_LIMIT = int(os.environ.get("FIRM_REGISTRATION_LIMIT", "5"))
 FIRM_REGISTRATION_WINDOW = int(os.environ.get("FIRM_REGISTRATION_WINDOW_SECONDS", "3600"))
 
+# 公示 before payment (incentives/services/publicity.py): a published reward's notice period, in working days
+# (anyang_hte/core/workdays.py) after the day of publication; its lines are paid from the day after its end.
+PUBLICITY_NOTICE_WORKING_DAYS = int(os.environ.get("PUBLICITY_NOTICE_WORKING_DAYS", "5"))
+# Who receives objections (the public page prints it); the reviewer may change it per publicity.
+PUBLICITY_CONTACT_UNIT = os.environ.get("PUBLICITY_CONTACT_UNIT", "安阳市科学技术局")
+PUBLICITY_CONTACT_PHONE = os.environ.get("PUBLICITY_CONTACT_PHONE", "0372-0000000")
+PUBLICITY_CONTACT_ADDRESS = os.environ.get("PUBLICITY_CONTACT_ADDRESS", "安阳市人民大道东段市民之家")
+# The public 公示 pages (/gongshi/, no log-in): at most this many requests per client IP in the window.
+PUBLICITY_PUBLIC_LIMIT = int(os.environ.get("PUBLICITY_PUBLIC_LIMIT", "60"))
+PUBLICITY_PUBLIC_WINDOW = int(os.environ.get("PUBLICITY_PUBLIC_WINDOW_SECONDS", "60"))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -13,7 +13,9 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
   ignored;
 - ``rules``: reward rules opened, edited until used, closed;
-- ``appropriations``: 专项经费 recorded and adjusted by the bureau; approvals and batches held to them.
+- ``appropriations``: 专项经费 recorded and adjusted by the bureau; approvals and batches held to them;
+- ``publicity``: 公示 before payment: a batch's or an approval round's rewards published for a notice
+  period, objections recorded and decided; the payment services refuse a line before its period ends.
 """
 
 from .appropriations import BalanceShortError, appropriation_adjust, appropriation_record
@@ -36,6 +38,12 @@ from .payouts import (
     batch_remove_line,
     payment_record,
     recovery_record,
+)
+from .publicity import (
+    objection_record,
+    objection_resolve,
+    publicity_publish_batch,
+    publicity_publish_round,
 )
 from .rewards import (
     ApprovalResult,
@@ -70,9 +78,13 @@ __all__ = [
     "official_list_row_create",
     "official_list_row_ignore",
     "official_list_row_link",
+    "objection_record",
+    "objection_resolve",
     "payment_record",
     "payment_run_execute",
     "payment_run_start",
+    "publicity_publish_batch",
+    "publicity_publish_round",
     "recovery_record",
     "reward_approve",
     "reward_document_add",

@@ -55,9 +55,9 @@ from anyang_hte.core.roles import Right, person
 from anyang_hte.core.system_text import SystemText
 from enterprises.models import Qualification
 
-from ..models import FundingLine, FundingSource, Payment, PayoutBatch, Recovery, Reward, RewardRule
+from ..models import FundingLine, FundingSource, Payment, Recovery, Reward, RewardRule
 from ..workflow import ensure_transition
-from ._common import lock_reward, record_move, set_line_status
+from ._common import cancel_unpaid_lines, lock_reward, record_move
 
 S = Reward.Status
 L = FundingLine.Status
@@ -299,36 +299,6 @@ def _run_chunk(enterprise_ids: list[int], *, rules: list[RewardRule], kinds: set
 # --- a qualification revoked -----------------------------------------------------------------------
 
 
-def _cancel_unpaid_lines(lines: list[FundingLine], *, by, reason: str) -> list[dict]:
-    """Cancel every line not paid yet. A line in a draft batch leaves the batch; a line in a locked
-    batch stays linked to it (the sheet handed to the bank listed it) but is cancelled, and batch
-    totals count only lines that are not cancelled."""
-    done = []
-    batches = {
-        b.pk: b for b in PayoutBatch.objects.filter(pk__in={line.batch_id for line in lines if line.batch_id})
-    }
-    for line in lines:
-        if line.status in (L.PAID, L.CANCELLED):
-            continue
-        batch = batches.get(line.batch_id)
-        set_line_status(line, L.CANCELLED)
-        entry = {"line": line.pk, "source": line.source, "amount": str(line.amount)}
-        if batch is not None and batch.status == PayoutBatch.Status.DRAFT:
-            line.batch = None
-            entry["left_draft_batch"] = batch.pk
-        elif batch is not None:
-            entry["in_locked_batch"] = batch.pk
-            audit_log(
-                batch,
-                "incentives.batch.line_cancelled",
-                by=by,
-                data={"line": line.pk, "amount": str(line.amount), "reason": reason},
-            )
-        line.save(update_fields=["status", "batch"])
-        done.append(entry)
-    return done
-
-
 @transaction.atomic
 def rewards_on_qualification_revoked(*, qualification, by) -> list[Recovery]:
     """A revoked qualification: an unpaid reward is cancelled; money already paid is not touched but
@@ -344,7 +314,7 @@ def rewards_on_qualification_revoked(*, qualification, by) -> list[Recovery]:
         if reward.status in (S.CANCELLED, S.REJECTED):
             continue
         paid = [line for line in lines if line.status == L.PAID]
-        cancelled = _cancel_unpaid_lines(lines, by=by, reason=reason)
+        cancelled = cancel_unpaid_lines(lines, by=by, reason=reason)
         if not paid:
             ensure_transition(reward, to=S.CANCELLED)
             before = record_move(reward, S.CANCELLED, by=by, comment=reason)

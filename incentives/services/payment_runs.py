@@ -27,6 +27,7 @@ from anyang_hte.core.jobs import Superseded, claim, enqueue, heartbeat, mark_ref
 
 from ..models import FundingLine, PaymentRun, PayoutBatch
 from .payouts import _check_payment_input, _lock_batch, batch_record_payment, check_batch_payable
+from .publicity import ensure_lines_published
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,17 @@ def payment_run_start(*, batch: PayoutBatch, paid_on, reference: str, by) -> Pay
     reference = _check_payment_input(paid_on, reference)
     batch = _lock_batch(batch)
     check_batch_payable(batch, by=by)
-    total = FundingLine.objects.payable_by(by).filter(batch=batch, status=FundingLine.Status.BATCHED).count()
+    unpaid = list(
+        FundingLine.objects.payable_by(by)
+        .filter(batch=batch, status=FundingLine.Status.BATCHED)
+        .only("pk", "reward_id")
+        .order_by("pk")
+    )
+    total = len(unpaid)
     if not total:
         raise DomainError(_("批次中没有待拨付的资金明细。"))
+    # refused now rather than in the worker (which checks again, in ``batch_record_payment``)
+    ensure_lines_published(unpaid, paid_on=paid_on)
     run = PaymentRun.objects.create(
         batch=batch,
         user=by,

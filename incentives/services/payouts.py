@@ -27,8 +27,8 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anyang_hte.core import dates
 from anyang_hte.core.audit import audit_log, audit_log_many
-from anyang_hte.core.dates import today
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.guards import CITY_LEVEL, ensure_allowed, guard
 from anyang_hte.core.models import Jurisdiction
@@ -40,6 +40,7 @@ from ..models import FundingLine, FundingSource, Payment, PaymentRun, PayoutBatc
 from ..selectors import batch_summary
 from ..workflow import ensure_line_transition
 from .appropriations import balance_enforce
+from .publicity import ensure_lines_published
 from .rewards import rewards_mark_paid_if_complete
 
 Line = FundingLine.Status
@@ -275,7 +276,7 @@ def batch_lock(*, batch: PayoutBatch, by) -> PayoutBatch:
 def _check_payment_input(paid_on, reference: str) -> str:
     if not isinstance(paid_on, datetime.date) or isinstance(paid_on, datetime.datetime):
         raise DomainError(_("请填写拨付日期。"), field="paid_on")
-    if paid_on > today():
+    if paid_on > dates.today():
         raise DomainError(_("拨付日期不能晚于今天。"), field="paid_on")
     reference = (reference or "").strip()
     if not reference:
@@ -308,6 +309,8 @@ def _pay_locked_lines(
     """
     for line in lines:
         _check_payable(line, batch)
+    # 公示: never published, its period not ended on ``paid_on``, or an objection open: refused
+    ensure_lines_published(lines, paid_on=paid_on)
     payments = [
         Payment(line=line, amount=line.amount, paid_on=paid_on, reference=reference, recorded_by=by)
         for line in lines
@@ -457,7 +460,7 @@ def recovery_record(*, recovery: Recovery, recovered_on: datetime.date, referenc
         raise DomainError(_("该笔追回已登记完成，不能重复登记。"))
     if not isinstance(recovered_on, datetime.date) or isinstance(recovered_on, datetime.datetime):
         raise DomainError(_("请填写追回日期。"), field="recovered_on")
-    if recovered_on > today():
+    if recovered_on > dates.today():
         raise DomainError(_("追回日期不能晚于今天。"), field="recovered_on")
     reference = (reference or "").strip()
     if not reference:

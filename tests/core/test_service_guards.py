@@ -64,6 +64,7 @@ from tests.incentives.factories import (
     RewardRuleFactory,
     RewardWithLinesFactory,
     fund_generously,
+    publicized,
 )
 
 WF, LZ = "410502", "410581"
@@ -259,7 +260,21 @@ class World:
             enterprise=EnterpriseFactory(jurisdiction=jurisdiction(WF)), status=Reward.Status.APPROVED
         )
         reward.lines.filter(source="county").update(status=FundingLine.Status.BATCHED, batch=batch)
+        publicized([reward])  # its 公示 has ended: the line may be paid
         return batch
+
+    @cached_property
+    def publicity_entry(self):
+        """The approved reward's entry in a 公示 whose period has ended."""
+        return publicized([self.approved]).entries.get()
+
+    @cached_property
+    def objection(self):
+        from incentives.models import PublicityObjection
+
+        return PublicityObjection.objects.create(
+            entry=self.publicity_entry, received_on=DAY, content="不符合条件", recorded_by=_user(R, None)
+        )
 
     @cached_property
     def to_pay_line(self):
@@ -682,6 +697,32 @@ CASES: dict[str, Case] = {
         lambda by, w: incentives.payment_run_start(batch=w.locked, paid_on=DAY, reference="P3", by=by),
         CF,
         R,
+    ),
+    # --- 公示 before payment: the tech bureau publishes and decides objections ---
+    "incentives.publicity_publish_batch": Case(
+        lambda by, w: incentives.publicity_publish_batch(batch=w.draft, by=by), R, CF, scoped=False
+    ),
+    "incentives.publicity_publish_round": Case(
+        lambda by, w: incentives.publicity_publish_round(
+            approved_from=DAY, approved_to=DAY, rewards=[w.approved], by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "incentives.objection_record": Case(
+        lambda by, w: incentives.objection_record(
+            entry=w.publicity_entry, received_on=DAY, content="异议", by=by
+        ),
+        R,
+        CF,
+        scoped=False,
+    ),
+    "incentives.objection_resolve": Case(
+        lambda by, w: incentives.objection_resolve(objection=w.objection, upheld=False, reason="否", by=by),
+        R,
+        F,
+        scoped=False,
     ),
     "incentives.recovery_record": Case(
         lambda by, w: incentives.recovery_record(recovery=w.recovery, recovered_on=DAY, reference="R", by=by),

@@ -13,7 +13,12 @@ from anyang_hte.core.roles import Role
 from incentives import services
 from incentives.models import FundingLine, PayoutBatch, Reward, RewardDocument
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardDocumentFactory, RewardWithLinesFactory, fund_generously
+from tests.incentives.factories import (
+    RewardDocumentFactory,
+    RewardWithLinesFactory,
+    fund_generously,
+    publicized,
+)
 
 PDF = b"%PDF-1.4 certificate scan"
 
@@ -143,6 +148,7 @@ def test_the_firm_follows_approval_and_each_share_paid(client, firm_world, wf):
 
     city_finance = UserFactory(username="cfin", role=Role.CITY_FINANCE, jurisdiction=None)
     county_finance = UserFactory(username="wffin", role=Role.COUNTY_FINANCE, jurisdiction=wf)
+    publicized([reward])  # 公示 held and ended before payment
     paid_on = datetime.date(2026, 11, 20)
     for by, source, jur in ((city_finance, "city", None), (county_finance, "county", wf)):
         batch = services.batch_create(by=by, name=f"{source} 批次", source=source, jurisdiction=jur)

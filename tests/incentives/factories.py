@@ -203,3 +203,54 @@ def with_papers(reward, *, uploaded_by=None):
         RewardDocumentFactory(reward=reward, kind=kind, **({"uploaded_by": who} if who else {}))
     reward.enterprise.refresh_from_db()
     return reward
+
+
+PUBLICITY_ENDED_ON = datetime.date(2026, 1, 9)  # before every payment date the tests use (2026-03-…)
+
+
+def publicized(rewards=(), *, batch=None, ends_on: datetime.date = PUBLICITY_ENDED_ON, by=None):
+    """公示 done: ``rewards`` (and the rewards of ``batch``'s lines) published in one publicity whose
+    notice period ended on ``ends_on``, so their lines may be paid after it. Rewards already published
+    are left as they are. Returns the publicity (None when there was nothing new to publish).
+
+    Written directly, as a record of a 公示 held in the past (the service publishes from today)."""
+    from django.utils import timezone
+
+    from incentives.models import Publicity, PublicityEntry
+
+    ids = {r.pk if isinstance(r, Reward) else int(r) for r in rewards}
+    if batch is not None:
+        ids |= set(batch.lines.values_list("reward_id", flat=True))
+    ids -= set(PublicityEntry.objects.filter(reward_id__in=ids).values_list("reward_id", flat=True))
+    if not ids:
+        return None
+    publisher = by or UserFactory(username="publicity_reviewer", role=Role.TECH_REVIEWER, jurisdiction=None)
+    publicity = Publicity.objects.create(
+        title="测试拟奖励名单公示",
+        kind=Publicity.Kind.ROUND,
+        starts_on=ends_on - datetime.timedelta(days=6),
+        ends_on=ends_on,
+        working_days=5,
+        contact_unit="安阳市科学技术局",
+        contact_phone="0372-1234567",
+        published_by=publisher,
+        published_at=timezone.make_aware(
+            datetime.datetime.combine(ends_on - datetime.timedelta(days=7), datetime.time(9))
+        ),
+    )
+    rewards = (
+        Reward.objects.filter(pk__in=ids).select_related("enterprise", "rule", "jurisdiction").order_by("pk")
+    )
+    PublicityEntry.objects.bulk_create(
+        PublicityEntry(
+            publicity=publicity,
+            reward=reward,
+            enterprise_name=reward.enterprise.name,
+            jurisdiction_name=reward.jurisdiction.name,
+            rule_name=reward.rule.name,
+            amount=reward.amount,
+            position=position,
+        )
+        for position, reward in enumerate(rewards, start=1)
+    )
+    return publicity

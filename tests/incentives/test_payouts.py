@@ -13,7 +13,7 @@ from incentives.models import FundingLine, FundingSource, Payment, PayoutBatch, 
 from incentives.selectors import batch_lines, batch_summary, batch_total
 from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RecoveryFactory, RewardWithLinesFactory, fund_generously
+from tests.incentives.factories import RecoveryFactory, RewardWithLinesFactory, fund_generously, publicized
 
 WF, LZ = "410502", "410581"
 PAID_ON = datetime.date(2026, 3, 20)
@@ -48,14 +48,17 @@ def admin(db):
 
 
 def approved_reward(code=WF, *, rule="HTE_NEW", approved_on=datetime.date(2026, 3, 1), **kwargs) -> Reward:
-    """An approved reward with its approved funding lines (city share, and county share for HTE_NEW)."""
+    """An approved reward with its approved funding lines (city share, and county share for HTE_NEW),
+    whose 公示 has ended (so its lines may be paid; tests/incentives/test_publicity.py tests the hold)."""
     approved_at = timezone.make_aware(datetime.datetime.combine(approved_on, datetime.time(10, 0)))
-    return RewardWithLinesFactory(
+    reward = RewardWithLinesFactory(
         enterprise=EnterpriseFactory(jurisdiction=jurisdiction(code), **kwargs),
         rule=RewardRule.objects.get(code=rule),
         status=Reward.Status.APPROVED,
         approved_at=approved_at,
     )
+    publicized([reward])
+    return reward
 
 
 def line_of(reward: Reward, source: str) -> FundingLine:
