@@ -36,6 +36,7 @@ class Publicity(models.Model):
     # An approval round: the rewards approved on these days (inclusive, Asia/Shanghai) not yet published.
     approved_from = models.DateField(_("批准日期起"), null=True, blank=True)
     approved_to = models.DateField(_("批准日期止"), null=True, blank=True)
+    published_on = models.DateField(_("发布日期"))  # the portal's today when published (the page went up)
     starts_on = models.DateField(_("公示开始日期"))
     ends_on = models.DateField(_("公示结束日期"))  # the period ends at the end of this day
     working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"))
@@ -52,7 +53,10 @@ class Publicity(models.Model):
         verbose_name = _("拟奖励名单公示")
         verbose_name_plural = _("拟奖励名单公示")
         constraints = [
-            models.CheckConstraint(name="publicity_period_valid", condition=Q(ends_on__gte=F("starts_on"))),
+            models.CheckConstraint(
+                name="publicity_period_valid",
+                condition=Q(ends_on__gte=F("starts_on"), starts_on__gt=F("published_on")),
+            ),
             models.CheckConstraint(name="publicity_working_days_positive", condition=Q(working_days__gt=0)),
             models.CheckConstraint(
                 name="publicity_kind_scope",

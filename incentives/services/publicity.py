@@ -134,6 +134,7 @@ def _publish(
         title=title,
         kind=kind,
         batch=batch,
+        published_on=today,
         approved_from=approved_from,
         approved_to=approved_to,
         starts_on=starts_on,
@@ -320,7 +321,7 @@ def objection_record(
         raise DomainError(_("请填写收到异议的日期。"), field="received_on")
     entry = PublicityEntry.objects.select_related("publicity").get(pk=entry.pk)
     reward, lines = lock_reward(entry.reward)
-    published_on = timezone.localtime(entry.publicity.published_at).date()
+    published_on = entry.publicity.published_on
     if received_on < published_on:
         raise DomainError(
             _("收到日期不能早于公示发布日期（%(d)s）。") % {"d": published_on.isoformat()},

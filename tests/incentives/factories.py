@@ -228,6 +228,7 @@ def publicized(rewards=(), *, batch=None, ends_on: datetime.date = PUBLICITY_END
     publicity = Publicity.objects.create(
         title="测试拟奖励名单公示",
         kind=Publicity.Kind.ROUND,
+        published_on=ends_on - datetime.timedelta(days=7),
         starts_on=ends_on - datetime.timedelta(days=6),
         ends_on=ends_on,
         working_days=5,
