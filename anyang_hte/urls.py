@@ -20,6 +20,8 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("registers/", include("assessment.registers.urls")),
     path("firm/", include("firms.urls")),
+    # 公示 of proposed rewards: public, no log-in (incentives/public_views.py)
+    path("gongshi/", include("incentives.public_urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("imports/<uuid:job_id>/", core_views.import_job, name="import_job"),

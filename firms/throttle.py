@@ -7,25 +7,21 @@ every submitted attempt counts, refused or not, so the page cannot be used to pr
 """
 
 import datetime
-import time
 
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_ip_address, get_cool_off, get_failure_limit
+from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from anyang_hte.core import throttle
 from anyang_hte.core.errors import DomainError
+from anyang_hte.core.throttle import client_ip
 
 CACHE_PREFIX = "firms:registration:"
-
-
-def client_ip(request) -> str:
-    """The address axes keys its lock-outs on (the same setting, so both limits see one address)."""
-    return get_client_ip_address(request) or ""
+__all__ = ["client_ip", "count_attempt", "ensure_registration_allowed", "ensure_within_limit"]
 
 
 def _ip_locked_out(request, ip: str) -> bool:
@@ -57,9 +53,7 @@ def ensure_not_locked_out(request, *, username: str = "") -> None:
 
 
 def _stamps(ip: str) -> list[float]:
-    now = time.time()
-    window = settings.FIRM_REGISTRATION_WINDOW
-    return [t for t in cache.get(CACHE_PREFIX + ip, []) if now - t < window]
+    return throttle.recent(CACHE_PREFIX, ip, window=settings.FIRM_REGISTRATION_WINDOW)
 
 
 def ensure_within_limit(ip: str) -> None:
@@ -81,8 +75,7 @@ def ensure_within_limit(ip: str) -> None:
 
 def count_attempt(ip: str) -> None:
     """One more submitted registration from ``ip`` in the window."""
-    stamps = [*_stamps(ip), time.time()]
-    cache.set(CACHE_PREFIX + ip, stamps, timeout=settings.FIRM_REGISTRATION_WINDOW)
+    throttle.record(CACHE_PREFIX, ip, window=settings.FIRM_REGISTRATION_WINDOW)
 
 
 def ensure_registration_allowed(request, *, username: str = "") -> None:

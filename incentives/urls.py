@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appropriation_views, queue_views, views
+from . import appropriation_views, publicity_views, queue_views, views
 
 app_name = "incentives"
 
@@ -23,6 +23,15 @@ urlpatterns = [
     path("batches/<int:pk>/print/", views.batch_print, name="batch_print"),
     path("batches/<int:pk>/payment-runs/<int:run_id>/", views.payment_run, name="payment_run"),
     path("batches/<int:pk>/<str:action>/", views.batch_action, name="batch_action"),
+    path("publicity/", publicity_views.publicity_list, name="publicity_list"),
+    path("publicity/new/", publicity_views.publicity_new, name="publicity_new"),
+    path("publicity/<int:pk>/", publicity_views.publicity_detail, name="publicity_detail"),
+    path("publicity/<int:pk>/objections/", publicity_views.objection_record, name="objection_record"),
+    path(
+        "publicity/<int:pk>/objections/<int:objection_pk>/",
+        publicity_views.objection_resolve,
+        name="objection_resolve",
+    ),
     path("budget/", views.budget, name="budget"),
     path("budget/export/<str:fmt>/", views.budget, name="budget_export"),
     path("appropriations/", appropriation_views.appropriation_list, name="appropriation_list"),

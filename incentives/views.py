@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
+from anyang_hte.core import dates
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.exporters import export_response
 from anyang_hte.core.files import private_file_response
@@ -31,7 +32,7 @@ from enterprises.import_jobs import runs_as_job
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
-from . import balances, permissions, selectors, services
+from . import balances, permissions, publicity_selectors, selectors, services
 from . import deadlines as limits
 from .exporters import amount_in_words, payout_sheet_response
 from .filters import LineFilter, RewardFilter
@@ -442,6 +443,22 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
     run = batch.payment_runs.first()  # the latest
     if run is not None and run.is_active:
         can_pay, pay_reason = False, _("拨付登记中：后台正在登记本批次的拨付，完成后本页自动刷新。")
+    # 公示: each line's state today; a batch with a line still held is not offered for payment
+    states = publicity_selectors.line_states(context["lines"], today=dates.today())
+    for line in context["lines"]:
+        line.publicity_state = states[line.pk]
+    held = [
+        line
+        for line in context["lines"]
+        if line.status == FundingLine.Status.BATCHED and not line.publicity_state.payable
+    ]
+    pay_hold = ""
+    if can_pay and held:  # the form stays (a refusal keeps what was typed), its button says why not
+        pay_hold = _("暂不能登记拨付：%(n)d 笔资金明细未满足公示要求。%(firm)s：%(reason)s。") % {
+            "n": len(held),
+            "firm": held[0].reward.enterprise.name,
+            "reason": held[0].publicity_state.reason,
+        }
     return render(
         request,
         "incentives/batch_detail.html",
@@ -449,6 +466,7 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
             **context,
             "can_lock": can_lock,
             "can_pay": can_pay,
+            "pay_hold": pay_hold,
             "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
             "payment_form": payment_form or PaymentForm(),
             "run": run,

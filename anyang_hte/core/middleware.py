@@ -47,6 +47,8 @@ class TwoFactorMiddleware:
 
     OPEN_URL_NAMES = frozenset({"login", "logout", "set_language", "healthz"})
     OPEN_TWO_FACTOR_PAGES = frozenset({"verify", "setup", "qr"})
+    # Public pages that anyone may read without a log-in (the 公示 of proposed rewards).
+    OPEN_NAMESPACES = frozenset({"gongshi"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,6 +74,8 @@ class TwoFactorMiddleware:
             match = resolve(path)
         except Resolver404:
             return False
+        if match.namespace in self.OPEN_NAMESPACES:
+            return True
         if match.namespace == "two_factor":
             return match.url_name in self.OPEN_TWO_FACTOR_PAGES
         return not match.namespace and match.url_name in self.OPEN_URL_NAMES

@@ -16,7 +16,7 @@ from anyang_hte.core.roles import Role
 from incentives.models import FundingLine, OfficialList, OfficialListRow, PayoutBatch, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
 
-from .factories import PayoutBatchFactory, RewardDocumentFactory, RewardWithLinesFactory
+from .factories import PayoutBatchFactory, RewardDocumentFactory, RewardWithLinesFactory, publicized
 
 pytestmark = pytest.mark.django_db
 S = Reward.Status
@@ -119,6 +119,7 @@ def _batch_with_line(finance, status):
     line = reward.lines.get(source="city")
     line.status, line.batch = FundingLine.Status.BATCHED, batch
     line.save()
+    publicized([reward])  # its 公示 has ended: the page offers payment
     return batch
 
 
