@@ -17,7 +17,7 @@ from applications.models import ApplicationRound, RoundEntry
 from enterprises.models import Enterprise, FirmSubmission
 from incentives.models import Reward
 from tests.factories import UserFactory, jurisdiction, make_credit_code
-from tests.incentives.factories import fund_generously
+from tests.incentives.factories import fund_generously, publicized
 
 from .conftest import login
 
@@ -251,6 +251,8 @@ def test_a_firm_from_registration_to_its_paid_reward(page, tmp_path):
     page.goto(page.base_url + f"/rewards/{reward.pk}/")
     page.check("input[value=approve]")
     page.click("button:has-text('提交审核意见')")
+    # its 公示 held and ended (tests/browser/test_publicity_journey.py walks the 公示 itself)
+    publicized([reward])
 
     # 9. Each finance office pays its share; the firm sees both paid, with the date.
     page.on("dialog", lambda dialog: dialog.accept())  # locking and paying ask to confirm

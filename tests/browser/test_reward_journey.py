@@ -9,7 +9,7 @@ from django.utils import timezone
 from anyang_hte.core.roles import Role
 from incentives.models import Payment, Reward
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import fund_generously
+from tests.incentives.factories import fund_generously, publicized
 
 from .conftest import login
 
@@ -84,6 +84,8 @@ def test_reward_from_certificate_to_payment(page, tmp_path):
     page.check("input[value=approve]")
     page.click("button:has-text('提交审核意见')")
     assert "已批准" in page.get_by_test_id("reward-status").inner_text()
+    # its 公示 held and ended (tests/browser/test_publicity_journey.py walks the 公示 itself)
+    publicized(Reward.objects.filter(enterprise=ent))
 
     # City finance batches its share, locks, exports and records payment; the county pays its own.
     page.on("dialog", lambda dialog: dialog.accept())  # locking and paying ask to confirm
