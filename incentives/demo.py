@@ -12,11 +12,13 @@ from decimal import ROUND_CEILING, Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from anyang_hte.core import dates
 from anyang_hte.core.models import Jurisdiction
 from anyang_hte.core.roles import Role, SystemActor
+from anyang_hte.core.workdays import add_working_days
 
 from . import balances, services
-from .models import Appropriation, FundingSource, Reward, RewardDocument
+from .models import Appropriation, FundingSource, Publicity, Reward, RewardDocument
 
 DEMO_PDF = b"%PDF-1.4\n% demo document of the Anyang HTE portal\n%%EOF\n"
 SUBMITTED_PER_COUNTY = 3
@@ -54,7 +56,41 @@ def seed_demo_rewards(accounts) -> int:
                     services.reward_approve(reward=reward, by=reviewer, comment="材料齐全，同意")
                 except services.BalanceShortError:
                     pass  # its year's money is short (or not recorded): it waits, as in real life
+    seed_demo_publicity(accounts)
     return created
+
+
+def seed_demo_publicity(accounts) -> Publicity | None:
+    """公示 of the demo's approved rewards, held in the past: published through the service, then dated
+    back so that its notice period ended yesterday and finance can pay them in a walk-through (the
+    public page /gongshi/ lists it). Only rewards not yet published; None when there are none."""
+    reviewer = next(u for u in accounts if u.role == Role.TECH_REVIEWER)
+    pending = list(
+        Reward.objects.filter(status=Reward.Status.APPROVED, publicity_entry__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if not pending:
+        return None
+    day = dates.today()
+    publicity = services.publicity_publish_round(
+        approved_from=datetime.date(2017, 12, 29),  # the policy's first day
+        approved_to=day,
+        rewards=pending,
+        title="关于安阳市高新技术企业培育奖励拟奖励名单的公示（演示）",
+        by=reviewer,
+    )
+    # dated back: published n + 1 working days ago, so its period (n working days) ended before today
+    n = publicity.working_days
+    published_on = add_working_days(day, -(n + 1))
+    Publicity.objects.filter(pk=publicity.pk).update(
+        published_on=published_on,
+        starts_on=add_working_days(published_on, 1),
+        ends_on=add_working_days(published_on, n),
+        published_at=timezone.make_aware(datetime.datetime.combine(published_on, datetime.time(9))),
+    )
+    publicity.refresh_from_db()
+    return publicity
 
 
 # 专项经费 as a share of what the year's rewards commit: most have room, 北关区 and 滑县 are tight (they

@@ -80,6 +80,27 @@ def main() -> None:
                     status=FundingLine.Status.BATCHED, batch=batch)
         for r in rewards
     )  # fmt: skip
+    # 公示 held and ended before payment (the payment checks every line's reward against it)
+    from incentives.models import Publicity, PublicityEntry
+
+    ended = datetime.date(2026, 1, 9)
+    publicity = Publicity.objects.create(
+        title="基准测试拟奖励名单公示",
+        kind=Publicity.Kind.ROUND,
+        published_on=ended - datetime.timedelta(days=7),
+        starts_on=ended - datetime.timedelta(days=6),
+        ends_on=ended,
+        working_days=5,
+        contact_unit="安阳市科学技术局",
+        contact_phone="0372-0000000",
+        published_by=finance,
+        published_at=datetime.datetime(2026, 1, 2, 1, tzinfo=datetime.UTC),
+    )
+    PublicityEntry.objects.bulk_create(
+        PublicityEntry(publicity=publicity, reward=r, enterprise_name=e.name, jurisdiction_name=county.name,
+                       rule_name=rule.name, amount=r.amount, position=i)
+        for i, (r, e) in enumerate(zip(rewards, enterprises, strict=True), start=1)
+    )  # fmt: skip
     print(f"bench: built a {lines}-line batch in {time.perf_counter() - started:.1f}s")
 
     floors = _floors(batch, rewards, finance)

@@ -235,3 +235,21 @@ def test_demo_has_rewards_in_flight_for_the_walk_through():
     before = list(Reward.objects.order_by("pk").values_list("pk", "status"))
     seed(12)
     assert list(Reward.objects.order_by("pk").values_list("pk", "status")) == before
+
+
+def test_seed_demo_publishes_the_approved_rewards_with_an_ended_period(db):
+    """公示 before payment: the demo's approved rewards are in a 公示 whose period has ended (so finance
+    can pay them in a walk-through), listed on the public page; a second run publishes nothing again."""
+    from anyang_hte.core.dates import today
+    from incentives.models import Publicity, Reward
+    from incentives.publicity_selectors import holds
+
+    seed(8)
+    approved = set(Reward.objects.filter(status=Reward.Status.APPROVED).values_list("pk", flat=True))
+    assert approved, Reward.objects.values_list("status", flat=True)
+    publicity = Publicity.objects.get()
+    assert set(publicity.entries.values_list("reward_id", flat=True)) == approved
+    assert publicity.ends_on < today() and publicity.published_on < publicity.starts_on
+    assert not holds(approved, paid_on=today())
+    seed(8)
+    assert Publicity.objects.count() == 1
