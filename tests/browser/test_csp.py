@@ -268,3 +268,20 @@ def test_firm_user_pages(watched, world):
         "/notifications/",
     ):
         visit(page, path)
+
+
+def test_publicity_pages_and_the_public_print_button(watched, world):
+    """公示: the reviewer's pages, and the public pages without log-in (their own CSS and script)."""
+    from tests.incentives.factories import publicized
+
+    page = watched
+    publicity = publicized(world["batch"].lines.values_list("reward_id", flat=True))
+    for path in ("/gongshi/", f"/gongshi/{publicity.pk}/"):
+        visit(page, path)
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_test_id("gongshi-print").click()
+    assert page.evaluate("window.printed") is True
+    login(page, "csp_reviewer")
+    for path in ("/rewards/publicity/", "/rewards/publicity/new/", f"/rewards/publicity/{publicity.pk}/"):
+        visit(page, path)
+    assert not page.csp_problems, page.csp_problems
