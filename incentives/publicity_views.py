@@ -1,9 +1,10 @@
 """The staff's 公示 pages: the list of publicities, publishing a batch or an approval round (the tech
 bureau), one publicity with its entries and objections (recording and deciding them: the tech bureau).
 
-Everyone with ``REWARD_VIEW`` sees the publicities (the entries are public anyway); an objection's
-content and its objector only the tech bureau (who records and decides them) and finance (whose
-payment it holds) see; others see that an entry has an open objection.
+Everyone with ``REWARD_VIEW`` sees the publicities, scoped like the rewards (``Reward.for_user``): a
+county office sees the publicities holding a reward of its county, and only those entries; an
+objection's content and its objector only the tech bureau (who records and decides them) and finance
+(whose payment it holds) see; others see that an entry has an open objection.
 """
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from anyang_hte.core.permissions import require_right
 from anyang_hte.core.roles import Right, has_right
 
 from . import publicity_selectors as selectors
-from .models import FundingLine, PayoutBatch, Publicity, PublicityEntry, PublicityObjection
+from .models import FundingLine, PayoutBatch, Publicity, PublicityEntry, PublicityObjection, Reward
 from .publicity_forms import ObjectionForm, PublishBatchForm, PublishRoundForm, ResolveForm
 from .services import publicity as services
 
@@ -34,13 +35,25 @@ def _crumbs(*more) -> list:
     ]
 
 
+def _visible(user):
+    """Publicities holding a reward the user may see (all, for the city-wide offices)."""
+    mine = PublicityEntry.objects.filter(publicity=OuterRef("pk"), reward__in=Reward.objects.for_user(user))
+    return Publicity.objects.filter(Exists(mine))
+
+
+def _publicity_for(request, pk) -> Publicity:
+    return get_object_or_404(_visible(request.user), pk=pk)
+
+
 @require_right(Right.REWARD_VIEW)
 def publicity_list(request):
     return render(
         request,
         "incentives/publicity_list.html",
         {
-            "publicities": selectors.publicities_for_staff(),
+            "publicities": selectors.publicities_for_staff().filter(
+                pk__in=_visible(request.user).values("pk")
+            ),
             "today": dates.today(),
             "can_publish": has_right(request.user, Right.REWARD_REVIEW),
             "crumbs": _crumbs()[:-1] + [(_("拟奖励名单公示"), None)],
@@ -114,7 +127,9 @@ def publicity_new(request):
 
 
 def _publicity_page(request, publicity: Publicity, *, objection_form=None, resolve_forms=None, status=200):
-    entries = list(selectors.publicity_entries(publicity))
+    entries = list(
+        selectors.publicity_entries(publicity).filter(reward__in=Reward.objects.for_user(request.user))
+    )
     reviewer = has_right(request.user, Right.REWARD_REVIEW)
     resolve_forms = resolve_forms or {}
     for entry in entries:
@@ -141,13 +156,13 @@ def _publicity_page(request, publicity: Publicity, *, objection_form=None, resol
 
 @require_right(Right.REWARD_VIEW)
 def publicity_detail(request, pk: int):
-    return _publicity_page(request, get_object_or_404(Publicity, pk=pk))
+    return _publicity_page(request, _publicity_for(request, pk))
 
 
 @require_POST
 @require_right(Right.REWARD_REVIEW)
 def objection_record(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = _publicity_for(request, pk)
     entries = list(publicity.entries.order_by("position"))
     form = ObjectionForm(request.POST, entries=entries)
     if form.is_valid():
@@ -166,7 +181,7 @@ def objection_record(request, pk: int):
 @require_POST
 @require_right(Right.REWARD_REVIEW)
 def objection_resolve(request, pk: int, objection_pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = _publicity_for(request, pk)
     objection = get_object_or_404(PublicityObjection, entry__publicity=publicity, pk=objection_pk)
     form = ResolveForm(request.POST, prefix=f"o{objection.pk}")
     if form.is_valid():

@@ -45,7 +45,15 @@ from enterprises.models import (
     SubmissionFile,
 )
 from firms.models import FirmRegistration
-from incentives.models import OfficialList, OfficialListRow, PaymentRun, PayoutBatch, Reward, RewardRule
+from incentives.models import (
+    OfficialList,
+    OfficialListRow,
+    PaymentRun,
+    PayoutBatch,
+    PublicityObjection,
+    Reward,
+    RewardRule,
+)
 from tests.core.test_admin import READ_ONLY_MODELS, ledger_snapshot
 from tests.factories import (
     EnterpriseFactory,
@@ -63,12 +71,23 @@ from tests.incentives.factories import (
     RewardDocumentFactory,
     RewardWithLinesFactory,
     hte_rule,
+    publicized,
 )
 
 # The doors without a log-in: the firm's self-registration and the invited firm's set-password link
 # (tests/firms covers them: the limits, the token's one use), and the load balancer's /healthz
 # (tests/core/test_healthz.py: it shows no data and no secret).
-PUBLIC = {"login", "set_language", "logout", "firms:register", "firms:set_password", "healthz"}
+# The public 公示 pages (tests/incentives/test_publicity_pages.py: no bank data, the per-IP limit).
+PUBLIC = {
+    "login",
+    "set_language",
+    "logout",
+    "firms:register",
+    "firms:set_password",
+    "healthz",
+    "gongshi:index",
+    "gongshi:detail",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -124,6 +143,9 @@ def world(db):
     data = {}
     for label, ent in (("own", own), ("other", other)):
         reward = RewardWithLinesFactory(enterprise=ent, status="generated")
+        # incentives:publicity_* / objection_*: a 公示 of an approved reward of the county, an objection
+        neighbour = EnterpriseFactory(jurisdiction=ent.jurisdiction)
+        publicity = publicized([RewardWithLinesFactory(enterprise=neighbour, status="approved")], by=owner)
         county_batch = PayoutBatchFactory(
             source="county", jurisdiction=ent.jurisdiction, created_by=owner, name=f"{label} county batch"
         )
@@ -144,6 +166,13 @@ def world(db):
                 source="county", jurisdiction=ent.jurisdiction, year=timezone.localdate().year
             ).pk,
             "official_pk": official.pk,
+            "publicity_pk": publicity.pk,
+            "objection_pk": PublicityObjection.objects.create(
+                entry=publicity.entries.get(),
+                received_on=publicity.published_on,
+                content="异议",
+                recorded_by=owner,
+            ).pk,
             "document_pk": RewardDocumentFactory(reward=reward).pk,
             "row_pk": row.pk,
             "action": "lock",
@@ -253,6 +282,8 @@ def _kwargs_for(name, pattern, values):
             if ":official" in name
             else "appropriation_pk"
             if ":appropriation" in name
+            else "publicity_pk"
+            if ":publicity" in name or ":objection" in name
             else "reward_pk"
         )
         kwargs["pk"] = values[key]
