@@ -16,7 +16,7 @@ from anyang_hte.core.roles import Role
 from incentives.models import FundingLine, Payment, PayoutBatch, Reward, RewardRule
 from incentives.services import payouts
 from tests.factories import EnterpriseFactory, UserFactory, jurisdiction
-from tests.incentives.factories import RewardWithLinesFactory, fund_generously
+from tests.incentives.factories import RewardWithLinesFactory, fund_generously, publicized
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
@@ -62,11 +62,14 @@ def run_together(calls) -> list[str]:
 
 
 def approved_reward(code="410502", rule="HTE_NEW") -> Reward:
-    return RewardWithLinesFactory(
+    """An approved reward whose 公示 has ended (its lines may be paid)."""
+    reward = RewardWithLinesFactory(
         enterprise=EnterpriseFactory(jurisdiction=jurisdiction(code)),
         rule=RewardRule.objects.get(code=rule),
         status=Reward.Status.APPROVED,
     )
+    publicized([reward])
+    return reward
 
 
 def locked_batch(by, source, lines) -> PayoutBatch:
