@@ -10,6 +10,7 @@ so the payment of a ten-thousand-line batch checks it in bulk.
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.formats import date_format
@@ -100,6 +101,12 @@ def line_states(lines: list, *, today: datetime.date) -> dict[int, LineState]:
             state = LineState(label, "text-bg-warning", False, hold.reason)
         out[line.pk] = state
     return out
+
+
+def reward_state(reward, *, today: datetime.date) -> LineState:
+    """The reward's 公示 state today (its detail page), as a batch line's."""
+
+    return line_states([SimpleNamespace(pk=0, reward_id=reward.pk)], today=today)[0]
 
 
 def publicities_for_staff() -> QuerySet:

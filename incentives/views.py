@@ -56,6 +56,7 @@ from .models import (
     OfficialListRow,
     PaymentRun,
     PayoutBatch,
+    PublicityEntry,
     Reward,
     RewardDocument,
 )
@@ -149,12 +150,18 @@ def _reward_page(request, reward: Reward, *, status: int = 200, **forms):
         if can_review and reward.status == Reward.Status.SUBMITTED:
             pending = [line.pk for line in lines if line.status == FundingLine.Status.PENDING]
             shortfalls = balances.shortfalls(balances.needs_of_lines(pending), batching=False)
+    publicity_state = None
+    publicity_entry = PublicityEntry.objects.filter(reward=reward).select_related("publicity").first()
+    if reward.status == Reward.Status.APPROVED:  # 公示 before payment: where the reward stands
+        publicity_state = publicity_selectors.reward_state(reward, today=dates.today())
     return render(
         request,
         "incentives/reward_detail.html",
         {
             "reward": reward,
             "lines": lines,
+            "publicity_state": publicity_state,
+            "publicity_entry": publicity_entry,
             "funds": funds,
             "shortfalls": shortfalls,
             "override_form": forms.get("override_form") or OverrideForm(),

@@ -229,3 +229,15 @@ class TestStaffPages:
         end = publicity.ends_on.isoformat()
         assert f"公示中（至 {end}）" in body and f"公示期至 {end} 结束" in body
         assert BANK in body  # finance's own page keeps the bank details it pays to
+
+
+def test_the_reward_page_says_where_its_publicity_stands(client, reviewer, finance):
+    reward = approved()
+    client.force_login(reviewer)
+    url = reverse("incentives:reward_detail", args=[reward.pk])
+    assert "未公示" in client.get(url).content.decode()
+    publicity = svc.publicity_publish_round(
+        approved_from=timezone.localdate(), approved_to=timezone.localdate(), rewards=[reward], by=reviewer
+    )
+    body = client.get(url).content.decode()
+    assert f"公示中（至 {publicity.ends_on.isoformat()}）" in body and publicity.get_absolute_url() in body
