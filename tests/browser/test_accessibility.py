@@ -73,6 +73,13 @@ def test_pages_have_no_serious_or_critical_violations(page, demo):
     _result, batch, reward = demo
     page.goto(page.base_url + "/accounts/login/")
     assert_accessible(page, "log-in")
+    # the public 公示 pages (no log-in; seed_demo publishes its approved rewards)
+    from incentives.models import Publicity
+
+    page.goto(page.base_url + "/gongshi/")
+    assert_accessible(page, "public 公示 list")
+    page.goto(page.base_url + f"/gongshi/{Publicity.objects.get().pk}/")
+    assert_accessible(page, "public 公示 page")
 
     login(page, "county_wf", DEMO_PASSWORD)
     page.goto(page.base_url + "/ledger/")
