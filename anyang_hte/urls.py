@@ -20,6 +20,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("registers/", include("assessment.registers.urls")),
     path("firm/", include("firms.urls")),
+    path("api/v1/", include("api.urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("imports/<uuid:job_id>/", core_views.import_job, name="import_job"),
