@@ -22,6 +22,8 @@ urlpatterns = [
     path("firm/", include("firms.urls")),
     # 公示 of proposed rewards: public, no log-in (incentives/public_views.py)
     path("gongshi/", include("incentives.public_urls")),
+    # The machine API: token clients, not sessions (api/)
+    path("api/v1/", include("api.urls")),
     path("exports/<uuid:job_id>/", core_views.export_job, name="export_job"),
     path("exports/<uuid:job_id>/download/", core_views.export_job_download, name="export_job_download"),
     path("imports/<uuid:job_id>/", core_views.import_job, name="import_job"),

@@ -232,6 +232,44 @@ def read_official_list(data: bytes, filename: str, progress=None) -> ParsedList:
     return ParsedList(title=title, rows=rows)
 
 
+def parsed_from_rows(rows: list[dict], *, title: str = "") -> ParsedList:
+    """A list posted as data (the API): ``rows`` of ``{"name", "credit_code", "certificate_number"}``,
+    checked and normalised exactly like a file's cells; row numbers count from 1. Raises ``DomainError``
+    naming the row."""
+    parsed: list[ParsedRow] = []
+    limit = max_rows()
+    for number, row in enumerate(rows, start=1):
+        if len(parsed) >= limit:
+            raise DomainError(_("名单超过%(n)d行数据，请分批导入。") % {"n": limit})
+        cells = {}
+        for key in ("name", "credit_code", "certificate_number"):
+            text = " ".join(str(row.get(key) or "").split())
+            if key == "credit_code" and text:
+                text = normalise_credit_code(text)
+            if len(text) > _MAX_LENGTHS[key]:
+                raise DomainError(
+                    _("第%(r)d行：“%(v)s”过长，最多%(max)d个字。")
+                    % {"r": number, "v": text, "max": _MAX_LENGTHS[key]}
+                )
+            cells[key] = text
+        if not cells["name"] and not cells["credit_code"]:
+            raise DomainError(_("第%(r)d行：请填写企业名称或统一社会信用代码。") % {"r": number})
+        typed = str(row.get("credit_code") or "").strip()
+        parsed.append(
+            ParsedRow(
+                number=number,
+                name=cells["name"],
+                credit_code=cells["credit_code"],
+                certificate_number=cells["certificate_number"],
+                typed_code=typed,
+                code_warning=credit_code_warning(number, typed, cells["credit_code"]),
+            )
+        )
+    if not parsed:
+        raise DomainError(_("名单中没有读到任何企业。"))
+    return ParsedList(title=title, rows=parsed)
+
+
 # --- matching ----------------------------------------------------------------------------------
 
 

@@ -7,13 +7,15 @@ The row names the acting person; when the portal itself acted (a command or a sc
 from django.contrib.contenttypes.models import ContentType
 
 from .models import AuditLog
-from .roles import is_system, person
+from .roles import is_client, is_system, person
 
 
 def _data(by, data: dict | None) -> dict:
     data = dict(data or {})
     if is_system(by):
         data.setdefault("system", by.name)
+    elif is_client(by):
+        data.setdefault("api_client", by.name)
     return data
 
 

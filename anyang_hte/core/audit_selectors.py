@@ -57,6 +57,8 @@ class AuditRow:
     def person(self) -> str:
         user = self.entry.user
         if user is None:
+            if self.entry.data.get("api_client"):
+                return _("接口客户端（%(name)s）") % {"name": self.entry.data["api_client"]}
             return _("系统（%(name)s）") % {"name": self.entry.data.get("system", "")}
         return str(user)
 
@@ -123,8 +125,10 @@ def _value(value) -> str:
 
 
 def data_summary(data: dict, limit: int = DATA_SUMMARY_CHARS) -> str:
-    """The entry's data as ``key: value; ...`` (the system actor's name left out: it is the person)."""
-    text = "; ".join(f"{key}: {_value(value)}" for key, value in (data or {}).items() if key != "system")
+    """The entry's data as ``key: value; ...`` (the acting system's or API client's name left out: it is
+    the person)."""
+    actors = ("system", "api_client")
+    text = "; ".join(f"{key}: {_value(value)}" for key, value in (data or {}).items() if key not in actors)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

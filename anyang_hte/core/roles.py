@@ -60,6 +60,11 @@ class Right(models.TextChoices):
     AUDIT_VIEW = "audit.view", _("查看操作日志")
     # An account whose authenticator is lost: its two-factor devices are removed (audited).
     TWO_FACTOR_RESET = "two_factor.reset", _("重置用户的两步验证")
+    # A system client of the API (a tax or statistics system, say) delivers a firm's yearly figures as a
+    # submission that the firm's county confirms; no person holds this right.
+    FIGURES_DELIVER = "figures.deliver", _("代企业报送年度数据")
+    # System clients of the API: created (a token shown once), revoked.
+    API_CLIENT_MANAGE = "api_client.manage", _("管理数据接口客户端")
 
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -138,6 +143,7 @@ RIGHTS: dict[str, frozenset[str]] = {
         Right.ROUND_RECOMMEND,
         Right.ROUND_REVIEW,
         Right.ROUND_OUTCOME,
+        Right.FIGURES_DELIVER,
     },
     # A firm user: its own enterprise's record, figures, self-evaluation, round entry and rewards, and
     # nothing else (no list, no county page, no other firm). Its scope is the enterprise it is bound to.
@@ -169,6 +175,7 @@ SYSTEM_RIGHTS = frozenset(
         Right.ASSESSMENT_MANAGE,
         Right.ROUND_VIEW,
         Right.ROUND_OUTCOME,
+        Right.API_CLIENT_MANAGE,
     }
 )
 
@@ -203,6 +210,56 @@ def is_system(user) -> bool:
     return isinstance(user, SystemActor)
 
 
+# What an API client may ever be given (its scopes map into these, api/scopes.py): reading the ledger,
+# the rewards and the indicators, recording certifications and official lists, delivering figures.
+# Never submitting, approving or paying money, which always needs a person.
+CLIENT_RIGHTS = frozenset(
+    {
+        Right.LEDGER_VIEW,
+        Right.REWARD_VIEW,
+        Right.ASSESSMENT_VIEW,
+        Right.ROUND_VIEW,
+        Right.QUALIFICATION_EDIT,
+        Right.OFFICIAL_LIST_IMPORT,
+        Right.FIGURES_DELIVER,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ClientActor:
+    """A system client of the API (``api.ApiClient``) acting through its token: ``name`` goes into the
+    audit log. Its rights are those its scopes give (within :data:`CLIENT_RIGHTS`); its scope is the
+    city (``city_wide``) or one jurisdiction, exactly like a user's, and neither means nothing."""
+
+    name: str
+    client_id: int
+    rights: frozenset = frozenset()
+    jurisdiction_id: int | None = None
+    city_wide: bool = False
+    pk = None
+    id = None
+    role = "api_client"
+    jurisdiction = None
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_enterprise_bound = False
+    enterprise_id = None
+
+    @property
+    def is_jurisdiction_bound(self) -> bool:
+        return not self.city_wide
+
+    def __str__(self) -> str:
+        return f"api ({self.name})"
+
+
+def is_client(user) -> bool:
+    return isinstance(user, ClientActor)
+
+
 def person(by):
     """The user to store as who did something (``created_by``, an audit row's user), or None when the
     portal itself acted (a :class:`SystemActor`) or nobody did."""
@@ -212,6 +269,8 @@ def person(by):
 def has_right(user, right: str) -> bool:
     if is_system(user):
         return right in SYSTEM_RIGHTS
+    if is_client(user):
+        return right in user.rights and right in CLIENT_RIGHTS
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.role in JURISDICTION_BOUND_ROLES and not user.jurisdiction_id:
@@ -234,7 +293,7 @@ def is_firm_user(user) -> bool:
 def two_factor_required(user) -> bool:
     """Whether ``user`` must pass a second factor whatever they chose: the money roles, the administrator
     and anyone who can open /admin/ (others may opt in, see anyang_hte/core/two_factor.py)."""
-    if is_system(user) or user is None or not getattr(user, "is_authenticated", False):
+    if is_system(user) or is_client(user) or user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(user.role in TWO_FACTOR_ROLES or user.is_staff or user.is_superuser)
 
@@ -243,6 +302,8 @@ def is_city_wide(user) -> bool:
     """Whether ``user`` sees every jurisdiction (the city's offices, the administrator, the system)."""
     if is_system(user):
         return True
+    if is_client(user):
+        return bool(user.city_wide and user.jurisdiction_id is None)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.role in CITY_WIDE_ROLES

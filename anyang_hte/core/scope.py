@@ -6,13 +6,22 @@ without a jurisdiction gets an empty queryset, never everything.
 
 from django.db.models import QuerySet
 
-from .roles import ENTERPRISE_BOUND_ROLES, JURISDICTION_BOUND_ROLES, is_city_wide, is_system
+from .roles import ENTERPRISE_BOUND_ROLES, JURISDICTION_BOUND_ROLES, is_city_wide, is_client, is_system
 
 
 def _active(user) -> bool:
-    if is_system(user):
+    if is_system(user) or is_client(user):
         return True
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _bound_jurisdiction_id(user):
+    """The one jurisdiction a county-bound user or API client is held to, or None."""
+    if is_client(user):
+        return None if user.city_wide else user.jurisdiction_id
+    if user.role in JURISDICTION_BOUND_ROLES:
+        return user.jurisdiction_id
+    return None
 
 
 def scope_queryset(qs: QuerySet, user, *, jurisdiction_field: str) -> QuerySet:
@@ -20,8 +29,9 @@ def scope_queryset(qs: QuerySet, user, *, jurisdiction_field: str) -> QuerySet:
         return qs.none()
     if is_city_wide(user):
         return qs
-    if user.role in JURISDICTION_BOUND_ROLES and user.jurisdiction_id:
-        return qs.filter(**{f"{jurisdiction_field}_id": user.jurisdiction_id})
+    bound = _bound_jurisdiction_id(user)
+    if bound:
+        return qs.filter(**{f"{jurisdiction_field}_id": bound})
     return qs.none()
 
 
@@ -49,4 +59,5 @@ def user_may_use_jurisdiction(user, jurisdiction_id) -> bool:
         return False
     if is_city_wide(user):
         return True
-    return bool(user.role in JURISDICTION_BOUND_ROLES and user.jurisdiction_id == jurisdiction_id)
+    bound = _bound_jurisdiction_id(user)
+    return bool(bound and bound == jurisdiction_id)

@@ -46,6 +46,12 @@ INSTALLED_APPS = [
     "applications",
     "assessment",
     "firms",
+    # The machine API (/api/v1/): Django REST framework, its OpenAPI schema (drf-spectacular) and the
+    # reference page's Swagger UI from our own static files (the sidecar package; no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -410,3 +416,32 @@ PORTAL_ENVIRONMENT = "development"
 # Development and tests serve static files straight from the finders; production from STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
+
+
+# --- the machine API (/api/v1/, api/) ---
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "安阳市高新技术企业培育管理平台 数据接口",
+    "DESCRIPTION": (
+        "Bearer 令牌；错误为 JSON（code、detail、errors 逐字段），默认中文，Accept-Language: en 为英文。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Requests per client (DRF's "number/period"), and the largest request body the API reads.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/minute")
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))

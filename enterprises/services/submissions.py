@@ -62,6 +62,7 @@ __all__ = [
     "submission_save",
     "submission_submit",
     "submission_withdraw",
+    "submission_deliver",
 ]
 
 
@@ -190,6 +191,37 @@ def submission_save(
     )
     if submit:
         _submit(submission, by=by)
+    return submission
+
+
+@transaction.atomic
+def submission_deliver(*, enterprise: Enterprise, data: dict, by) -> FirmSubmission:
+    """A firm's yearly figures delivered by another system (an API client holding ``FIGURES_DELIVER``,
+    a tax or statistics system): they arrive as a submission sent to the firm's county, which confirms
+    or returns it like the firm's own. Only yearly figures, only of a firm in the client's scope; a bad
+    value is refused with the field named and nothing is stored."""
+    guard(
+        by,
+        Right.FIGURES_DELIVER,
+        jurisdiction_id=enterprise.jurisdiction_id,
+        reason=_("您没有代企业报送年度数据的权限。"),
+        scope_reason=OTHER_COUNTY,
+    )
+    kind = K.FIGURES
+    data = {str(k): ("" if v is None else str(v)) for k, v in (data or {}).items()}
+    data = {k: v for k, v in data.items() if k in ("year", *submission_diff.FIELDS[kind])}
+    values = submission_diff.parse(kind, enterprise, data)
+    year = _check_year(kind, values.get("year"))
+    _check_values(kind, values)
+    submission = FirmSubmission(enterprise=enterprise, kind=kind, created_by=None, data=data, year=year)
+    submission.save()
+    audit_log(
+        submission,
+        "enterprises.submission.delivered",
+        by=by,
+        data={"enterprise": enterprise.pk, "kind": kind, "year": year},
+    )
+    _submit(submission, by=by)
     return submission
 
 

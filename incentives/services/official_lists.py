@@ -9,6 +9,7 @@ its qualification through the ledger's own service, which checks the right again
 
 import datetime
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ from enterprises.models import Enterprise, Qualification, QualificationKind
 from enterprises.services import enterprise_create, qualification_record
 
 from ..models import OfficialList, OfficialListRow, Reward
-from ..official_lists import read_official_list
+from ..official_lists import parsed_from_rows, read_official_list
 from ..workflow import ensure_row_transition
 from .list_plan import NEW, ListPlan, plan_official_list
 
@@ -165,6 +166,48 @@ def official_list_import(
     parsed, checksum, title = _read(
         fileobj=fileobj, filename=filename, kind=kind, granted_on=granted_on, title=title, progress=progress
     )
+    return _import_parsed(
+        parsed,
+        checksum=checksum,
+        filename=filename,
+        kind=kind,
+        granted_on=granted_on,
+        title=title,
+        by=by,
+        dry_run=dry_run,
+        expected_digest=expected_digest,
+    )
+
+
+def official_list_import_rows(
+    *, rows: list[dict], kind: str, granted_on: datetime.date, by, title: str = "", dry_run: bool = False
+) -> OfficialListResult:
+    """Import a list posted as data (the API): the same checks, plan and writes as a file's import. The
+    same rows, kind and date posted again change nothing (their checksum is the list's)."""
+    _check_right(by)
+    _check_kind_and_date(kind, granted_on)
+    title = (title or "").strip()[: OfficialList._meta.get_field("title").max_length]
+    parsed = parsed_from_rows(rows, title=title)
+    canonical = json.dumps(
+        [[r.name, r.credit_code, r.certificate_number] for r in parsed.rows], ensure_ascii=False
+    )
+    checksum = hashlib.sha256(canonical.encode()).hexdigest()
+    return _import_parsed(
+        parsed,
+        checksum=checksum,
+        filename="api.json",
+        kind=kind,
+        granted_on=granted_on,
+        title=title or _("接口报送名单"),
+        by=by,
+        dry_run=dry_run,
+        expected_digest="",
+    )
+
+
+def _import_parsed(
+    parsed, *, checksum, filename, kind, granted_on, title, by, dry_run: bool, expected_digest: str
+) -> OfficialListResult:
     try:
         with transaction.atomic():
             plan = plan_official_list(
