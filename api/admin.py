@@ -1,17 +1,21 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from anyang_hte.core.errors import DomainError
+from anyang_hte.core.admin_readonly import ReadOnlyAdminMixin
 
 from .models import ApiClient
-from .services import api_client_revoke
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    """Clients are listed and revoked here; they are created with ``manage.py create_api_client`` (the
-    token is printed once there). Nothing else is edited: a client's scope is fixed when it is made."""
+class ApiClientAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Clients are listed here; they are created and revoked on the server with ``manage.py
+    create_api_client`` (the token is printed once there) and ``manage.py revoke_api_client`` (audited).
+    The token itself is never shown: only its prefix."""
 
+    readonly_note = _(
+        "接口客户端在服务器上用 manage.py create_api_client 创建（令牌只显示一次）、用 manage.py "
+        "revoke_api_client 吊销；此处只能查看。"
+    )
     list_display = (
         "name",
         "scope_text",
@@ -23,25 +27,8 @@ class ApiClientAdmin(admin.ModelAdmin):
     )
     list_filter = ("city_wide", "jurisdiction")
     search_fields = ("name",)
-    actions = ["revoke"]
-    readonly_fields = [f.name for f in ApiClient._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    exclude = ("token_hash",)
 
     @admin.display(description=_("范围"))
     def scope_text(self, obj):
         return obj.scope_text
-
-    @admin.action(description=_("吊销所选客户端的令牌"))
-    def revoke(self, request, queryset):
-        for client in queryset:
-            try:
-                api_client_revoke(client=client, by=request.user)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.WARNING)
-            else:
-                self.message_user(request, _("已吊销“%(name)s”。") % {"name": client.name})
