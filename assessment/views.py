@@ -36,6 +36,7 @@ from enterprises.models import Enterprise, LedgerMilestone, Qualification, Quali
 from incentives.models import Reward
 
 from . import deadlines as overdue
+from . import documents as bulletin_documents
 from . import indicators, selectors, services
 from . import watchlists as wl
 from .bulletin import bulletin_data
@@ -565,6 +566,8 @@ def bulletin(request):
             "bulletin": data,
             **_computing(request, data.computing),
             "document_language": settings.LANGUAGE_CODE,
+            "issued": bulletin_documents.bulletin_documents(year, request.user),
+            "can_issue": has_right(request.user, Right.ASSESSMENT_MANAGE) and not data.computing,
             "year": year,
             "year_form": YearForm(initial={"year": year}),
             "crumbs": _crumbs(
@@ -586,3 +589,17 @@ def bulletin_xlsx(request):
         messages.info(request, _("%(year)s年的指标正在汇总计算，完成后即可下载通报。") % {"year": year})
         return redirect(reverse("assessment:bulletin") + f"?year={year}")
     return bulletin_xlsx_response(data)
+
+
+@require_POST
+@require_right(Right.ASSESSMENT_MANAGE)
+def bulletin_issue(request):
+    """印发: the year's bulletin as a PDF under the next 文号 (a new number each time; the old ones stay)."""
+    year = chosen_year(request.POST)
+    try:
+        document = bulletin_documents.bulletin_issue(year=year, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("通报已印发，文号：%(number)s。") % {"number": document.number})
+    return redirect(reverse("assessment:bulletin") + f"?year={year}")

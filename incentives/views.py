@@ -31,7 +31,7 @@ from enterprises.import_jobs import runs_as_job
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
-from . import balances, permissions, selectors, services
+from . import balances, issued_documents, permissions, selectors, services
 from . import deadlines as limits
 from .exporters import amount_in_words, payout_sheet_response
 from .filters import LineFilter, RewardFilter
@@ -440,6 +440,7 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
     can_lock, lock_reason = permissions.can_lock_batch(request.user, batch, line_count=line_count)
     can_pay, pay_reason = permissions.can_pay_batch(request.user, batch)
     run = batch.payment_runs.first()  # the latest
+    can_issue, issue_reason = permissions.can_issue_batch_documents(request.user, batch)
     if run is not None and run.is_active:
         can_pay, pay_reason = False, _("拨付登记中：后台正在登记本批次的拨付，完成后本页自动刷新。")
     return render(
@@ -452,6 +453,9 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
             "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
             "payment_form": payment_form or PaymentForm(),
             "run": run,
+            "can_issue": can_issue and line_count > 0,
+            "issue_reason": issue_reason,
+            "issued": issued_documents.batch_documents(batch, request.user),
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
     )
@@ -465,6 +469,22 @@ def batch_print(request, pk: int):
     return render(
         request, "incentives/batch_print.html", {**context, "total_words": amount_in_words(context["total"])}
     )
+
+
+@require_POST
+@require_right(Right.PAYOUT_MANAGE)
+def batch_document_issue(request, pk: int, kind: str):
+    """印发 the batch's reward notice or payout sheet as a PDF under the next 文号."""
+    batch = _batch_for(request, pk)
+    if kind not in issued_documents.KINDS:
+        raise Http404
+    try:
+        document = services.batch_document_issue(batch=batch, kind=kind, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已印发，文号：%(number)s。") % {"number": document.number})
+    return redirect("incentives:batch_detail", pk=batch.pk)
 
 
 @require_POST

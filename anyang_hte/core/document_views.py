@@ -50,7 +50,8 @@ def _allowed_kinds(request) -> dict:
 @require_safe
 def document_list(request):
     kinds = _allowed_kinds(request)
-    flt = DocumentFilter(request.GET or None, queryset=documents_for(request.user).select_related("issued_by"))
+    documents = documents_for(request.user).select_related("issued_by")
+    flt = DocumentFilter(request.GET or None, queryset=documents)
     flt.filters["kind"].extra["choices"] = [c for c in IssuedDocument.Kind.choices if c[0] in kinds]
     paging = paginate_rows(request, flt.qs)
     return render(

@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .audit import audit_log
-
 from .models import DocumentSeries, IssuedDocument
 from .pdf import render_pdf
 from .roles import person
@@ -211,11 +210,12 @@ def documents_for(user):
     return IssuedDocument.objects.filter(condition)
 
 
-def source_documents(kind: str, source_key: str, user):
+def source_documents(kinds: str | tuple[str, ...], source_key: str, user):
     """The documents of one source (a year's bulletin, a batch's notices) ``user`` may see, newest first."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     return (
         documents_for(user)
-        .filter(kind=kind, source_key=source_key)
+        .filter(kind__in=kinds, source_key=source_key)
         .select_related("issued_by")
         .order_by("-issued_at", "-id")
     )

@@ -47,7 +47,8 @@ def render_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
 
 def missing_libraries() -> list[str]:
     """The shared libraries WeasyPrint loads that the system lacks (cheap: no WeasyPrint import)."""
-    return [name for name in ("pango-1.0", "pangoft2-1.0", "harfbuzz") if ctypes.util.find_library(name) is None]
+    names = ("pango-1.0", "pangoft2-1.0", "harfbuzz")
+    return [name for name in names if ctypes.util.find_library(name) is None]
 
 
 def cjk_fonts() -> list[str] | None:

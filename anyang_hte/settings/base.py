@@ -382,8 +382,8 @@ ISSUED_DOCUMENTS = {
 # Who may see the issued documents of a kind: the app that issues them says (a function user → Q or None).
 ISSUED_DOCUMENT_SCOPES = {
     "bulletin": "assessment.documents.bulletin_documents_scope",
-    "reward_notice": "incentives.documents_pdf.batch_documents_scope",
-    "payout_sheet": "incentives.documents_pdf.batch_documents_scope",
+    "reward_notice": "incentives.issued_documents.batch_documents_scope",
+    "payout_sheet": "incentives.issued_documents.batch_documents_scope",
 }
 
 # Imports: a file of at least IMPORT_JOB_MIN_ROWS data rows (counted cheaply, stopping there) or larger than
