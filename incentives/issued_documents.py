@@ -52,8 +52,8 @@ def batch_documents(batch: PayoutBatch, user):
 
 def title(batch: PayoutBatch, kind: str) -> str:
     if kind == Kind.REWARD_NOTICE:
-        return _("关于拨付%(name)s奖励资金的通知") % {"name": batch.name}
-    return _("%(name)s奖励资金拨付表") % {"name": batch.name}
+        return _("关于拨付奖励资金的通知（%(name)s）") % {"name": batch.name}
+    return _("奖励资金拨付表（%(name)s）") % {"name": batch.name}
 
 
 def funding_source(batch: PayoutBatch) -> str:

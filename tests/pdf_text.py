@@ -13,3 +13,8 @@ def pdf_text(data: bytes) -> str:
 def document_text(document) -> str:
     with document.file.open("rb") as handle:
         return pdf_text(handle.read())
+
+
+def flat_text(document) -> str:
+    """The text without any whitespace: a name wrapped in a table cell reads whole again."""
+    return "".join(document_text(document).split())

@@ -12,7 +12,7 @@ from anyang_hte.core.roles import Role
 from assessment.documents import bulletin_issue
 from assessment.models import Target
 from tests.factories import EnterpriseFactory, QualificationFactory, UserFactory, jurisdiction, rolled_up
-from tests.pdf_text import document_text
+from tests.pdf_text import flat_text
 
 pytestmark = [pytest.mark.django_db]
 
@@ -46,7 +46,7 @@ def test_the_issued_bulletin_has_its_red_header_number_table_and_chart(figures, 
     document = bulletin_issue(year=YEAR, by=reviewer)
     assert document.number == f"安科通〔{timezone.localdate().year}〕1号"
     assert document.kind == "bulletin" and document.source_year == YEAR and document.is_latest
-    text = document_text(document)
+    text = flat_text(document)
     assert "安阳市科学技术局" in text  # the red header's unit
     assert document.number in text
     assert f"安阳市高新技术企业培育工作通报（{YEAR}年）" in text
