@@ -47,7 +47,7 @@ def bulletin_documents(year: int, user):
 
 # --- the chart ----------------------------------------------------------------------------------
 
-CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, TOP = 640, 130, 14, 8, 24
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, TOP = 640, 170, 14, 6, 22
 
 
 def bar_chart(rows: list[BulletinRow]) -> dict:
