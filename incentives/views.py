@@ -479,11 +479,14 @@ def batch_document_issue(request, pk: int, kind: str):
     if kind not in issued_documents.KINDS:
         raise Http404
     try:
-        document = services.batch_document_issue(batch=batch, kind=kind, by=request.user)
+        if batch.lines.exclude(status=FundingLine.Status.CANCELLED).count() > settings.DOCUMENT_INLINE_LINES:
+            services.batch_document_issue_start(batch=batch, kind=kind, by=request.user)
+            messages.info(request, _("本批次明细较多，已转入后台生成PDF，完成后将发消息通知您。"))
+        else:
+            document = services.batch_document_issue(batch=batch, kind=kind, by=request.user)
+            messages.success(request, _("已印发，文号：%(number)s。") % {"number": document.number})
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已印发，文号：%(number)s。") % {"number": document.number})
     return redirect("incentives:batch_detail", pk=batch.pk)
 
 

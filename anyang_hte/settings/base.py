@@ -379,6 +379,9 @@ ISSUED_DOCUMENTS = {
         "county_unit": "{name}财政局",
     },
 }
+# A batch with more lines than this has its notice or payout sheet rendered by a Celery worker (100 lines
+# take about 2 s in the request, 1,000 about 15 s), the issuer told by a message when it is there.
+DOCUMENT_INLINE_LINES = int(os.environ.get("DOCUMENT_INLINE_LINES", "300"))
 # Who may see the issued documents of a kind: the app that issues them says (a function user → Q or None).
 ISSUED_DOCUMENT_SCOPES = {
     "bulletin": "assessment.documents.bulletin_documents_scope",

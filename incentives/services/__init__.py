@@ -18,7 +18,7 @@ transaction under row locks, records the decision and an audit entry, and refuse
 """
 
 from .appropriations import BalanceShortError, appropriation_adjust, appropriation_record
-from .documents import batch_document_issue
+from .documents import batch_document_issue, batch_document_issue_start
 from .engine import rewards_for_qualification, rewards_on_qualification_revoked, rewards_run_all
 from .official_lists import (
     OfficialListResult,
@@ -64,6 +64,7 @@ __all__ = [
     "batch_add_matching",
     "batch_create",
     "batch_document_issue",
+    "batch_document_issue_start",
     "batch_lock",
     "batch_record_payment",
     "batch_remove_line",

@@ -166,3 +166,19 @@ def test_another_office_posting_the_button_is_refused(client, batch):
     response = client.post(reverse("incentives:batch_document_issue", args=[batch.pk, "reward_notice"]))
     assert response.status_code == 404  # not its batch: as if it did not exist
     assert not IssuedDocument.objects.exists()
+
+
+def test_a_large_batch_is_rendered_by_a_worker_and_the_issuer_told(
+    client, batch, city_finance, settings, django_capture_on_commit_callbacks
+):
+    from anyang_hte.core.models import Notification
+
+    settings.DOCUMENT_INLINE_LINES = 2  # the batch has 3 lines; Celery runs in-process in tests
+    client.force_login(city_finance)
+    url = reverse("incentives:batch_document_issue", args=[batch.pk, "reward_notice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert "已转入后台生成" in response.content.decode()
+    document = IssuedDocument.objects.get()
+    note = Notification.objects.get(user=city_finance)
+    assert document.number in note.title and note.url == reverse("document_download", args=[document.pk])
