@@ -139,5 +139,6 @@ def bulletin_issue(*, year: int, by) -> IssuedDocument:
             source_label=_("%(year)d年度考核指标") % {"year": year},
             snapshot=snapshot(data),
             render=render,
+            stylesheets=("assessment/bulletin_pdf.css",),
             by=by,
         )

@@ -31,6 +31,10 @@ TEMPLATES = {
     Kind.REWARD_NOTICE: "incentives/reward_notice_pdf.html",
     Kind.PAYOUT_SHEET: "incentives/payout_sheet_pdf.html",
 }
+STYLESHEETS = {
+    Kind.REWARD_NOTICE: ("incentives/reward_notice_pdf.css",),
+    Kind.PAYOUT_SHEET: ("incentives/payout_sheet_pdf.css",),
+}
 
 
 def source_key(batch: PayoutBatch) -> str:

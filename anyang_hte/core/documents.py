@@ -112,10 +112,12 @@ def issue_document(
     source_year: int | None = None,
     source_label: str = "",
     snapshot: dict | None = None,
+    stylesheets: tuple[str, ...] = (),
 ) -> IssuedDocument:
     """Number, render, store and record one document; the caller has checked ``by``'s right and scope.
 
-    ``render(issue)`` returns the document's HTML with the number in it. Documents of the same kind and
+    ``render(issue)`` returns the document's HTML with the number in it; ``stylesheets`` name its CSS
+    templates (after the base, see pdf.render_pdf). Documents of the same kind and
     ``source_key`` issued before stay as they are, only no longer the latest.
     """
     previous = (
@@ -135,7 +137,7 @@ def issue_document(
         issued_at=issued_at,
         issued_by=by,
     )
-    pdf = render_pdf(render(issue))
+    pdf = render_pdf(render(issue), stylesheets=stylesheets)
     if previous is not None:
         previous.is_latest = False
         previous.save(update_fields=["is_latest"])

@@ -37,11 +37,14 @@ def _weasyprint():
 
 
 def render_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
-    """The PDF of ``html`` (a whole document), the base stylesheet first, then ``stylesheets`` (CSS text)."""
+    """The PDF of ``html`` (a whole document), the base stylesheet first, then ``stylesheets`` (template
+    names of CSS files, e.g. ``assessment/bulletin_pdf.css``: no ``<style>`` in an .html template)."""
     weasyprint = _weasyprint()
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    sheets = [weasyprint.CSS(string=render_to_string(BASE_STYLESHEET), url_fetcher=fetcher)]
-    sheets += [weasyprint.CSS(string=css, url_fetcher=fetcher) for css in stylesheets]
+    sheets = [
+        weasyprint.CSS(string=render_to_string(name), url_fetcher=fetcher)
+        for name in (BASE_STYLESHEET, *stylesheets)
+    ]
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=sheets)
 
 

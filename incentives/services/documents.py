@@ -50,6 +50,7 @@ def batch_document_issue(*, batch: PayoutBatch, kind: str, by) -> IssuedDocument
         source_label=batch.name,
         snapshot=docs.snapshot(batch, data),
         render=lambda issue: docs.render(batch, kind, data, issue),
+        stylesheets=docs.STYLESHEETS[kind],
         by=by,
     )
 
