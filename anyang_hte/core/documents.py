@@ -120,14 +120,15 @@ def issue_document(
     templates (after the base, see pdf.render_pdf). Documents of the same kind and
     ``source_key`` issued before stay as they are, only no longer the latest.
     """
+    issued_at = timezone.now()
+    year = timezone.localdate(issued_at).year
+    # The series row first: a second issue of the same source waits here, then sees the first's row.
+    serial = take_serial(numbering.prefix, year)
     previous = (
         IssuedDocument.objects.select_for_update()
         .filter(kind=kind, source_key=source_key, is_latest=True)
         .first()
     )
-    issued_at = timezone.now()
-    year = timezone.localdate(issued_at).year
-    serial = take_serial(numbering.prefix, year)
     issue = Issue(
         number=format_number(numbering.prefix, year, serial),
         prefix=numbering.prefix,

@@ -39,7 +39,8 @@ def _check(batch: PayoutBatch, kind: str, by) -> dict:
 @transaction.atomic
 def batch_document_issue(*, batch: PayoutBatch, kind: str, by) -> IssuedDocument:
     """Issue the batch's ``kind`` (reward_notice or payout_sheet) under the next number of its series."""
-    batch = PayoutBatch.objects.select_for_update().select_related("jurisdiction").get(pk=batch.pk)
+    locked = PayoutBatch.objects.select_for_update(of=("self",))  # not the (nullable) county's row
+    batch = locked.select_related("jurisdiction").get(pk=batch.pk)
     data = _check(batch, kind, by)
     return issue_document(
         kind=kind,
