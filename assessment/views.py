@@ -589,17 +589,3 @@ def bulletin_xlsx(request):
         messages.info(request, _("%(year)s年的指标正在汇总计算，完成后即可下载通报。") % {"year": year})
         return redirect(reverse("assessment:bulletin") + f"?year={year}")
     return bulletin_xlsx_response(data)
-
-
-@require_POST
-@require_right(Right.ASSESSMENT_MANAGE)
-def bulletin_issue(request):
-    """印发: the year's bulletin as a PDF under the next 文号 (a new number each time; the old ones stay)."""
-    year = chosen_year(request.POST)
-    try:
-        document = bulletin_documents.bulletin_issue(year=year, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("通报已印发，文号：%(number)s。") % {"number": document.number})
-    return redirect(reverse("assessment:bulletin") + f"?year={year}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appropriation_views, queue_views, views
+from . import appropriation_views, document_views, queue_views, views
 
 app_name = "incentives"
 
@@ -22,7 +22,11 @@ urlpatterns = [
     path("batches/<int:pk>/export/<str:fmt>/", views.batch_export, name="batch_export"),
     path("batches/<int:pk>/print/", views.batch_print, name="batch_print"),
     path("batches/<int:pk>/payment-runs/<int:run_id>/", views.payment_run, name="payment_run"),
-    path("batches/<int:pk>/issue/<str:kind>/", views.batch_document_issue, name="batch_document_issue"),
+    path(
+        "batches/<int:pk>/issue/<str:kind>/",
+        document_views.batch_document_issue,
+        name="batch_document_issue",
+    ),
     path("batches/<int:pk>/<str:action>/", views.batch_action, name="batch_action"),
     path("budget/", views.budget, name="budget"),
     path("budget/export/<str:fmt>/", views.budget, name="budget_export"),
