@@ -28,9 +28,12 @@ WORKDIR /app
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 
 # pg_dump and pg_restore for `manage.py backup` / `restore`, of the database server's major version
-# (postgres:15 in docker-compose.yml; bookworm's own packages are 15).
+# (postgres:15 in docker-compose.yml; bookworm's own packages are 15). WeasyPrint's pango and HarfBuzz,
+# fontconfig and a CJK font for the PDF documents (通报, 奖励通知, 拨付表): the same list as
+# scripts/ensure_system_packages.sh.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 # .dockerignore keeps .venv, node_modules, media and the SQLite file out. PYTHONPATH=/app makes this

@@ -1,5 +1,6 @@
 # 安阳市高新技术企业培育管理平台 — developer and CI entry points.
-#   make install   venv + Python packages (pinned by constraints.txt) + npm packages + static/vendor
+#   make install   the Debian packages the PDF documents need (pango, a CJK font; scripts/ensure_system_packages.sh)
+#                  + venv + Python packages (pinned by constraints.txt) + npm packages + static/vendor
 #   make run       migrate, load demo data, serve on http://127.0.0.1:8000
 #   make test      the pytest suite on TEST_WORKERS processes (auto: one per core; PYTEST_ARGS="-k ledger -x",
 #                  TEST_WORKERS=0 for one process); DATABASE_URL/REDIS_URL from the environment
@@ -27,13 +28,17 @@ NPM_STAMP := node_modules/.package-lock.json
 PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: help install assets run test lint bench bench-pages load clean distclean
+.PHONY: help install system-packages assets run test lint bench bench-pages load clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
-install: $(PIP_STAMP) $(NPM_STAMP)
+install: system-packages $(PIP_STAMP) $(NPM_STAMP)
 	@$(MAKE) --no-print-directory assets
+
+# WeasyPrint's pango and HarfBuzz, fontconfig and a CJK font (installed if root, else the command is named).
+system-packages:
+	bash scripts/ensure_system_packages.sh
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else \
@@ -59,7 +64,7 @@ run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_system_packages.sh --browser
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from anyang_hte.core import audit_views
+from anyang_hte.core import audit_views, document_views
 from anyang_hte.core import views as core_views
 
 urlpatterns = [
@@ -35,6 +35,8 @@ urlpatterns = [
     path("notifications/<int:notification_id>/open/", core_views.notification_open, name="notification_open"),
     path("audit/", audit_views.audit_log_list, name="audit_log"),
     path("audit/export/<str:fmt>/", audit_views.audit_log_export, name="audit_log_export"),
+    path("documents/", document_views.document_list, name="document_list"),
+    path("documents/<int:pk>/download/", document_views.document_download, name="document_download"),
     path("admin/", admin.site.urls),
 ]
 

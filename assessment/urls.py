@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import forecast_views, plan_views, views
+from . import document_views, forecast_views, plan_views, views
 
 app_name = "assessment"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("forecast/export/<str:fmt>/", forecast_views.forecast_export, name="forecast_export"),
     path("bulletin/", views.bulletin, name="bulletin"),
     path("bulletin/xlsx/", views.bulletin_xlsx, name="bulletin_xlsx"),
+    path("bulletin/issue/", document_views.bulletin_issue, name="bulletin_issue"),
     path("watchlists/", views.watchlists, name="watchlists"),
     path("watchlists/<str:code>/", views.watchlist, name="watchlist"),
     path("watchlists/<str:code>/export/<str:fmt>/", views.watchlist_export, name="watchlist_export"),

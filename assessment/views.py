@@ -36,6 +36,7 @@ from enterprises.models import Enterprise, LedgerMilestone, Qualification, Quali
 from incentives.models import Reward
 
 from . import deadlines as overdue
+from . import documents as bulletin_documents
 from . import indicators, selectors, services
 from . import watchlists as wl
 from .bulletin import bulletin_data
@@ -565,6 +566,8 @@ def bulletin(request):
             "bulletin": data,
             **_computing(request, data.computing),
             "document_language": settings.LANGUAGE_CODE,
+            "issued": bulletin_documents.bulletin_documents(year, request.user),
+            "can_issue": has_right(request.user, Right.ASSESSMENT_MANAGE) and not data.computing,
             "year": year,
             "year_form": YearForm(initial={"year": year}),
             "crumbs": _crumbs(

@@ -18,6 +18,7 @@ from .workflow import TRANSITIONS
 
 __all__ = [
     "can_edit_documents",
+    "can_issue_batch_documents",
     "can_lock_batch",
     "can_pay_batch",
     "can_manage_rules",
@@ -138,6 +139,17 @@ def can_pay_batch(user, batch: PayoutBatch) -> Decision:
         return allowed, reason
     if batch.status != PayoutBatch.Status.LOCKED:
         return False, _batch_waiting_for(batch)
+    return OK
+
+
+def can_issue_batch_documents(user, batch: PayoutBatch) -> Decision:
+    """The paying office issues its own batch's reward notice and payout sheet (PDF, with a 文号) once the
+    batch is locked: what a draft lists may still change."""
+    allowed, reason = _batch_owner(user, batch)
+    if not allowed:
+        return allowed, reason
+    if batch.status == PayoutBatch.Status.DRAFT:
+        return False, _("请先锁定批次再印发奖励通知和拨付表：锁定后批次内容不再变化。")
     return OK
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services import payment_runs
+from .services import documents, payment_runs
 
 
 @shared_task(
@@ -15,3 +15,12 @@ from .services import payment_runs
 def run_payment(run_id: int) -> str:
     """Record the payment one queued PaymentRun asks for; return the run's status."""
     return payment_runs.payment_run_execute(run_id=run_id).status
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3
+)
+def issue_batch_document(batch_id: int, kind: str, user_id: int) -> int | None:
+    """Render and issue a large batch's notice or payout sheet; return the document's id (None: refused)."""
+    document = documents.batch_document_issue_queued(batch_id=batch_id, kind=kind, user_id=user_id)
+    return document.pk if document else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appropriation_views, publicity_views, queue_views, views
+from . import appropriation_views, document_views, publicity_views, queue_views, views
 
 app_name = "incentives"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("batches/<int:pk>/export/<str:fmt>/", views.batch_export, name="batch_export"),
     path("batches/<int:pk>/print/", views.batch_print, name="batch_print"),
     path("batches/<int:pk>/payment-runs/<int:run_id>/", views.payment_run, name="payment_run"),
+    path(
+        "batches/<int:pk>/issue/<str:kind>/",
+        document_views.batch_document_issue,
+        name="batch_document_issue",
+    ),
     path("batches/<int:pk>/<str:action>/", views.batch_action, name="batch_action"),
     path("publicity/", publicity_views.publicity_list, name="publicity_list"),
     path("publicity/new/", publicity_views.publicity_new, name="publicity_new"),

@@ -32,7 +32,7 @@ from enterprises.import_jobs import runs_as_job
 from enterprises.import_parsing import stash_upload
 from enterprises.models import Enterprise
 
-from . import balances, permissions, publicity_selectors, selectors, services
+from . import balances, issued_documents, permissions, publicity_selectors, selectors, services
 from . import deadlines as limits
 from .exporters import amount_in_words, payout_sheet_response
 from .filters import LineFilter, RewardFilter
@@ -448,6 +448,7 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
     can_lock, lock_reason = permissions.can_lock_batch(request.user, batch, line_count=line_count)
     can_pay, pay_reason = permissions.can_pay_batch(request.user, batch)
     run = batch.payment_runs.first()  # the latest
+    can_issue, issue_reason = permissions.can_issue_batch_documents(request.user, batch)
     if run is not None and run.is_active:
         can_pay, pay_reason = False, _("拨付登记中：后台正在登记本批次的拨付，完成后本页自动刷新。")
     # 公示: each line's state today; a batch with a line still held is not offered for payment
@@ -477,6 +478,9 @@ def _batch_page(request, batch: PayoutBatch, *, payment_form=None):
             "no_action": "" if can_lock or can_pay else (pay_reason if line_count else lock_reason),
             "payment_form": payment_form or PaymentForm(),
             "run": run,
+            "can_issue": can_issue and line_count > 0,
+            "issue_reason": issue_reason,
+            "issued": issued_documents.batch_documents(batch, request.user),
             "crumbs": _crumbs((_("拨付批次"), reverse("incentives:batch_list")), (batch.name, None)),
         },
     )

@@ -112,6 +112,7 @@ ACTION_LABELS = {
     # the portal itself
     "core.import_stash.purged": _("清理过期导入文件"),
     "incentives.batch.payment_queued": _("批次转入后台登记拨付"),
+    "core.document.issued": _("印发文件（PDF，带文号）"),
     "core.two_factor.enrolled": _("绑定两步验证"),
     "core.two_factor.backup_code_used": _("使用备用码登录"),
     "core.two_factor.backup_codes_regenerated": _("重新生成备用码"),

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ENTERPRISE_BOUND_ROLES, JURISDICTION_BOUND_ROLES, Role
@@ -422,3 +423,102 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DocumentSeries(models.Model):
+    """A 文号 series: the last serial given under one prefix in one year (安科通〔2026〕3号 is serial 3 of
+    prefix 安科通, 2026). Issuing locks the row (``select_for_update``) to take the next number, so two
+    issues at once never share one; a new year starts a new row at 1. Numbers are never given back."""
+
+    prefix = models.CharField(_("文号前缀"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_serial = models.PositiveIntegerField(_("最后序号"), default=0)
+
+    class Meta:
+        ordering = ["-year", "prefix"]
+        verbose_name = _("文号序列")
+        verbose_name_plural = _("文号序列")
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="document_series_once")]
+
+    def __str__(self):
+        return f"{self.prefix}〔{self.year}〕{self.last_serial}号"
+
+
+class IssuedDocument(models.Model):
+    """A PDF the portal issued under a 文号: kept as issued, never overwritten nor renumbered.
+
+    Re-issuing the same source (a year's bulletin, a batch's notice) makes a new document with a new
+    number; the earlier ones stay listed and ``is_latest`` marks the newest per kind and source.
+    ``snapshot`` holds the figures the PDF was made from; ``source_*`` say which record (a payout
+    batch) or year (a bulletin) it came from. Who may see a kind is said by the app that issues it
+    (settings.ISSUED_DOCUMENT_SCOPES, see anyang_hte/core/documents.py).
+    """
+
+    class Kind(models.TextChoices):
+        BULLETIN = "bulletin", _("通报")
+        REWARD_NOTICE = "reward_notice", _("奖励通知")
+        PAYOUT_SHEET = "payout_sheet", _("拨付表")
+
+    kind = models.CharField(_("文种"), max_length=32, choices=Kind.choices)
+    prefix = models.CharField(_("文号前缀"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("文号年度"))
+    serial = models.PositiveIntegerField(_("文号序号"))
+    number = models.CharField(_("文号"), max_length=64)
+    title = models.CharField(_("标题"), max_length=200)
+    issuing_unit = models.CharField(_("发文单位"), max_length=64)
+    issued_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("印发人")
+    )
+    issued_at = models.DateTimeField(_("印发时间"))
+    source_type = models.ForeignKey(
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("来源类型"),
+    )
+    source_id = models.PositiveBigIntegerField(_("来源编号"), null=True, blank=True)
+    source_year = models.PositiveSmallIntegerField(_("数据年度"), null=True, blank=True)
+    source_key = models.CharField(_("来源"), max_length=64, help_text=_("如 bulletin:2026、payout_batch:12"))
+    source_label = models.CharField(_("来源说明"), max_length=200, blank=True)
+    snapshot = models.JSONField(_("数据快照"), default=dict, blank=True)
+    file = models.FileField(_("文件"), upload_to="documents/%Y/", max_length=200)
+    size = models.PositiveIntegerField(_("文件大小（字节）"))
+    sha256 = models.CharField(_("文件摘要"), max_length=64)
+    is_latest = models.BooleanField(_("最新印发"), default=True)
+    supersedes = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("替代"),
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = _("印发文件")
+        verbose_name_plural = _("印发文件")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year", "serial"], name="issued_document_number_once"),
+            models.UniqueConstraint(
+                fields=["kind", "source_key"],
+                condition=Q(is_latest=True),
+                name="issued_document_one_latest",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "source_key", "-issued_at"], name="issued_document_source"),
+            models.Index(fields=["source_type", "source_id"], name="issued_document_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("document_download", args=[self.pk])
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}_{self.title}.pdf"

@@ -377,6 +377,35 @@ EXPORT_BUILDERS = {
     "core.audit_log": "anyang_hte.core.audit_exporters.build_audit_log_exporter",
 }
 
+# Documents issued under a 文号 (anyang_hte/core/documents.py): per kind the prefix of its number series
+# (安科通〔2026〕3号: prefix 安科通, a series per year from 1) and the issuing unit in its red header. A
+# county batch's documents use county_prefix / county_unit with {name} and {short} of the county. The
+# prefixes are the bureau's to confirm (unconfirmed: change them here before the first issue of a year).
+ISSUED_DOCUMENTS = {
+    "bulletin": {"prefix": "安科通", "unit": "安阳市科学技术局"},
+    "reward_notice": {
+        "prefix": "安财奖",
+        "unit": "安阳市财政局",
+        "county_prefix": "{short}财奖",
+        "county_unit": "{name}财政局",
+    },
+    "payout_sheet": {
+        "prefix": "安财拨",
+        "unit": "安阳市财政局",
+        "county_prefix": "{short}财拨",
+        "county_unit": "{name}财政局",
+    },
+}
+# A batch with more lines than this has its notice or payout sheet rendered by a Celery worker (100 lines
+# take about 2 s in the request, 1,000 about 15 s), the issuer told by a message when it is there.
+DOCUMENT_INLINE_LINES = int(os.environ.get("DOCUMENT_INLINE_LINES", "300"))
+# Who may see the issued documents of a kind: the app that issues them says (a function user → Q or None).
+ISSUED_DOCUMENT_SCOPES = {
+    "bulletin": "assessment.documents.bulletin_documents_scope",
+    "reward_notice": "incentives.issued_documents.batch_documents_scope",
+    "payout_sheet": "incentives.issued_documents.batch_documents_scope",
+}
+
 # Imports: a file of at least IMPORT_JOB_MIN_ROWS data rows (counted cheaply, stopping there) or larger than
 # IMPORT_JOB_MIN_BYTES is previewed and written by a Celery job with a progress page; smaller ones at once.
 IMPORT_JOB_MIN_ROWS = int(os.environ.get("IMPORT_JOB_MIN_ROWS", "2000"))

@@ -12,6 +12,7 @@ transaction under row locks, records the decision and an audit entry, and refuse
 - ``payment_runs``: a large batch's payment queued as a Celery job, the same service in the worker;
 - ``official_lists``: the province's list previewed then imported, unmatched rows linked, created or
   ignored;
+- ``documents``: a locked batch's reward notice and payout sheet issued as PDFs under a 文号;
 - ``rules``: reward rules opened, edited until used, closed;
 - ``appropriations``: 专项经费 recorded and adjusted by the bureau; approvals and batches held to them;
 - ``publicity``: 公示 before payment: a batch's or an approval round's rewards published for a notice
@@ -19,6 +20,7 @@ transaction under row locks, records the decision and an audit entry, and refuse
 """
 
 from .appropriations import BalanceShortError, appropriation_adjust, appropriation_record
+from .documents import batch_document_issue, batch_document_issue_start
 from .engine import rewards_for_qualification, rewards_on_qualification_revoked, rewards_run_all
 from .official_lists import (
     OfficialListResult,
@@ -70,6 +72,8 @@ __all__ = [
     "batch_add_lines",
     "batch_add_matching",
     "batch_create",
+    "batch_document_issue",
+    "batch_document_issue_start",
     "batch_lock",
     "batch_record_payment",
     "batch_remove_line",

@@ -26,6 +26,7 @@ from anyang_hte.core.models import (
     EmailOutbox,
     ExportJob,
     ImportJob,
+    IssuedDocument,
     Jurisdiction,
     Notification,
     TimeLimit,
@@ -176,6 +177,9 @@ def world(db):
             "document_pk": RewardDocumentFactory(reward=reward).pk,
             "row_pk": row.pk,
             "action": "lock",
+            "kind": "reward_notice",  # incentives:batch_document_issue
+            # document_download: a payout sheet issued for the county's batch (the file need not be real)
+            "issued_document_pk": _issued_document(county_batch).pk,
             "number": 4,
             "code": ent.jurisdiction.code,
             "indicator": "new_hte",
@@ -265,9 +269,32 @@ def _submission_file(enterprise, by):
     return item
 
 
+def _issued_document(batch):
+    document = IssuedDocument(
+        kind="payout_sheet",
+        prefix="矩阵",
+        year=2026,
+        serial=batch.pk,
+        number=f"矩阵〔2026〕{batch.pk}号",
+        title=batch.name,
+        issuing_unit="财政局",
+        issued_at=timezone.now(),
+        source_type=ContentType.objects.get_for_model(PayoutBatch),
+        source_id=batch.pk,
+        source_key=f"payout_batch:{batch.pk}",
+        size=9,
+        sha256="0" * 64,
+    )
+    document.file.save("matrix.pdf", ContentFile(b"%PDF-1.7\n"), save=False)
+    document.save()
+    return document
+
+
 def _kwargs_for(name, pattern, values):
     names = list(pattern.pattern.regex.groupindex)
     kwargs = {n: values[n] for n in names if n in values}
+    if name == "document_download":
+        kwargs["pk"] = values["issued_document_pk"]
     if name.startswith("import_job"):
         kwargs["job_id"] = values["import_job_id"]  # an import job (of the owner, so any role's is a 404)
     if "code" in names and name.startswith("assessment:watchlist"):

@@ -685,6 +685,12 @@ CASES: dict[str, Case] = {
         lambda by, w: incentives.batch_remove_line(batch=w.draft, line=w.draft_line, by=by), CF, F
     ),
     "incentives.batch_lock": Case(lambda by, w: incentives.batch_lock(batch=w.draft, by=by), CF, C),
+    "incentives.batch_document_issue": Case(
+        lambda by, w: incentives.batch_document_issue(batch=w.locked, kind="reward_notice", by=by), CF, R
+    ),
+    "incentives.batch_document_issue_start": Case(
+        lambda by, w: incentives.batch_document_issue_start(batch=w.locked, kind="payout_sheet", by=by), CF, F
+    ),
     "incentives.payment_record": Case(
         lambda by, w: incentives.payment_record(line=w.to_pay_line, paid_on=DAY, reference="P1", by=by), CF, F
     ),
