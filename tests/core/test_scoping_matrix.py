@@ -32,7 +32,9 @@ from anyang_hte.core.models import (
     TimeLimit,
     User,
 )
-from anyang_hte.core.roles import Role
+from anyang_hte.core.roles import Role, SystemActor
+from api.models import ApiClient
+from api.services import api_client_create
 from applications.models import ApplicationRound, RoundEntry
 from assessment.models import Plan
 from assessment.registers.models import LittleGiantReserveEntry
@@ -89,6 +91,10 @@ PUBLIC = {
     "gongshi:index",
     "gongshi:detail",
 }
+# The machine API answers for itself: a token, not a session (tests/api covers its scope and every
+# refusal); here only that nobody without a token gets anything but a 401, and that its schema and
+# reference page are public (they describe the API, they hold no data).
+API_PUBLIC = {"api:schema", "api:reference"}
 
 
 def _walk(patterns, prefix=""):
@@ -103,6 +109,7 @@ def _walk(patterns, prefix=""):
 
 
 ALL_URLS = sorted({name for name, _p in _walk(get_resolver().url_patterns)})
+API_URLS = sorted(name for name in ALL_URLS if name.startswith("api:"))
 
 
 @pytest.fixture
@@ -293,6 +300,8 @@ def _issued_document(batch):
 def _kwargs_for(name, pattern, values):
     names = list(pattern.pattern.regex.groupindex)
     kwargs = {n: values[n] for n in names if n in values}
+    if "credit_code" in names:  # the API's enterprise by its credit code
+        kwargs["credit_code"] = Enterprise.objects.get(pk=values["pk"]).credit_code
     if name == "document_download":
         kwargs["pk"] = values["issued_document_pk"]
     if name.startswith("import_job"):
@@ -367,7 +376,7 @@ def _grouped(names, group_of) -> dict[str, list[str]]:
 
 
 URL_GROUPS = _grouped(
-    sorted(set(ALL_URLS) - PUBLIC), lambda name: name.split(":")[0] if ":" in name else "site"
+    sorted(set(ALL_URLS) - PUBLIC - set(API_URLS)), lambda name: name.split(":")[0] if ":" in name else "site"
 )
 
 
@@ -382,6 +391,21 @@ def _walk_each(names, check) -> None:
         except AssertionError as exc:
             failures.append(f"{name}: {exc}")
     assert not failures, "\n".join(failures)
+
+
+def test_the_api_without_a_token_is_401_and_its_description_public(client, world):
+    assert "api:enterprises" in API_URLS and "api:certifications" in API_URLS
+    for name in API_URLS:
+        pattern = dict(_walk(get_resolver().url_patterns))[name]
+        url = reverse(name, kwargs=_kwargs_for(name, pattern, world["own"]))
+        if name in API_PUBLIC:
+            assert client.get(url).status_code == 200, name
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in (401, 405), (name, method, response.status_code)
+            if response.status_code == 401:
+                assert response.json()["code"] == "token_missing", name
 
 
 def test_url_walk_finds_the_ledger():
@@ -520,6 +544,9 @@ def _admin_objects(world):
         CalendarDay: CalendarDay.objects.order_by("date").first(),
         TimeLimit: TimeLimit.objects.order_by("code").first(),
         EmailOutbox: EmailOutbox.objects.create(recipients=["m@example.cn"], subject="matrix", body="b"),
+        ApiClient: api_client_create(
+            name="matrix", scopes=["enterprises:read"], city_wide=True, by=SystemActor("matrix")
+        )[0],
     }
     assert set(objects) == set(admin.site._registry), "a new admin registration needs a row here"
     return objects
