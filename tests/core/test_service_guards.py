@@ -25,7 +25,8 @@ from anyang_hte.core import notifications as core_notifications
 from anyang_hte.core import services as core_services
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Notification
-from anyang_hte.core.roles import Role, SystemActor
+from anyang_hte.core.roles import CLIENT_RIGHTS, ClientActor, Role, SystemActor
+from api import services as api_services
 from applications import services as rounds
 from applications.models import ApplicationRound, RoundEntry
 from assessment import services as assessment_services
@@ -95,6 +96,7 @@ C, CF, R, F, A = (
     Role.ADMIN,
 )
 E = Role.ENTERPRISE  # a firm user; its "other county twin" is a firm user of another enterprise
+API = "api_client"  # an API client (ClientActor) holding every scope a client can, bound to a county
 NO_ROLE = ""  # an account with no role yet: holds no right at all
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +117,9 @@ def _firm_enterprise(code: str):
 
 
 def _user(role: str, code: str | None = WF):
+    if role == API:
+        place = jurisdiction(code)
+        return ClientActor(name=f"g_api_{code}", client_id=0, rights=CLIENT_RIGHTS, jurisdiction_id=place.pk)
     if role == Role.ENTERPRISE:  # a firm user (企业用户): bound to its own enterprise, in ``code``'s county
         return UserFactory(
             username=f"g_firm_{code}", role=role, jurisdiction=None, enterprise=_firm_enterprise(code)
@@ -157,6 +162,12 @@ def _published_file() -> bytes:
 class World:
     """One county's (文峰区) records at every step, made without the services, each only when a case
     asks for it (a few factories per test, not all of them)."""
+
+    @cached_property
+    def api_client(self):
+        return api_services.api_client_create(
+            name="守门客户端", scopes=["enterprises:read"], city_wide=True, by=SystemActor("test")
+        )[0]
 
     @cached_property
     def wf_finance(self):
@@ -579,6 +590,14 @@ CASES: dict[str, Case] = {
         E,
         C,
     ),
+    # ... or another system delivers for it (an API client with figures:submit)
+    "submissions.submission_deliver": Case(
+        lambda by, w: submissions.submission_deliver(
+            enterprise=w.firm_ent, data=FIRM_FIGURES | {"year": "2023"}, by=by
+        ),
+        API,
+        C,
+    ),
     "submissions.submission_submit": Case(
         lambda by, w: submissions.submission_submit(submission=w.firm_draft, by=by), E, C
     ),
@@ -735,10 +754,39 @@ CASES: dict[str, Case] = {
         CF,
         C,
     ),
+    # --- the API's system clients (made and revoked by the administrator or a command) ---
+    "api.api_client_create": Case(
+        lambda by, w: api_services.api_client_create(
+            name="守门客户端", scopes=["enterprises:read"], city_wide=True, by=by
+        ),
+        A,
+        R,
+        scoped=False,
+    ),
+    "api.api_client_revoke": Case(
+        lambda by, w: api_services.api_client_revoke(
+            client=w.api_client,
+            by=by,
+        ),
+        A,
+        R,
+        scoped=False,
+    ),
     # --- the province's lists ---
     "incentives.official_list_import": Case(
         lambda by, w: incentives.official_list_import(
             fileobj=io.BytesIO(_list_file()), filename="名单.xlsx", kind="hte", granted_on=DAY, by=by
+        ),
+        R,
+        C,
+        scoped=False,
+    ),
+    "incentives.official_list_import_rows": Case(
+        lambda by, w: incentives.official_list_import_rows(
+            rows=[{"name": "外市某科技有限公司", "certificate_number": "GR2025"}],
+            kind="hte",
+            granted_on=DAY,
+            by=by,
         ),
         R,
         C,
@@ -1054,6 +1102,7 @@ def _services_taking_by():
         "registers": register_services,
         "core": core_services,
         "firms": firm_services,
+        "api": api_services,
     }
     found = set()
     for prefix, module in modules.items():
