@@ -213,11 +213,11 @@ class CertificationResponse(serializers.Serializer):
 
 def _figure_field(help_text):
     return serializers.DecimalField(
-        max_digits=18, decimal_places=4, required=False, allow_null=True, help_text=help_text
+        max_digits=18, decimal_places=2, required=False, allow_null=True, help_text=help_text
     )
 
 
-WAN = _("万元。")
+YUAN = _("元（精确到分）。")
 
 
 def _count_field():
@@ -225,18 +225,18 @@ def _count_field():
 
 
 class FiguresSubmission(serializers.Serializer):
-    """A firm's yearly figures as the firm's own form takes them: money in 万元, staff as yearly averages."""
+    """A firm's yearly figures: money in exact yuan (as the API reads them back), staff as yearly averages."""
 
     year = serializers.IntegerField(min_value=2000, max_value=2100)
-    sales_revenue = _figure_field(WAN)
-    total_income = _figure_field(WAN)
-    rd_expense = _figure_field(WAN)
-    rd_expense_domestic = _figure_field(WAN)
-    total_costs = _figure_field(WAN)
-    hightech_revenue = _figure_field(WAN)
-    total_assets = _figure_field(WAN)
-    net_assets = _figure_field(WAN)
-    industrial_value_added = _figure_field(WAN)
+    sales_revenue = _figure_field(YUAN)
+    total_income = _figure_field(YUAN)
+    rd_expense = _figure_field(YUAN)
+    rd_expense_domestic = _figure_field(YUAN)
+    total_costs = _figure_field(YUAN)
+    hightech_revenue = _figure_field(YUAN)
+    total_assets = _figure_field(YUAN)
+    net_assets = _figure_field(YUAN)
+    industrial_value_added = _figure_field(YUAN)
     staff_count = serializers.DecimalField(max_digits=9, decimal_places=1, required=False, allow_null=True)
     st_staff_count = serializers.DecimalField(max_digits=9, decimal_places=1, required=False, allow_null=True)
     ip_class1_count = _count_field()

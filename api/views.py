@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from anyang_hte.core.errors import DomainError
 from anyang_hte.core.models import Jurisdiction
+from anyang_hte.core.money import yuan_to_wan
 from anyang_hte.core.roles import is_client
 from anyang_hte.core.scope import scope_enterprises, scope_queryset
 from applications.models import RoundEntry
@@ -19,6 +20,7 @@ from enterprises.identifiers import normalise_credit_code
 from enterprises.models import AnnualFigures, Enterprise, Qualification
 from enterprises.services import qualification_record
 from enterprises.services.submissions import submission_deliver
+from enterprises.submission_diff import MONEY_FIELDS
 from incentives.models import FundingLine, Reward
 from incentives.services import official_list_import_rows
 
@@ -201,7 +203,7 @@ class Certifications(ApiView):
 
 
 class FiguresSubmit(ApiView):
-    """A firm's yearly figures delivered as a submission for its county to confirm (money in 万元)."""
+    """A firm's yearly figures (money in yuan) delivered as a submission for its county to confirm."""
 
     required_scope = "figures:submit"
 
@@ -214,7 +216,11 @@ class FiguresSubmit(ApiView):
         payload = serializers.FiguresSubmission(data=request.data)
         payload.is_valid(raise_exception=True)
         enterprise = enterprise_for(request.user, credit_code)
-        data = {k: ("" if v is None else str(v)) for k, v in payload.validated_data.items()}
+        # The submission keeps what the firm's form takes: money in 万元 (exact: yuan to the fen).
+        data = {
+            k: "" if v is None else format(yuan_to_wan(v), "f") if k in MONEY_FIELDS else str(v)
+            for k, v in payload.validated_data.items()
+        }
         submission = submission_deliver(enterprise=enterprise, data=data, by=request.user)
         body = {
             "submission": submission.pk,

@@ -76,10 +76,10 @@ def test_a_county_client_cannot_certify_another_countys_firm(wf_api, firms):
 def figures(**overrides):
     return {
         "year": today().year - 1,
-        "sales_revenue": "3000",
-        "total_income": "3100",
-        "rd_expense": "180",
-        "rd_expense_domestic": "180",
+        "sales_revenue": "30000000.00",
+        "total_income": "31000000",
+        "rd_expense": "1800000.55",
+        "rd_expense_domestic": "1800000",
         "staff_count": "100",
         "st_staff_count": "20.5",
     } | overrides
@@ -98,6 +98,7 @@ def test_figures_arrive_as_a_submission_the_county_confirms(wf_api, firms):
     submission_accept(submission=submission, by=official, seen=diff(submission).seen)
     figures_row = wenfeng.figures.get(year=submission.year)
     assert str(figures_row.sales_revenue) == "30000000.00"
+    assert str(figures_row.rd_expense) == "1800000.55"  # to the fen, through the 万元 of the submission
     response = wf_api.post(f"enterprises/{linzhou.credit_code}/figures/", figures())
     assert response.status_code == 403 and body(response)["code"] == "out_of_jurisdiction"
 
