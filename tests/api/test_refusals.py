@@ -35,6 +35,9 @@ def test_a_revoked_token_and_an_expired_token_each_say_so(city_api, make_api, fi
     response = city_api.get("enterprises/")
     assert response.status_code == 401 and body(response)["code"] == "token_revoked"
     assert "吊销" in body(response)["detail"]
+    city_api.language = "en"
+    response = city_api.get("enterprises/")
+    assert body(response)["code"] == "token_revoked" and "revoked" in body(response)["detail"]
     other = make_api("统计局")
     ApiClient.objects.filter(pk=other.model.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
