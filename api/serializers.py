@@ -7,6 +7,7 @@ from rest_framework import serializers
 from applications.models import RoundEntry
 from assessment.models import IndicatorSnapshot
 from enterprises.models import AnnualFigures, Enterprise, Qualification, QualificationKind
+from enterprises.services.figures import FIGURE_FIELDS
 from incentives.models import FundingLine, Reward
 
 
@@ -65,25 +66,7 @@ class FiguresSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AnnualFigures
-        fields = [
-            "credit_code",
-            "year",
-            "sales_revenue",
-            "total_income",
-            "rd_expense",
-            "rd_expense_domestic",
-            "total_costs",
-            "staff_count",
-            "st_staff_count",
-            "hightech_revenue",
-            "total_assets",
-            "net_assets",
-            "ip_class1_count",
-            "ip_class2_count",
-            "conversions_count",
-            "industrial_value_added",
-            "updated_at",
-        ]
+        fields = ["credit_code", "year", *FIGURE_FIELDS, "updated_at"]
 
 
 class QualificationSerializer(serializers.ModelSerializer):
