@@ -14,10 +14,11 @@ def test_the_reference_lists_the_operations_without_a_csp_violation(page):
     page.expose_function("reportCsp", lambda text: problems.append(text))
     page.add_init_script(LISTEN)
     page.on("console", lambda msg: problems.append(msg.text) if "Security Policy" in msg.text else None)
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
-    )
+    def failed(response):
+        if response.status >= 400 and "favicon" not in response.url:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("response", failed)
     page.on("request", lambda request: requests.append(request.url))
     response = page.goto(page.base_url + "/api/v1/docs/")
     assert response.status == 200
