@@ -14,6 +14,7 @@ def test_the_reference_lists_the_operations_without_a_csp_violation(page):
     page.expose_function("reportCsp", lambda text: problems.append(text))
     page.add_init_script(LISTEN)
     page.on("console", lambda msg: problems.append(msg.text) if "Security Policy" in msg.text else None)
+
     def failed(response):
         if response.status >= 400 and "favicon" not in response.url:
             problems.append(f"{response.status} {response.url}")
