@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,7 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "anyang_hte.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, without unused bundles
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
@@ -444,6 +445,9 @@ PORTAL_ENVIRONMENT = "development"
 
 # Development and tests serve static files straight from the finders; production from STATIC_ROOT.
 WHITENOISE_AUTOREFRESH = DEBUG
+# Source maps are for a developer's tools only: served as they are, not compressed (brotli on the Swagger
+# UI bundle's multi-megabyte maps took most of collectstatic's time).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 WHITENOISE_USE_FINDERS = DEBUG
 
 
